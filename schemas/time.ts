@@ -1,0 +1,53 @@
+// Wire forms of time: RFC 3339 instants and windows. Inputs may carry any offset; outputs are UTC `Z`.
+import { z } from "zod";
+
+/** An RFC 3339 instant with an explicit offset (`Z` or `±HH:MM`). */
+export const Instant = z.iso
+  .datetime({
+    offset: true,
+    error: "must be an RFC 3339 date-time with an offset, e.g. 2026-03-09T14:00:00Z",
+  })
+  .describe("RFC 3339 instant with offset, e.g. 2026-03-09T09:00:00-05:00. Responses always use UTC (Z).");
+
+/** An IANA time zone name the runtime knows, e.g. America/New_York. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isKnownTimeZone, { error: "must be an IANA time zone name, e.g. Europe/London or UTC" })
+  .describe("IANA time zone name, e.g. America/New_York");
+
+export function isKnownTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A half-open window `[start, end)` on the wire. */
+export const Window = z
+  .object({
+    start: Instant.describe("Window start (inclusive), RFC 3339."),
+    end: Instant.describe("Window end (exclusive), RFC 3339."),
+  })
+  .strict()
+  .refine((w) => Date.parse(w.start) < Date.parse(w.end), {
+    error: "end must be after start",
+    path: ["end"],
+  });
+export type Window = z.infer<typeof Window>;
+
+/** Parses an already validated RFC 3339 instant into epoch milliseconds. */
+export function toEpochMs(instant: string): number {
+  const ms = Date.parse(instant);
+  if (Number.isNaN(ms)) throw new RangeError(`not an RFC 3339 instant: ${instant}`);
+  return ms;
+}
+
+/** Formats epoch milliseconds as an RFC 3339 UTC instant without fractional seconds when whole. */
+export function toInstant(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
+}
