@@ -1,0 +1,274 @@
+// Input and output schemas of every tool (DESIGN.md section 7). The descriptions are what an LLM reads.
+import { z } from "zod";
+import { MeetingClassName } from "./policy.js";
+import { AvailabilityRules } from "./rules.js";
+import { Instant, Window } from "./time.js";
+import { Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
+
+const DAY_MS = 86_400_000;
+export const MAX_WINDOW_DAYS = 90;
+
+const BoundedWindow = Window.refine(
+  (w) => Date.parse(w.end) - Date.parse(w.start) <= MAX_WINDOW_DAYS * DAY_MS,
+  {
+    error: `window may span at most ${MAX_WINDOW_DAYS} days`,
+    path: ["end"],
+  },
+).describe("Half-open search window [start, end), at most 90 days.");
+
+const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, { error: "must be 1-255 printable ASCII characters without spaces" })
+  .optional()
+  .describe("Retry-safe key: the same key with the same request returns the stored response; keep it 24 h.");
+
+const Duration = z
+  .number({ error: "duration_minutes must be a whole number of minutes" })
+  .int({ error: "duration_minutes must be a whole number of minutes" })
+  .min(5, { error: "duration_minutes must be between 5 and 1440" })
+  .max(1440, { error: "duration_minutes must be between 5 and 1440" })
+  .describe("Meeting length in minutes (5-1440).");
+
+const Granularity = z
+  .number({ error: "granularity_minutes must be a whole number of minutes" })
+  .int({ error: "granularity_minutes must be a whole number of minutes" })
+  .min(5, { error: "granularity_minutes must be between 5 and 240" })
+  .max(240, { error: "granularity_minutes must be between 5 and 240" })
+  .default(15)
+  .describe("Slot starts fall on local midnight + k * this many minutes (default 15).");
+
+const Title = z
+  .string()
+  .trim()
+  .min(1, { error: "title must not be empty" })
+  .max(300)
+  .describe("Event title.");
+const Attendees = z.array(Email).max(100).default([]).describe("Attendee emails.");
+const ClassOpt = MeetingClassName.optional().describe("Meeting class; default: the agent's default class.");
+const OwnerEmail = Email.describe("Email of the calendar owner to act on.");
+const Id = (prefix: string, what: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${prefix}_[0-9a-z]{1,40}$`), { error: `must be a ${what} id like ${prefix}_...` })
+    .describe(`The ${what} id (${prefix}_...).`);
+
+/** A requested span: start plus end, or start plus duration_minutes. */
+const Span = {
+  start: Instant.describe("Requested start, RFC 3339."),
+  end: Instant.optional().describe("Requested end (exclusive); or give duration_minutes."),
+  duration_minutes: Duration.optional(),
+};
+const spanIsComplete = (v: { end?: string | undefined; duration_minutes?: number | undefined }) =>
+  (v.end === undefined) !== (v.duration_minutes === undefined);
+const SPAN_ERROR = { error: "give exactly one of end or duration_minutes", path: ["end"] };
+
+export const CheckAvailabilityInput = z
+  .object({
+    owner_email: OwnerEmail,
+    calendar_type: CalendarType.optional(),
+    duration_minutes: Duration,
+    meeting_class: ClassOpt,
+    window: BoundedWindow,
+    granularity_minutes: Granularity,
+    max_slots: z.number().int().min(1).max(100).default(10).describe("How many slots to return (1-100)."),
+    hold: z
+      .boolean()
+      .optional()
+      .describe("Hold the first slot for you (default true when you may create holds)."),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict();
+
+export const CheckAvailabilityOutput = Verdict.extend({
+  slots: z.array(Slot).describe("Free slots in start order."),
+});
+
+export const CreateHoldInput = z
+  .object({
+    owner_email: OwnerEmail,
+    calendar_type: CalendarType.optional(),
+    ...Span,
+    meeting_class: ClassOpt,
+    ttl_seconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(3600)
+      .default(300)
+      .describe("How long the hold lasts (30-3600 s)."),
+    window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict()
+  .refine(spanIsComplete, SPAN_ERROR);
+
+export const ReleaseHoldInput = z
+  .object({ hold_id: Id("hld", "hold"), idempotency_key: IdempotencyKey })
+  .strict();
+export const ReleaseHoldOutput = z.object({ hold: Hold, pending_notifications: z.array(Notification) });
+
+export const CreateBookingInput = z
+  .object({
+    hold_id: Id("hld", "hold")
+      .optional()
+      .describe("Confirm this hold of yours (then omit owner_email/start/end)."),
+    owner_email: OwnerEmail.optional(),
+    calendar_type: CalendarType.optional(),
+    start: Span.start.optional(),
+    end: Span.end,
+    duration_minutes: Span.duration_minutes,
+    title: Title,
+    attendees: Attendees,
+    meeting_class: ClassOpt,
+    window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.hold_id !== undefined) {
+      for (const f of ["owner_email", "start", "end", "duration_minutes", "calendar_type"] as const) {
+        if (v[f] !== undefined)
+          ctx.addIssue({ code: "custom", path: [f], message: `omit ${f} when confirming a hold` });
+      }
+      return;
+    }
+    if (v.owner_email === undefined)
+      ctx.addIssue({ code: "custom", path: ["owner_email"], message: "required unless hold_id is given" });
+    if (v.start === undefined)
+      ctx.addIssue({ code: "custom", path: ["start"], message: "required unless hold_id is given" });
+    else if (!spanIsComplete(v)) ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_ERROR.error });
+  });
+
+export const PreemptInput = z
+  .object({
+    booking_id: Id("bkg", "booking").describe("The booking to displace."),
+    start: Instant.optional().describe("Start of the new booking (default: the displaced booking's start)."),
+    end: Instant.optional().describe("End of the new booking (default: the displaced booking's end)."),
+    title: Title,
+    attendees: Attendees,
+    meeting_class: ClassOpt,
+    idempotency_key: IdempotencyKey,
+  })
+  .strict()
+  .refine((v) => (v.start === undefined) === (v.end === undefined), {
+    error: "give both start and end, or neither",
+    path: ["end"],
+  });
+
+export const CancelBookingInput = z
+  .object({
+    booking_id: Id("bkg", "booking"),
+    reason: z.string().max(500).optional().describe("Why (recorded in the audit log)."),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict();
+export const BookingOutput = z.object({ booking: Booking, pending_notifications: z.array(Notification) });
+
+export const RescheduleBookingInput = z
+  .object({
+    booking_id: Id("bkg", "booking"),
+    ...Span,
+    window: BoundedWindow.optional().describe("Where to look for alternatives if the new slot is taken."),
+    idempotency_key: IdempotencyKey,
+  })
+  .strict()
+  .refine(spanIsComplete, SPAN_ERROR);
+
+export const ListBookingsInput = z
+  .object({
+    owner_email: OwnerEmail.optional().describe(
+      "Only this owner's bookings (default: every owner you may act on).",
+    ),
+    status: z.enum(["confirmed", "cancelled", "needs_reschedule"]).optional(),
+    start: Instant.optional().describe("Only bookings ending after this instant."),
+    end: Instant.optional().describe("Only bookings starting before this instant."),
+    limit: z.coerce.number().int().min(1).max(100).default(50).describe("Page size (1-100, default 50)."),
+    cursor: z.string().max(200).optional().describe("next_cursor from the previous page."),
+  })
+  .strict();
+export const ListBookingsOutput = z.object({
+  bookings: z.array(Booking),
+  next_cursor: z.string().nullable(),
+  pending_notifications: z.array(Notification),
+});
+
+export const GetFreeBusyInput = z
+  .object({
+    owner_email: OwnerEmail,
+    start: Instant,
+    end: Instant,
+  })
+  .strict()
+  .refine((v) => Date.parse(v.start) < Date.parse(v.end), { error: "end must be after start", path: ["end"] })
+  .refine((v) => Date.parse(v.end) - Date.parse(v.start) <= MAX_WINDOW_DAYS * DAY_MS, {
+    error: `the range may span at most ${MAX_WINDOW_DAYS} days`,
+    path: ["end"],
+  });
+export const BusyBlock = z.object({ start: z.string(), end: z.string() });
+export const GetFreeBusyOutput = z.object({
+  owner_email: z.string(),
+  timezone: z.string(),
+  busy: z.array(BusyBlock).describe("Merged busy blocks across all of the owner's calendars."),
+  warnings: z.array(z.string()),
+  pending_notifications: z.array(Notification),
+});
+
+export const FindCommonSlotsInput = z
+  .object({
+    owner_emails: z.array(Email).min(1).max(20).describe("Owners who must all be free."),
+    duration_minutes: Duration,
+    window: BoundedWindow,
+    granularity_minutes: Granularity,
+    max_slots: z.number().int().min(1).max(100).default(10),
+  })
+  .strict();
+export const FindCommonSlotsOutput = z.object({
+  slots: z.array(z.object({ start: z.string(), end: z.string() })),
+  warnings: z.array(z.string()),
+  pending_notifications: z.array(Notification),
+});
+
+export const CalendarIdInput = z.object({ calendar_id: Id("cal", "calendar") }).strict();
+export const SetRulesInput = z
+  .object({ calendar_id: Id("cal", "calendar"), rules: AvailabilityRules, idempotency_key: IdempotencyKey })
+  .strict();
+export const RulesOutput = z.object({
+  calendar_id: z.string(),
+  rules: AvailabilityRules.nullable().describe("Null when the calendar has no rules (every minute is free)."),
+  pending_notifications: z.array(Notification),
+});
+
+export const GetNotificationsInput = z
+  .object({ limit: z.coerce.number().int().min(1).max(100).default(50) })
+  .strict();
+export const GetNotificationsOutput = z.object({ notifications: z.array(Notification) });
+
+export const WhoamiInput = z.object({}).strict();
+export const WhoamiOutput = z.object({
+  agent_id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  default_meeting_class: z.string(),
+  priority: z.number(),
+  scopes: z.array(z.string()),
+  allowed_owners: z.array(z.string()),
+  key_prefix: z.string(),
+  meeting_classes: z.record(z.string(), z.object({ rank: z.number(), preemptible: z.boolean() })),
+  pending_notifications: z.array(Notification),
+});
+
+export { Verdict };
+
+export type CheckAvailabilityInput = z.output<typeof CheckAvailabilityInput>;
+export type CreateHoldInput = z.output<typeof CreateHoldInput>;
+export type ReleaseHoldInput = z.output<typeof ReleaseHoldInput>;
+export type CreateBookingInput = z.output<typeof CreateBookingInput>;
+export type PreemptInput = z.output<typeof PreemptInput>;
+export type CancelBookingInput = z.output<typeof CancelBookingInput>;
+export type RescheduleBookingInput = z.output<typeof RescheduleBookingInput>;
+export type ListBookingsInput = z.output<typeof ListBookingsInput>;
+export type GetFreeBusyInput = z.output<typeof GetFreeBusyInput>;
+export type FindCommonSlotsInput = z.output<typeof FindCommonSlotsInput>;
+export type SetRulesInput = z.output<typeof SetRulesInput>;

@@ -1,0 +1,94 @@
+// Decisions (the append-only audit log), notifications for agents, and idempotency records.
+import type { Insertable, Kysely } from "kysely";
+import type { Database, DecisionRow, NewDecision, NotificationRow, NotificationsTable } from "./tables.js";
+
+export async function insertDecision(db: Kysely<Database>, row: NewDecision): Promise<void> {
+  await db.insertInto("decisions").values(row).execute();
+}
+
+export interface DecisionFilter {
+  readonly ownerId?: string;
+  readonly agentId?: string;
+  readonly since?: number;
+  readonly verdict?: string;
+  readonly limit?: number;
+  /** Continue after this sequence number. */
+  readonly afterSeq?: number;
+}
+
+export async function listDecisions(db: Kysely<Database>, f: DecisionFilter): Promise<DecisionRow[]> {
+  let q = db.selectFrom("decisions").selectAll();
+  if (f.ownerId) q = q.where("owner_id", "=", f.ownerId);
+  if (f.agentId) q = q.where("agent_id", "=", f.agentId);
+  if (f.since !== undefined) q = q.where("at", ">=", f.since);
+  if (f.verdict) q = q.where("verdict", "=", f.verdict);
+  if (f.afterSeq !== undefined) q = q.where("seq", ">", f.afterSeq);
+  q = q.orderBy("seq");
+  if (f.limit !== undefined) q = q.limit(f.limit);
+  return q.execute();
+}
+
+export async function insertNotification(
+  db: Kysely<Database>,
+  row: Omit<Insertable<NotificationsTable>, "seq">,
+): Promise<void> {
+  await db.insertInto("notifications").values(row).execute();
+}
+
+/** Undelivered notifications of one agent, oldest first; marks them delivered at `now`. */
+export async function takePendingNotifications(
+  db: Kysely<Database>,
+  agentId: string,
+  now: number,
+  limit = 100,
+): Promise<NotificationRow[]> {
+  const rows = await db
+    .selectFrom("notifications")
+    .selectAll()
+    .where("agent_id", "=", agentId)
+    .where("delivered_at", "is", null)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+  if (rows.length > 0) {
+    await db
+      .updateTable("notifications")
+      .set({ delivered_at: now })
+      .where(
+        "id",
+        "in",
+        rows.map((r) => r.id),
+      )
+      .execute();
+  }
+  return rows;
+}
+
+export async function findIdempotency(
+  db: Kysely<Database>,
+  agentId: string,
+  key: string,
+): Promise<{ fingerprint: string; response_json: string; created_at: number } | undefined> {
+  return db
+    .selectFrom("idempotency")
+    .select(["fingerprint", "response_json", "created_at"])
+    .where("agent_id", "=", agentId)
+    .where("key", "=", key)
+    .executeTakeFirst();
+}
+
+export async function saveIdempotency(
+  db: Kysely<Database>,
+  row: { agent_id: string; key: string; fingerprint: string; response_json: string; created_at: number },
+): Promise<void> {
+  await db
+    .insertInto("idempotency")
+    .values(row)
+    .onConflict((oc) => oc.columns(["agent_id", "key"]).doUpdateSet(row))
+    .execute();
+}
+
+export async function pruneIdempotency(db: Kysely<Database>, before: number): Promise<number> {
+  const res = await db.deleteFrom("idempotency").where("created_at", "<", before).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

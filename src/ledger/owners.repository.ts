@@ -1,0 +1,65 @@
+// Owners and their calendars.
+import type { Insertable, Kysely } from "kysely";
+import type { CalendarRow, CalendarsTable, Database, OwnerRow, OwnersTable } from "./tables.js";
+
+export async function insertOwner(db: Kysely<Database>, row: Insertable<OwnersTable>): Promise<void> {
+  await db.insertInto("owners").values(row).execute();
+}
+
+export async function findOwnerByEmail(db: Kysely<Database>, email: string): Promise<OwnerRow | undefined> {
+  return db.selectFrom("owners").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
+}
+
+export async function findOwnerById(db: Kysely<Database>, id: string): Promise<OwnerRow | undefined> {
+  return db.selectFrom("owners").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function listOwners(db: Kysely<Database>): Promise<OwnerRow[]> {
+  return db.selectFrom("owners").selectAll().orderBy("email").execute();
+}
+
+export async function insertCalendar(db: Kysely<Database>, row: Insertable<CalendarsTable>): Promise<void> {
+  await db.insertInto("calendars").values(row).execute();
+}
+
+export async function findCalendarById(db: Kysely<Database>, id: string): Promise<CalendarRow | undefined> {
+  return db.selectFrom("calendars").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function findCalendarByType(
+  db: Kysely<Database>,
+  ownerId: string,
+  calendarType: string,
+): Promise<CalendarRow | undefined> {
+  return db
+    .selectFrom("calendars")
+    .selectAll()
+    .where("owner_id", "=", ownerId)
+    .where("calendar_type", "=", calendarType)
+    .executeTakeFirst();
+}
+
+/** An owner's calendars, oldest first (the first is the default when the owner names none). */
+export async function listCalendars(db: Kysely<Database>, ownerId?: string): Promise<CalendarRow[]> {
+  let q = db.selectFrom("calendars").selectAll();
+  if (ownerId) q = q.where("owner_id", "=", ownerId);
+  return q.orderBy("created_at").orderBy("id").execute();
+}
+
+export async function setCalendarRules(
+  db: Kysely<Database>,
+  id: string,
+  rulesJson: string | null,
+): Promise<void> {
+  await db.updateTable("calendars").set({ rules_json: rulesJson }).where("id", "=", id).execute();
+}
+
+export async function updateCalendar(
+  db: Kysely<Database>,
+  id: string,
+  patch: Partial<
+    Pick<CalendarsTable, "status" | "sync_token" | "synced_at" | "credential_id" | "external_id">
+  >,
+): Promise<void> {
+  await db.updateTable("calendars").set(patch).where("id", "=", id).execute();
+}

@@ -1,0 +1,223 @@
+// Holds, bookings and mirrored external events: the rows that occupy an owner's time.
+import type { Insertable, Kysely, Updateable } from "kysely";
+import type { BusyItem } from "../core/arbiter.js";
+import type { Interval } from "../core/interval.js";
+import type {
+  BookingRow,
+  BookingStatus,
+  BookingsTable,
+  Database,
+  ExternalEventsTable,
+  HoldRow,
+  HoldsTable,
+} from "./tables.js";
+
+// Bookings are at most a day long; external events are bounded by this look-back so the
+// (owner, status, start) index stays usable for "starts before end and ends after start".
+const MAX_ITEM_MS = 7 * 86_400_000;
+
+/**
+ * Every item that occupies the owner's time around `range`: confirmed bookings, holds still active
+ * at `now`, and busy external events, with the class and agent priority the arbiter needs.
+ */
+export async function ownerSnapshot(
+  db: Kysely<Database>,
+  ownerId: string,
+  range: Interval,
+  now: number,
+): Promise<BusyItem[]> {
+  const [bookings, holds, external] = await Promise.all([
+    db
+      .selectFrom("bookings")
+      .innerJoin("agents", "agents.id", "bookings.agent_id")
+      .select([
+        "bookings.id",
+        "bookings.start_ms",
+        "bookings.end_ms",
+        "bookings.agent_id",
+        "bookings.meeting_class",
+        "bookings.created_at",
+        "agents.priority",
+      ])
+      .where("bookings.owner_id", "=", ownerId)
+      .where("bookings.status", "=", "confirmed")
+      .where("bookings.start_ms", "<", range.end)
+      .where("bookings.start_ms", ">", range.start - MAX_ITEM_MS)
+      .where("bookings.end_ms", ">", range.start)
+      .execute(),
+    db
+      .selectFrom("holds")
+      .innerJoin("agents", "agents.id", "holds.agent_id")
+      .select([
+        "holds.id",
+        "holds.start_ms",
+        "holds.end_ms",
+        "holds.agent_id",
+        "holds.meeting_class",
+        "holds.created_at",
+        "agents.priority",
+      ])
+      .where("holds.owner_id", "=", ownerId)
+      .where("holds.status", "=", "active")
+      .where("holds.expires_at", ">", now)
+      .where("holds.start_ms", "<", range.end)
+      .where("holds.start_ms", ">", range.start - MAX_ITEM_MS)
+      .where("holds.end_ms", ">", range.start)
+      .execute(),
+    db
+      .selectFrom("external_events")
+      .select(["id", "start_ms", "end_ms", "updated_at"])
+      .where("owner_id", "=", ownerId)
+      .where("busy", "=", 1)
+      // Our own bookings mirrored back from a provider are already counted as bookings.
+      .where("booking_id", "is", null)
+      .where("start_ms", "<", range.end)
+      .where("end_ms", ">", range.start)
+      .execute(),
+  ]);
+  const items: BusyItem[] = [];
+  for (const b of bookings) {
+    items.push({
+      id: b.id,
+      kind: "booking",
+      start: b.start_ms,
+      end: b.end_ms,
+      agentId: b.agent_id,
+      meetingClass: b.meeting_class,
+      agentPriority: b.priority,
+      createdAt: b.created_at,
+    });
+  }
+  for (const h of holds) {
+    items.push({
+      id: h.id,
+      kind: "hold",
+      start: h.start_ms,
+      end: h.end_ms,
+      agentId: h.agent_id,
+      meetingClass: h.meeting_class,
+      agentPriority: h.priority,
+      createdAt: h.created_at,
+    });
+  }
+  for (const e of external) {
+    items.push({
+      id: e.id,
+      kind: "external",
+      start: e.start_ms,
+      end: e.end_ms,
+      agentId: null,
+      meetingClass: null,
+      agentPriority: 0,
+      createdAt: e.updated_at,
+    });
+  }
+  return items.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
+}
+
+export async function insertHold(db: Kysely<Database>, row: Insertable<HoldsTable>): Promise<void> {
+  await db.insertInto("holds").values(row).execute();
+}
+
+export async function findHold(db: Kysely<Database>, id: string): Promise<HoldRow | undefined> {
+  return db.selectFrom("holds").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function updateHold(
+  db: Kysely<Database>,
+  id: string,
+  patch: Updateable<HoldsTable>,
+): Promise<void> {
+  await db.updateTable("holds").set(patch).where("id", "=", id).execute();
+}
+
+/** Marks every active hold whose `expires_at` is at or before `now` as expired and returns them. */
+export async function expireHolds(db: Kysely<Database>, now: number): Promise<HoldRow[]> {
+  const due = await db
+    .selectFrom("holds")
+    .selectAll()
+    .where("status", "=", "active")
+    .where("expires_at", "<=", now)
+    .execute();
+  if (due.length > 0) {
+    await db
+      .updateTable("holds")
+      .set({ status: "expired", updated_at: now })
+      .where(
+        "id",
+        "in",
+        due.map((h) => h.id),
+      )
+      .execute();
+  }
+  return due;
+}
+
+export async function insertBooking(db: Kysely<Database>, row: Insertable<BookingsTable>): Promise<void> {
+  await db.insertInto("bookings").values(row).execute();
+}
+
+export async function findBooking(db: Kysely<Database>, id: string): Promise<BookingRow | undefined> {
+  return db.selectFrom("bookings").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function updateBooking(
+  db: Kysely<Database>,
+  id: string,
+  patch: Updateable<BookingsTable>,
+): Promise<void> {
+  await db.updateTable("bookings").set(patch).where("id", "=", id).execute();
+}
+
+export interface BookingFilter {
+  readonly ownerIds?: readonly string[];
+  readonly agentId?: string;
+  readonly status?: BookingStatus;
+  readonly range?: Interval;
+  /** Continue after this (start_ms, id) pair. */
+  readonly after?: { readonly start: number; readonly id: string };
+  readonly limit: number;
+}
+
+/** Bookings in (start, id) order, one page at a time. */
+export async function listBookings(db: Kysely<Database>, f: BookingFilter): Promise<BookingRow[]> {
+  let q = db.selectFrom("bookings").selectAll();
+  if (f.ownerIds) q = q.where("owner_id", "in", f.ownerIds.length > 0 ? [...f.ownerIds] : [""]);
+  if (f.agentId) q = q.where("agent_id", "=", f.agentId);
+  if (f.status) q = q.where("status", "=", f.status);
+  if (f.range) {
+    const { start, end } = f.range;
+    q = q.where("start_ms", "<", end).where("end_ms", ">", start);
+  }
+  if (f.after) {
+    const { start, id } = f.after;
+    q = q.where((eb) =>
+      eb.or([eb("start_ms", ">", start), eb.and([eb("start_ms", "=", start), eb("id", ">", id)])]),
+    );
+  }
+  return q.orderBy("start_ms").orderBy("id").limit(f.limit).execute();
+}
+
+export async function upsertExternalEvent(
+  db: Kysely<Database>,
+  row: Insertable<ExternalEventsTable>,
+): Promise<void> {
+  await db
+    .insertInto("external_events")
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(["calendar_id", "external_id"]).doUpdateSet({
+        start_ms: row.start_ms,
+        end_ms: row.end_ms,
+        busy: row.busy,
+        title: row.title ?? null,
+        booking_id: row.booking_id ?? null,
+        updated_at: row.updated_at,
+      }),
+    )
+    .execute();
+}
+
+export async function deleteExternalEvents(db: Kysely<Database>, calendarId: string): Promise<void> {
+  await db.deleteFrom("external_events").where("calendar_id", "=", calendarId).execute();
+}

@@ -1,0 +1,196 @@
+// Row types of the ledger. Instants are INTEGER epoch milliseconds; JSON columns are TEXT.
+import type { Generated, Insertable, Selectable } from "kysely";
+
+export interface OwnersTable {
+  id: string;
+  email: string;
+  name: string | null;
+  timezone: string;
+  default_calendar_type: string | null;
+  created_at: number;
+}
+
+export interface CalendarsTable {
+  id: string;
+  owner_id: string;
+  calendar_type: string;
+  provider: "local" | "google";
+  name: string | null;
+  external_id: string | null;
+  /** Validated AvailabilityRules as JSON, or null for "no rules". */
+  rules_json: string | null;
+  status: "active" | "needs_reconnect";
+  credential_id: string | null;
+  sync_token: string | null;
+  synced_at: number | null;
+  created_at: number;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  description: string | null;
+  default_class: string | null;
+  priority: number;
+  /** JSON array of scope names. */
+  scopes_json: string;
+  /** JSON array of owner emails, or ["*"]. */
+  owners_json: string;
+  status: "active" | "disabled";
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  agent_id: string;
+  prefix: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export type HoldStatus = "active" | "confirmed" | "released" | "expired";
+export interface HoldsTable {
+  id: string;
+  owner_id: string;
+  calendar_id: string;
+  agent_id: string;
+  start_ms: number;
+  end_ms: number;
+  meeting_class: string;
+  status: HoldStatus;
+  expires_at: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type BookingStatus = "confirmed" | "cancelled" | "needs_reschedule";
+export interface BookingsTable {
+  id: string;
+  owner_id: string;
+  calendar_id: string;
+  agent_id: string;
+  start_ms: number;
+  end_ms: number;
+  title: string;
+  /** JSON array of attendee emails. */
+  attendees_json: string;
+  meeting_class: string;
+  status: BookingStatus;
+  hold_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ExternalEventsTable {
+  id: string;
+  owner_id: string;
+  calendar_id: string;
+  external_id: string;
+  start_ms: number;
+  end_ms: number;
+  /** 0 for cancelled, transparent or declined events: kept for sync, never busy. */
+  busy: number;
+  title: string | null;
+  /** The Openavail booking this event mirrors, when it is one of ours. */
+  booking_id: string | null;
+  updated_at: number;
+}
+
+export interface DecisionsTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  agent_id: string;
+  key_prefix: string | null;
+  tool: string;
+  owner_id: string | null;
+  request_json: string;
+  verdict: string;
+  reason_code: string | null;
+  booking_id: string | null;
+  hold_id: string | null;
+  alternatives_json: string;
+  displaced_json: string;
+  policy_hash: string;
+  latency_us: number;
+}
+
+export interface NotificationsTable {
+  seq: Generated<number>;
+  id: string;
+  agent_id: string;
+  type: string;
+  payload_json: string;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface IdempotencyTable {
+  agent_id: string;
+  key: string;
+  fingerprint: string;
+  response_json: string;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  seq: Generated<number>;
+  booking_id: string;
+  calendar_id: string;
+  op: "upsert" | "cancel";
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+export interface CredentialsTable {
+  id: string;
+  owner_id: string;
+  provider: "google";
+  account: string | null;
+  /** AES-256-GCM sealed refresh token (secret-box format). */
+  sealed_token: string;
+  status: "active" | "revoked";
+  created_at: number;
+}
+
+export interface AdminTokensTable {
+  id: string;
+  prefix: string;
+  hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface Database {
+  owners: OwnersTable;
+  calendars: CalendarsTable;
+  agents: AgentsTable;
+  api_keys: ApiKeysTable;
+  holds: HoldsTable;
+  bookings: BookingsTable;
+  external_events: ExternalEventsTable;
+  decisions: DecisionsTable;
+  notifications: NotificationsTable;
+  idempotency: IdempotencyTable;
+  outbox: OutboxTable;
+  credentials: CredentialsTable;
+  admin_tokens: AdminTokensTable;
+}
+
+export type OwnerRow = Selectable<OwnersTable>;
+export type CalendarRow = Selectable<CalendarsTable>;
+export type AgentRow = Selectable<AgentsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type HoldRow = Selectable<HoldsTable>;
+export type BookingRow = Selectable<BookingsTable>;
+export type ExternalEventRow = Selectable<ExternalEventsTable>;
+export type DecisionRow = Selectable<DecisionsTable>;
+export type NewDecision = Insertable<DecisionsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

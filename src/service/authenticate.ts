@@ -1,0 +1,65 @@
+// Turns a raw API key into a Caller, or an `unauthorized` error that says what to do.
+import type { Kysely } from "kysely";
+import { findAgent, findApiKeyByHash, touchApiKey } from "../ledger/agents.repository.js";
+import type { AgentRow, Database } from "../ledger/tables.js";
+import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
+import { type Caller, SCOPES, type Scope } from "./caller.js";
+import { OpenavailError } from "./errors.js";
+
+/** last_used_at is refreshed at most this often, so reads do not turn every request into a write. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export async function authenticate(
+  db: Kysely<Database>,
+  raw: string | undefined,
+  now: number,
+): Promise<Caller> {
+  if (!raw) {
+    throw new OpenavailError(
+      "unauthorized",
+      "Missing API key: send Authorization: Bearer ak_... (or set OPENAVAIL_API_KEY).",
+    );
+  }
+  if (!isWellFormedApiKey(raw)) {
+    throw new OpenavailError(
+      "unauthorized",
+      "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",
+    );
+  }
+  const hash = hashApiKey(raw);
+  const key = await findApiKeyByHash(db, hash);
+  if (!key || !hashesEqual(key.hash, hash))
+    throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
+  if (key.revoked_at !== null)
+    throw new OpenavailError(
+      "unauthorized",
+      `API key ${key.prefix}… was revoked; ask the owner for a new one.`,
+    );
+  if (key.expires_at !== null && key.expires_at <= now) {
+    throw new OpenavailError("unauthorized", `API key ${key.prefix}… expired; ask the owner for a new one.`);
+  }
+  const agent = await findAgent(db, key.agent_id);
+  if (agent?.status !== "active") {
+    throw new OpenavailError("unauthorized", `Agent ${key.agent_id} is disabled; its keys no longer work.`);
+  }
+  if (key.last_used_at === null || now - key.last_used_at >= TOUCH_INTERVAL_MS)
+    await touchApiKey(db, key.id, now);
+  return callerOf(agent, keyPrefix(raw));
+}
+
+export function callerOf(agent: AgentRow, prefix: string | null): Caller {
+  const scopes = (JSON.parse(agent.scopes_json) as string[]).filter((s): s is Scope =>
+    (SCOPES as readonly string[]).includes(s),
+  );
+  const owners = JSON.parse(agent.owners_json) as string[];
+  return {
+    agentId: agent.id,
+    name: agent.name,
+    description: agent.description,
+    priority: agent.priority,
+    defaultClass: agent.default_class,
+    scopes: new Set(scopes),
+    owners: owners.includes("*") ? "*" : new Set(owners.map((o) => o.toLowerCase())),
+    keyPrefix: prefix,
+  };
+}

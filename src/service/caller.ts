@@ -1,0 +1,52 @@
+// Who is calling: an authenticated agent with its scopes and the owners it may act on.
+import { OpenavailError } from "./errors.js";
+
+export const SCOPES = [
+  "read_freebusy",
+  "read_events",
+  "create_holds",
+  "create_bookings",
+  "preempt",
+  "manage_rules",
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface Caller {
+  readonly agentId: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly priority: number;
+  readonly defaultClass: string | null;
+  readonly scopes: ReadonlySet<Scope>;
+  /** Lowercased emails, or "*" for every owner. */
+  readonly owners: "*" | ReadonlySet<string>;
+  /** First characters of the API key used, for the audit log. */
+  readonly keyPrefix: string | null;
+}
+
+export function hasScope(caller: Caller, scope: Scope): boolean {
+  return caller.scopes.has(scope);
+}
+
+export function requireScopes(caller: Caller, scopes: readonly Scope[], tool: string): void {
+  const missing = scopes.filter((s) => !caller.scopes.has(s));
+  if (missing.length > 0) {
+    throw new OpenavailError(
+      "forbidden",
+      `Agent ${caller.agentId} lacks the scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")} needed for ${tool}; ask the owner to grant it.`,
+    );
+  }
+}
+
+export function mayActOn(caller: Caller, ownerEmail: string): boolean {
+  return caller.owners === "*" || caller.owners.has(ownerEmail.toLowerCase());
+}
+
+export function requireOwner(caller: Caller, ownerEmail: string): void {
+  if (!mayActOn(caller, ownerEmail)) {
+    throw new OpenavailError(
+      "forbidden",
+      `Agent ${caller.agentId} may not act on ${ownerEmail}'s calendars.`,
+    );
+  }
+}

@@ -1,0 +1,59 @@
+// The one error type at the edge: a type, a status, a sentence a person can act on, and details.
+import type { ZodError } from "zod";
+import { ERROR_STATUS, type ErrorBody, type ErrorDetail, type ErrorType } from "../../schemas/errors.js";
+
+export class OpenavailError extends Error {
+  readonly type: ErrorType;
+  readonly status: number;
+  readonly details: readonly ErrorDetail[] | undefined;
+  readonly retryAfter: number | undefined;
+
+  constructor(
+    type: ErrorType,
+    message: string,
+    options: { details?: ErrorDetail[]; retryAfter?: number } = {},
+  ) {
+    super(message);
+    this.name = "OpenavailError";
+    this.type = type;
+    this.status = ERROR_STATUS[type];
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+
+  toJSON(): ErrorBody {
+    const body: ErrorBody = { error: this.type, message: this.message };
+    if (this.details && this.details.length > 0) body.details = [...this.details];
+    if (this.retryAfter !== undefined) body.retry_after = this.retryAfter;
+    return body;
+  }
+}
+
+/** Turns zod issues into a bad_request whose message and details name every offending field. */
+export function badRequestFrom(error: ZodError, what = "request"): OpenavailError {
+  const details: ErrorDetail[] = error.issues.slice(0, 20).map((issue) => {
+    const field = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.join(", ");
+      return { field: field || keys, message: `unknown field${issue.keys.length > 1 ? "s" : ""}: ${keys}` };
+    }
+    if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
+      return { field, message: `expected ${issue.expected}` };
+    }
+    return { field, message: issue.message };
+  });
+  const first = details[0];
+  const summary = first ? `${first.field || what}: ${first.message}` : `invalid ${what}`;
+  const more =
+    details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? "s" : ""})` : "";
+  return new OpenavailError("bad_request", `Invalid ${what}: ${summary}${more}.`, { details });
+}
+
+/** Any thrown value as the error body a caller may see: internal errors never carry a stack or cause. */
+export function toErrorBody(err: unknown): OpenavailError {
+  if (err instanceof OpenavailError) return err;
+  return new OpenavailError(
+    "internal",
+    "Openavail hit an internal error; the request was not applied. Try again.",
+  );
+}

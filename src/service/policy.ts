@@ -1,0 +1,64 @@
+// Loads and validates the meeting-class policy file; its hash is recorded in every decision.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Policy } from "../../schemas/policy.js";
+import type { ArbiterPolicy } from "../core/arbiter.js";
+
+export interface LoadedPolicy {
+  readonly policy: Policy;
+  readonly arbiter: ArbiterPolicy;
+  /** SHA-256 of the canonical policy JSON, first 16 hex characters. */
+  readonly hash: string;
+  readonly source: string;
+}
+
+/** Validates a parsed policy object; throws an Error whose message names the field. */
+export function policyFrom(raw: unknown, source: string): LoadedPolicy {
+  const parsed = Policy.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join(".") || "(root)";
+    throw new Error(`invalid policy ${source}: ${field}: ${issue.message}`);
+  }
+  const policy = parsed.data;
+  return {
+    policy,
+    arbiter: { classes: policy.classes, protectAfterHours: policy.protect_after_hours },
+    hash: createHash("sha256").update(canonicalJson(policy)).digest("hex").slice(0, 16),
+    source,
+  };
+}
+
+export function loadPolicyFile(path: string): LoadedPolicy {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read policy file ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`policy file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return policyFrom(raw, path);
+}
+
+/** JSON with object keys sorted at every level: equal values give equal strings. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}

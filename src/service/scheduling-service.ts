@@ -1,0 +1,926 @@
+// The application layer: one tool call = one BEGIN IMMEDIATE transaction that reads the owner's
+// snapshot, asks the pure arbiter, commits the outcome, appends the decision, and delivers notifications.
+import { createHash } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { AvailabilityRules } from "../../schemas/rules.js";
+import { toEpochMs, toInstant } from "../../schemas/time.js";
+import type {
+  CheckAvailabilityInput,
+  CreateBookingInput,
+  CreateHoldInput,
+  FindCommonSlotsInput,
+  GetFreeBusyInput,
+  ListBookingsInput,
+  PreemptInput,
+  RescheduleBookingInput,
+  SetRulesInput,
+} from "../../schemas/tools.js";
+import type { Alternative, Booking, Displaced, Hold, Notification, Slot } from "../../schemas/wire.js";
+import {
+  type ArbitrationRequest,
+  arbitrate,
+  type BusyItem,
+  type Verdict as CoreVerdict,
+} from "../core/arbiter.js";
+import { bookableTime, busyBlocks, findFreeSlots, slotsOn } from "../core/free-slots.js";
+import { type Interval, intersect } from "../core/interval.js";
+import { type CompiledRules, compileRules, openRules } from "../core/rules.js";
+import {
+  findIdempotency,
+  insertDecision,
+  insertNotification,
+  saveIdempotency,
+  takePendingNotifications,
+} from "../ledger/audit.repository.js";
+import { newId } from "../ledger/ids.js";
+import {
+  findCalendarById,
+  findCalendarByType,
+  findOwnerByEmail,
+  findOwnerById,
+  listCalendars,
+  setCalendarRules,
+} from "../ledger/owners.repository.js";
+import {
+  expireHolds,
+  findBooking,
+  findHold,
+  insertBooking,
+  insertHold,
+  listBookings,
+  ownerSnapshot,
+  updateBooking,
+  updateHold,
+} from "../ledger/schedule.repository.js";
+import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
+import { immediate } from "../ledger/transaction.js";
+import { type Caller, hasScope, requireOwner } from "./caller.js";
+import { OpenavailError } from "./errors.js";
+import type { LoadedPolicy } from "./policy.js";
+import { canonicalJson } from "./policy.js";
+import {
+  type NotificationPayload,
+  presentBooking,
+  presentHold,
+  presentNotification,
+  presentSlot,
+} from "./present.js";
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+const IDEMPOTENCY_TTL_MS = DAY;
+const DEFAULT_HOLD_TTL_S = 300;
+/** Landing holds wait for a displaced agent that may not poll soon, so they get the longest TTL. */
+const LANDING_HOLD_TTL_S = 3600;
+const DEFAULT_GRANULARITY_MS = 15 * MINUTE;
+/** Snapshots reach this far around a request so daily caps and buffers see whole local days. */
+const SNAPSHOT_MARGIN_MS = 2 * DAY;
+
+export interface ServiceDeps {
+  readonly db: Kysely<Database>;
+  readonly policy: LoadedPolicy;
+  /** The only clock: injected so that tests decide what "now" is. */
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** The context an operation runs in: the open transaction, the caller, and the instant of the call. */
+export interface Tx {
+  readonly trx: Kysely<Database>;
+  readonly caller: Caller;
+  readonly now: number;
+  readonly tool: string;
+  /** Decision lines to log once the transaction has committed. */
+  readonly decisions: Record<string, unknown>[];
+}
+
+export interface ToolResult {
+  /** The response body as sent; replays return these exact bytes. */
+  readonly json: string;
+  readonly replayed: boolean;
+}
+
+export interface VerdictBody {
+  decision_id: string;
+  verdict: CoreVerdict["verdict"];
+  reason_code: string | null;
+  booking: Booking | null;
+  hold: Hold | null;
+  alternatives: Alternative[];
+  displaced: Displaced[];
+  resolved_calendar_type: string | null;
+  warnings: string[];
+  slots?: Slot[];
+}
+
+interface Target {
+  owner: OwnerRow;
+  calendar: CalendarRow;
+  rules: CompiledRules;
+  warnings: string[];
+}
+
+export class SchedulingService {
+  readonly #deps: ServiceDeps;
+
+  constructor(deps: ServiceDeps) {
+    this.#deps = deps;
+  }
+
+  get policy(): LoadedPolicy {
+    return this.#deps.policy;
+  }
+
+  get db(): Kysely<Database> {
+    return this.#deps.db;
+  }
+
+  now(): number {
+    return this.#deps.now();
+  }
+
+  /**
+   * Runs one tool call: idempotency check, the operation, pending notifications, idempotency record,
+   * all in one transaction. `input` is the validated input; its `idempotency_key`, if any, is honoured.
+   */
+  async run(
+    caller: Caller,
+    tool: string,
+    input: Readonly<Record<string, unknown>>,
+    op: (tx: Tx) => Promise<object>,
+    options: { deliverNotifications?: boolean } = {},
+  ): Promise<ToolResult> {
+    const started = performance.now();
+    const { idempotency_key: rawKey, ...request } = input;
+    const key = typeof rawKey === "string" ? rawKey : undefined;
+    const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
+    const decisions: Record<string, unknown>[] = [];
+    const result = await immediate(this.#deps.db, async (trx): Promise<ToolResult> => {
+      const now = this.#deps.now();
+      if (key) {
+        const prior = await findIdempotency(trx, caller.agentId, key);
+        if (prior && prior.created_at > now - IDEMPOTENCY_TTL_MS) {
+          if (prior.fingerprint !== fingerprint) {
+            throw new OpenavailError(
+              "idempotency_key_reused",
+              `Idempotency key "${key}" was already used for a different request; use a new key for a new request.`,
+            );
+          }
+          return { json: prior.response_json, replayed: true };
+        }
+      }
+      const tx: Tx = { trx, caller, now, tool, decisions };
+      const value = await op(tx);
+      const body =
+        options.deliverNotifications === false
+          ? value
+          : { ...value, pending_notifications: await this.takeNotifications(tx, 100) };
+      const json = JSON.stringify(body);
+      if (key) {
+        await saveIdempotency(trx, {
+          agent_id: caller.agentId,
+          key,
+          fingerprint,
+          response_json: json,
+          created_at: now,
+        });
+      }
+      return { json, replayed: false };
+    });
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    for (const d of decisions) this.#deps.logger.info({ ...d, latency_ms: latencyMs }, "decision");
+    return result;
+  }
+
+  /** Undelivered notifications of the caller, oldest first, marked delivered. */
+  async takeNotifications(tx: Tx, limit: number): Promise<Notification[]> {
+    const rows = await takePendingNotifications(tx.trx, tx.caller.agentId, tx.now, limit);
+    return rows.map(presentNotification);
+  }
+
+  // ---- arbitrated tools ------------------------------------------------------------------------
+
+  async checkAvailability(tx: Tx, input: CheckAvailabilityInput): Promise<VerdictBody> {
+    const target = await this.target(tx, input.owner_email, input.calendar_type);
+    const meetingClass = this.meetingClass(tx.caller, input.meeting_class);
+    const window = spanOf(input.window.start, input.window.end);
+    await this.sweepExpiredHolds(tx);
+    const items = await this.snapshot(tx, target.owner.id, window);
+    const slotsFound = findFreeSlots(
+      {
+        busy: items,
+        rules: target.rules,
+        window,
+        durationMs: input.duration_minutes * MINUTE,
+        granularityMs: input.granularity_minutes * MINUTE,
+        now: tx.now,
+        countedStarts: countedStarts(items),
+      },
+      input.max_slots,
+    );
+    const wantHold = input.hold ?? hasScope(tx.caller, "create_holds");
+    if (wantHold && !hasScope(tx.caller, "create_holds")) {
+      throw new OpenavailError(
+        "forbidden",
+        "hold: true needs the create_holds scope; omit hold or ask for the scope.",
+      );
+    }
+    let hold: HoldRow | null = null;
+    const first = slotsFound[0];
+    if (wantHold && first) hold = await this.addHold(tx, target, first, meetingClass, DEFAULT_HOLD_TTL_S);
+    const tz = target.rules.timeZone;
+    const body: VerdictBody = {
+      ...this.emptyVerdict(target),
+      verdict: first ? "Accept" : "Reject",
+      reason_code: first ? null : "NO_CAPACITY",
+      hold: hold ? presentHold(hold, target.owner, target.calendar, tz) : null,
+      slots: slotsFound.map((s) => presentSlot(s, tz)),
+    };
+    return this.recordDecision(tx, target.owner.id, input, body);
+  }
+
+  async createHold(tx: Tx, input: CreateHoldInput): Promise<VerdictBody> {
+    const target = await this.target(tx, input.owner_email, input.calendar_type);
+    const slot = requestedSpan(input);
+    const meetingClass = this.meetingClass(tx.caller, input.meeting_class);
+    return this.decide(tx, target, input, {
+      request: this.arbitrationRequest(tx, slot, meetingClass, input.window),
+      exclude: null,
+      commit: async () => ({
+        hold: await this.addHold(tx, target, slot, meetingClass, input.ttl_seconds),
+      }),
+    });
+  }
+
+  async createBooking(tx: Tx, input: CreateBookingInput): Promise<VerdictBody> {
+    let target: Target;
+    let slot: Interval;
+    let hold: HoldRow | null = null;
+    if (input.hold_id !== undefined) {
+      hold = await this.ownHold(tx, input.hold_id);
+      const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
+      requireOwner(tx.caller, owner.email);
+      const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
+      target = this.targetOf(owner, calendar);
+      slot = { start: hold.start_ms, end: hold.end_ms };
+      if (hold.status === "confirmed") {
+        throw new OpenavailError("bad_request", `Hold ${hold.id} is already confirmed; see list_bookings.`, {
+          details: [{ field: "hold_id", message: "already confirmed" }],
+        });
+      }
+    } else {
+      target = await this.target(tx, input.owner_email!, input.calendar_type);
+      slot = requestedSpan({ start: input.start!, end: input.end, duration_minutes: input.duration_minutes });
+    }
+    const meetingClass = this.meetingClass(tx.caller, input.meeting_class ?? hold?.meeting_class);
+    const fromHold = hold;
+    return this.decide(tx, target, input, {
+      request: this.arbitrationRequest(tx, slot, meetingClass, input.window),
+      exclude: fromHold?.id ?? null,
+      commit: async () => {
+        const booking = await this.addBooking(
+          tx,
+          target,
+          slot,
+          meetingClass,
+          input.title,
+          input.attendees,
+          fromHold,
+        );
+        if (fromHold) await updateHold(tx.trx, fromHold.id, { status: "confirmed", updated_at: tx.now });
+        return { booking };
+      },
+    });
+  }
+
+  async preempt(tx: Tx, input: PreemptInput): Promise<VerdictBody> {
+    const victim = await findBooking(tx.trx, input.booking_id);
+    if (!victim) throw notFound("booking", input.booking_id);
+    const owner = (await findOwnerById(tx.trx, victim.owner_id))!;
+    requireOwner(tx.caller, owner.email);
+    const calendar = (await findCalendarById(tx.trx, victim.calendar_id))!;
+    const target = this.targetOf(owner, calendar);
+    const slot =
+      input.start !== undefined && input.end !== undefined
+        ? spanOf(input.start, input.end)
+        : { start: victim.start_ms, end: victim.end_ms };
+    const meetingClass = this.meetingClass(tx.caller, input.meeting_class);
+    return this.decide(tx, target, input, {
+      request: { ...this.arbitrationRequest(tx, slot, meetingClass, undefined), displaceOnly: victim.id },
+      exclude: null,
+      commit: async () => ({
+        booking: await this.addBooking(tx, target, slot, meetingClass, input.title, input.attendees, null),
+      }),
+    });
+  }
+
+  async rescheduleBooking(tx: Tx, input: RescheduleBookingInput): Promise<VerdictBody> {
+    const booking = await this.ownBooking(tx, input.booking_id);
+    if (booking.status === "cancelled") {
+      throw new OpenavailError(
+        "bad_request",
+        `Booking ${booking.id} is cancelled; create a new booking instead.`,
+        {
+          details: [{ field: "booking_id", message: "booking is cancelled" }],
+        },
+      );
+    }
+    const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
+    requireOwner(tx.caller, owner.email);
+    const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
+    const target = this.targetOf(owner, calendar);
+    const slot = requestedSpan(input);
+    return this.decide(tx, target, input, {
+      request: this.arbitrationRequest(tx, slot, booking.meeting_class, input.window),
+      exclude: booking.id,
+      commit: async () => {
+        await updateBooking(tx.trx, booking.id, {
+          start_ms: slot.start,
+          end_ms: slot.end,
+          status: "confirmed",
+          updated_at: tx.now,
+        });
+        return { booking: (await findBooking(tx.trx, booking.id))! };
+      },
+    });
+  }
+
+  // ---- plain tools -------------------------------------------------------------------------------
+
+  async releaseHold(tx: Tx, holdId: string): Promise<{ hold: Hold }> {
+    const hold = await this.ownHold(tx, holdId);
+    if (hold.status === "active") {
+      await updateHold(tx.trx, hold.id, { status: "released", updated_at: tx.now });
+    }
+    const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
+    const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
+    const current = (await findHold(tx.trx, hold.id))!;
+    return { hold: presentHold(current, owner, calendar, this.targetOf(owner, calendar).rules.timeZone) };
+  }
+
+  async cancelBooking(tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
+    const booking = await this.ownBooking(tx, bookingId);
+    const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
+    requireOwner(tx.caller, owner.email);
+    if (booking.status !== "cancelled") {
+      await updateBooking(tx.trx, booking.id, { status: "cancelled", updated_at: tx.now });
+    }
+    const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
+    const current = (await findBooking(tx.trx, booking.id))!;
+    return {
+      booking: presentBooking(current, owner, calendar, this.targetOf(owner, calendar).rules.timeZone),
+    };
+  }
+
+  async listBookings(
+    tx: Tx,
+    input: ListBookingsInput,
+  ): Promise<{ bookings: Booking[]; next_cursor: string | null }> {
+    let ownerIds: string[] | undefined;
+    if (input.owner_email !== undefined) {
+      requireOwner(tx.caller, input.owner_email);
+      const owner = await findOwnerByEmail(tx.trx, input.owner_email);
+      ownerIds = owner ? [owner.id] : [];
+    } else if (tx.caller.owners !== "*") {
+      ownerIds = [];
+      for (const email of tx.caller.owners) {
+        const owner = await findOwnerByEmail(tx.trx, email);
+        if (owner) ownerIds.push(owner.id);
+      }
+    }
+    const range =
+      input.start !== undefined || input.end !== undefined
+        ? {
+            start: input.start !== undefined ? toEpochMs(input.start) : Number.MIN_SAFE_INTEGER,
+            end: input.end !== undefined ? toEpochMs(input.end) : Number.MAX_SAFE_INTEGER,
+          }
+        : undefined;
+    const after = input.cursor !== undefined ? decodeCursor(input.cursor) : undefined;
+    const rows = await listBookings(tx.trx, {
+      ...(ownerIds ? { ownerIds } : {}),
+      ...(input.status ? { status: input.status } : {}),
+      ...(range ? { range } : {}),
+      ...(after ? { after } : {}),
+      limit: input.limit + 1,
+    });
+    const page = rows.slice(0, input.limit);
+    const redact = !hasScope(tx.caller, "read_events");
+    const bookings: Booking[] = [];
+    for (const row of page) {
+      const owner = (await findOwnerById(tx.trx, row.owner_id))!;
+      const calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
+      bookings.push(
+        presentBooking(row, owner, calendar, this.targetOf(owner, calendar).rules.timeZone, redact),
+      );
+    }
+    const last = page[page.length - 1];
+    const nextCursor = rows.length > input.limit && last ? encodeCursor(last.start_ms, last.id) : null;
+    return { bookings, next_cursor: nextCursor };
+  }
+
+  async getFreeBusy(
+    tx: Tx,
+    input: GetFreeBusyInput,
+  ): Promise<{
+    owner_email: string;
+    timezone: string;
+    busy: { start: string; end: string }[];
+    warnings: string[];
+  }> {
+    const target = await this.target(tx, input.owner_email, undefined);
+    const range = spanOf(input.start, input.end);
+    const items = await this.snapshot(tx, target.owner.id, range);
+    return {
+      owner_email: target.owner.email,
+      timezone: target.rules.timeZone,
+      busy: busyBlocks(items, range).map((b) => ({ start: toInstant(b.start), end: toInstant(b.end) })),
+      warnings: target.warnings,
+    };
+  }
+
+  async findCommonSlots(
+    tx: Tx,
+    input: FindCommonSlotsInput,
+  ): Promise<{ slots: { start: string; end: string }[]; warnings: string[] }> {
+    const window = spanOf(input.window.start, input.window.end);
+    const emails = [...new Set(input.owner_emails)];
+    let common: Interval[] | null = null;
+    let days: ReturnType<typeof bookableTime>["days"] = [];
+    const warnings: string[] = [];
+    for (const email of emails) {
+      const target = await this.target(tx, email, undefined);
+      warnings.push(...target.warnings);
+      const items = await this.snapshot(tx, target.owner.id, window);
+      const bookable = bookableTime({
+        busy: items,
+        rules: target.rules,
+        window,
+        durationMs: input.duration_minutes * MINUTE,
+        granularityMs: input.granularity_minutes * MINUTE,
+        now: tx.now,
+        countedStarts: countedStarts(items),
+      });
+      // The first owner's local grid aligns the common slots.
+      if (common === null) days = bookable.days;
+      common = common === null ? [...bookable.free] : intersect(common, bookable.free);
+    }
+    const slots = slotsOn(
+      { free: common ?? [], days },
+      input.duration_minutes * MINUTE,
+      input.granularity_minutes * MINUTE,
+      input.max_slots,
+    );
+    return { slots: slots.map((s) => ({ start: toInstant(s.start), end: toInstant(s.end) })), warnings };
+  }
+
+  async getRules(
+    tx: Tx,
+    calendarId: string,
+  ): Promise<{ calendar_id: string; rules: AvailabilityRules | null }> {
+    const { calendar } = await this.allowedCalendar(tx, calendarId);
+    return {
+      calendar_id: calendar.id,
+      rules: calendar.rules_json ? AvailabilityRules.parse(JSON.parse(calendar.rules_json)) : null,
+    };
+  }
+
+  async setRules(
+    tx: Tx,
+    input: SetRulesInput,
+  ): Promise<{ calendar_id: string; rules: AvailabilityRules | null }> {
+    const { calendar } = await this.allowedCalendar(tx, input.calendar_id);
+    await setCalendarRules(tx.trx, calendar.id, JSON.stringify(input.rules));
+    return { calendar_id: calendar.id, rules: input.rules };
+  }
+
+  async deleteRules(tx: Tx, calendarId: string): Promise<{ calendar_id: string; rules: null }> {
+    const { calendar } = await this.allowedCalendar(tx, calendarId);
+    await setCalendarRules(tx.trx, calendar.id, null);
+    return { calendar_id: calendar.id, rules: null };
+  }
+
+  // ---- the decision pipeline ---------------------------------------------------------------------
+
+  private async decide(
+    tx: Tx,
+    target: Target,
+    input: object,
+    plan: {
+      request: ArbitrationRequest;
+      exclude: string | null;
+      commit: () => Promise<{ booking?: BookingRow; hold?: HoldRow }>;
+    },
+  ): Promise<VerdictBody> {
+    const { request } = plan;
+    await this.sweepExpiredHolds(tx);
+    const span = {
+      start: Math.min(request.slot.start, request.window?.start ?? request.slot.start),
+      end: Math.max(request.slot.end, request.window?.end ?? request.slot.end),
+    };
+    const all = await this.snapshot(tx, target.owner.id, span);
+    const items = plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all;
+    const outcome = arbitrate({
+      request,
+      items,
+      rules: target.rules,
+      policy: this.#deps.policy.arbiter,
+      now: tx.now,
+    });
+    const tz = target.rules.timeZone;
+    const body: VerdictBody = {
+      ...this.emptyVerdict(target),
+      verdict: outcome.verdict,
+      reason_code: outcome.reasonCode,
+      alternatives: outcome.alternatives.map((a) => ({
+        ...presentSlot(a, tz),
+        reason_code: outcome.reasonCode ?? "",
+      })),
+    };
+    if (outcome.verdict === "Accept" || outcome.verdict === "Preempt") {
+      body.displaced = await this.displace(tx, target, outcome, request.meetingClass);
+      const made = await plan.commit();
+      if (made.booking) body.booking = presentBooking(made.booking, target.owner, target.calendar, tz);
+      if (made.hold) body.hold = presentHold(made.hold, target.owner, target.calendar, tz);
+    }
+    return this.recordDecision(tx, target.owner.id, input, body);
+  }
+
+  /** Applies a Preempt: displaced bookings need rescheduling, holds are released, agents are told. */
+  private async displace(
+    tx: Tx,
+    target: Target,
+    outcome: CoreVerdict,
+    winnerClass: string,
+  ): Promise<Displaced[]> {
+    const out: Displaced[] = [];
+    const tz = target.rules.timeZone;
+    for (const item of outcome.displaced) {
+      const landing = outcome.landings.find((l) => l.itemId === item.id)?.slot ?? null;
+      const agentId = item.agentId!;
+      const meetingClass = item.meetingClass!;
+      let landingHold: HoldRow | null = null;
+      if (item.kind === "booking") {
+        const row = (await findBooking(tx.trx, item.id))!;
+        await updateBooking(tx.trx, item.id, { status: "needs_reschedule", updated_at: tx.now });
+        const calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
+        if (landing) {
+          landingHold = await this.addHoldFor(
+            tx,
+            agentId,
+            target.owner,
+            calendar,
+            landing,
+            meetingClass,
+            LANDING_HOLD_TTL_S,
+          );
+        }
+        const payload: NotificationPayload = {
+          message:
+            `Your booking ${item.id} (${toInstant(item.start)}) for ${target.owner.email} was displaced by a ` +
+            `${winnerClass} meeting and needs rescheduling.` +
+            (landingHold
+              ? ` A hold ${landingHold.id} was placed for you at ${toInstant(landingHold.start_ms)}; confirm it with create_booking(hold_id) before ${toInstant(landingHold.expires_at)}.`
+              : " No other free slot was found that day; call check_availability to find one."),
+          booking_id: item.id,
+          hold_id: null,
+          winner_class: winnerClass,
+          landing_hold: landingHold ? presentHold(landingHold, target.owner, calendar, tz) : null,
+        };
+        await this.notify(tx, agentId, "booking.preempted", payload);
+      } else {
+        await updateHold(tx.trx, item.id, { status: "released", updated_at: tx.now });
+        await this.notify(tx, agentId, "hold.preempted", {
+          message: `Your hold ${item.id} (${toInstant(item.start)}) for ${target.owner.email} was released for a ${winnerClass} meeting; call check_availability to find another slot.`,
+          booking_id: null,
+          hold_id: item.id,
+          winner_class: winnerClass,
+          landing_hold: null,
+        });
+      }
+      out.push({
+        kind: item.kind === "booking" ? "booking" : "hold",
+        id: item.id,
+        agent_id: agentId,
+        start: toInstant(item.start),
+        end: toInstant(item.end),
+        meeting_class: meetingClass,
+        landing_hold_id: landingHold?.id ?? null,
+      });
+    }
+    return out;
+  }
+
+  private async recordDecision(
+    tx: Tx,
+    ownerId: string,
+    input: object,
+    body: VerdictBody,
+  ): Promise<VerdictBody> {
+    const { idempotency_key: _key, ...request } = input as Record<string, unknown>;
+    const row = {
+      id: body.decision_id,
+      at: tx.now,
+      agent_id: tx.caller.agentId,
+      key_prefix: tx.caller.keyPrefix,
+      tool: tx.tool,
+      owner_id: ownerId,
+      request_json: canonicalJson(request),
+      verdict: body.verdict,
+      reason_code: body.reason_code,
+      booking_id: body.booking?.booking_id ?? null,
+      hold_id: body.hold?.hold_id ?? null,
+      alternatives_json: JSON.stringify(body.alternatives),
+      displaced_json: JSON.stringify(body.displaced),
+      policy_hash: this.#deps.policy.hash,
+      latency_us: 0,
+    };
+    await insertDecision(tx.trx, row);
+    tx.decisions.push({
+      decision_id: row.id,
+      agent_id: row.agent_id,
+      key_prefix: row.key_prefix,
+      tool: row.tool,
+      owner_id: ownerId,
+      verdict: row.verdict,
+      reason_code: row.reason_code,
+      booking_id: row.booking_id,
+      hold_id: row.hold_id,
+      displaced: body.displaced.map((d) => d.id),
+    });
+    return body;
+  }
+
+  private emptyVerdict(target: Target): VerdictBody {
+    return {
+      decision_id: newId("dec"),
+      verdict: "Reject",
+      reason_code: null,
+      booking: null,
+      hold: null,
+      alternatives: [],
+      displaced: [],
+      resolved_calendar_type: target.calendar.calendar_type,
+      warnings: [...target.warnings],
+    };
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private arbitrationRequest(
+    tx: Tx,
+    slot: Interval,
+    meetingClass: string,
+    window: { start: string; end: string } | undefined,
+  ): ArbitrationRequest {
+    return {
+      slot,
+      ...(window ? { window: spanOf(window.start, window.end) } : {}),
+      meetingClass,
+      agentId: tx.caller.agentId,
+      agentPriority: tx.caller.priority,
+      canPreempt: hasScope(tx.caller, "preempt"),
+      granularityMs: DEFAULT_GRANULARITY_MS,
+    };
+  }
+
+  private async snapshot(tx: Tx, ownerId: string, span: Interval): Promise<BusyItem[]> {
+    return ownerSnapshot(
+      tx.trx,
+      ownerId,
+      { start: span.start - SNAPSHOT_MARGIN_MS, end: span.end + SNAPSHOT_MARGIN_MS },
+      tx.now,
+    );
+  }
+
+  /** Expires every hold past its `expires_at` and tells its agent. Cheap: one indexed lookup. */
+  async sweepExpiredHolds(tx: Tx): Promise<number> {
+    const expired = await expireHolds(tx.trx, tx.now);
+    for (const h of expired) {
+      await this.notify(tx, h.agent_id, "hold.expired", {
+        message: `Your hold ${h.id} (${toInstant(h.start_ms)}) expired unconfirmed at ${toInstant(h.expires_at)}.`,
+        booking_id: null,
+        hold_id: h.id,
+        winner_class: null,
+        landing_hold: null,
+      });
+    }
+    return expired.length;
+  }
+
+  private async notify(
+    tx: Tx,
+    agentId: string,
+    type: Notification["type"],
+    payload: NotificationPayload,
+  ): Promise<void> {
+    await insertNotification(tx.trx, {
+      id: newId("ntf"),
+      agent_id: agentId,
+      type,
+      payload_json: JSON.stringify(payload),
+      created_at: tx.now,
+      delivered_at: null,
+    });
+  }
+
+  private async addHold(
+    tx: Tx,
+    target: Target,
+    slot: Interval,
+    meetingClass: string,
+    ttlSeconds: number,
+  ): Promise<HoldRow> {
+    return this.addHoldFor(
+      tx,
+      tx.caller.agentId,
+      target.owner,
+      target.calendar,
+      slot,
+      meetingClass,
+      ttlSeconds,
+    );
+  }
+
+  private async addHoldFor(
+    tx: Tx,
+    agentId: string,
+    owner: OwnerRow,
+    calendar: CalendarRow,
+    slot: Interval,
+    meetingClass: string,
+    ttlSeconds: number,
+  ): Promise<HoldRow> {
+    const row: HoldRow = {
+      id: newId("hld"),
+      owner_id: owner.id,
+      calendar_id: calendar.id,
+      agent_id: agentId,
+      start_ms: slot.start,
+      end_ms: slot.end,
+      meeting_class: meetingClass,
+      status: "active",
+      expires_at: tx.now + ttlSeconds * 1000,
+      created_at: tx.now,
+      updated_at: tx.now,
+    };
+    await insertHold(tx.trx, row);
+    return row;
+  }
+
+  private async addBooking(
+    tx: Tx,
+    target: Target,
+    slot: Interval,
+    meetingClass: string,
+    title: string,
+    attendees: readonly string[],
+    hold: HoldRow | null,
+  ): Promise<BookingRow> {
+    const row: BookingRow = {
+      id: newId("bkg"),
+      owner_id: target.owner.id,
+      calendar_id: target.calendar.id,
+      agent_id: tx.caller.agentId,
+      start_ms: slot.start,
+      end_ms: slot.end,
+      title,
+      attendees_json: JSON.stringify(attendees),
+      meeting_class: meetingClass,
+      status: "confirmed",
+      hold_id: hold?.id ?? null,
+      created_at: tx.now,
+      updated_at: tx.now,
+    };
+    await insertBooking(tx.trx, row);
+    return row;
+  }
+
+  /** The owner and calendar a request acts on, after the owner check. */
+  private async target(tx: Tx, ownerEmail: string, calendarType: string | undefined): Promise<Target> {
+    requireOwner(tx.caller, ownerEmail);
+    const owner = await findOwnerByEmail(tx.trx, ownerEmail);
+    if (!owner) throw notFound("owner", ownerEmail, "owner_email");
+    let calendar: CalendarRow | undefined;
+    if (calendarType !== undefined) {
+      calendar = await findCalendarByType(tx.trx, owner.id, calendarType);
+      if (!calendar) {
+        throw new OpenavailError("not_found", `${owner.email} has no ${calendarType} calendar.`, {
+          details: [{ field: "calendar_type", message: `no calendar of type ${calendarType}` }],
+        });
+      }
+    } else {
+      if (owner.default_calendar_type)
+        calendar = await findCalendarByType(tx.trx, owner.id, owner.default_calendar_type);
+      calendar ??= (await listCalendars(tx.trx, owner.id))[0];
+      if (!calendar)
+        throw new OpenavailError("not_found", `${owner.email} has no calendar yet; an admin must add one.`);
+    }
+    return this.targetOf(owner, calendar);
+  }
+
+  private targetOf(owner: OwnerRow, calendar: CalendarRow): Target {
+    const rules = calendar.rules_json
+      ? compileRules(AvailabilityRules.parse(JSON.parse(calendar.rules_json)))
+      : openRules(owner.timezone);
+    const warnings = calendar.status === "needs_reconnect" ? ["PROVIDER_NEEDS_RECONNECT"] : [];
+    return { owner, calendar, rules, warnings };
+  }
+
+  private async allowedCalendar(
+    tx: Tx,
+    calendarId: string,
+  ): Promise<{ calendar: CalendarRow; owner: OwnerRow }> {
+    const calendar = await findCalendarById(tx.trx, calendarId);
+    if (!calendar) throw notFound("calendar", calendarId, "calendar_id");
+    const owner = (await findOwnerById(tx.trx, calendar.owner_id))!;
+    requireOwner(tx.caller, owner.email);
+    return { calendar, owner };
+  }
+
+  private async ownHold(tx: Tx, holdId: string): Promise<HoldRow> {
+    const hold = await findHold(tx.trx, holdId);
+    // Another agent's hold is reported as missing: ids must not reveal other agents' work.
+    if (!hold || hold.agent_id !== tx.caller.agentId) throw notFound("hold", holdId, "hold_id");
+    return hold;
+  }
+
+  private async ownBooking(tx: Tx, bookingId: string): Promise<BookingRow> {
+    const booking = await findBooking(tx.trx, bookingId);
+    if (!booking || booking.agent_id !== tx.caller.agentId)
+      throw notFound("booking", bookingId, "booking_id");
+    return booking;
+  }
+
+  private meetingClass(caller: Caller, requested: string | undefined): string {
+    const name = requested ?? caller.defaultClass ?? this.#deps.policy.policy.default_class;
+    if (!(name in this.#deps.policy.policy.classes)) {
+      const known = Object.keys(this.#deps.policy.policy.classes).join(", ");
+      throw new OpenavailError("bad_request", `Unknown meeting class "${name}"; use one of ${known}.`, {
+        details: [{ field: "meeting_class", message: `must be one of ${known}` }],
+      });
+    }
+    return name;
+  }
+}
+
+function countedStarts(items: readonly BusyItem[]): number[] {
+  const out: number[] = [];
+  for (const it of items) if (it.kind !== "external") out.push(it.start);
+  return out;
+}
+
+function spanOf(start: string, end: string): Interval {
+  return { start: toEpochMs(start), end: toEpochMs(end) };
+}
+
+function requestedSpan(input: {
+  start: string;
+  end?: string | undefined;
+  duration_minutes?: number | undefined;
+}): Interval {
+  const start = toEpochMs(input.start);
+  const end = input.end !== undefined ? toEpochMs(input.end) : start + (input.duration_minutes ?? 0) * MINUTE;
+  if (end <= start) {
+    throw new OpenavailError("bad_request", "end must be after start.", {
+      details: [{ field: "end", message: "must be after start" }],
+    });
+  }
+  if (end - start > DAY) {
+    throw new OpenavailError("bad_request", "A meeting may last at most 24 hours (1440 minutes).", {
+      details: [{ field: "end", message: "at most 1440 minutes after start" }],
+    });
+  }
+  return { start, end };
+}
+
+function notFound(what: string, id: string, field?: string): OpenavailError {
+  return new OpenavailError("not_found", `No ${what} ${id} that you can see.`, {
+    ...(field ? { details: [{ field, message: `no such ${what}` }] } : {}),
+  });
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function encodeCursor(start: number, id: string): string {
+  return Buffer.from(JSON.stringify([start, id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { start: number; id: string } {
+  try {
+    const [start, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
+    if (typeof start === "number" && Number.isSafeInteger(start) && typeof id === "string")
+      return { start, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new OpenavailError(
+    "bad_request",
+    "cursor is not one this server issued; pass next_cursor unchanged.",
+    {
+      details: [{ field: "cursor", message: "invalid cursor" }],
+    },
+  );
+}

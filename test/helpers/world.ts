@@ -1,0 +1,114 @@
+// A throwaway Openavail world for tests: a real SQLite file in a temp dir, an injected clock, and
+// helpers to add owners, calendars and agents and to call tools as an agent would.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { AvailabilityRulesInput } from "../../schemas/rules.js";
+import { AvailabilityRules } from "../../schemas/rules.js";
+import { type App, configFromEnv, createApp } from "../../src/compose.js";
+import {
+  createAgent,
+  createApiKey,
+  createCalendar,
+  createOwner,
+  type NewAgent,
+} from "../../src/service/admin.js";
+import type { Caller } from "../../src/service/caller.js";
+import { OpenavailError } from "../../src/service/errors.js";
+import { executeTool } from "../../tools/execute-tool.js";
+import { findTool } from "../../tools/index.js";
+
+export interface World {
+  readonly app: App;
+  readonly dir: string;
+  readonly dbPath: string;
+  /** The injected clock, epoch ms; tests move it by assignment. */
+  clock: { now: number };
+  addOwner(
+    email: string,
+    timezone?: string,
+    rules?: AvailabilityRulesInput | null,
+    calendarType?: string,
+  ): Promise<{ ownerId: string; calendarId: string }>;
+  addAgent(
+    agent: Partial<NewAgent> & { name: string },
+  ): Promise<{ agentId: string; key: string; caller: Caller }>;
+  /** Calls a tool as `caller` and returns the parsed body, or the error body with `isError`. */
+  call(caller: Caller, tool: string, args: unknown, idempotencyKey?: string): Promise<Record<string, any>>;
+  close(): Promise<void>;
+}
+
+export const ALL_SCOPES = [
+  "read_freebusy",
+  "read_events",
+  "create_holds",
+  "create_bookings",
+  "preempt",
+  "manage_rules",
+] as const;
+
+export async function makeWorld(startIso = "2026-03-02T12:00:00Z", dbPath?: string): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), "openavail-test-"));
+  const path = dbPath ?? join(dir, "openavail.db");
+  const clock = { now: Date.parse(startIso) };
+  const config = configFromEnv({}, { dbPath: path, now: () => clock.now, logLevel: "silent" });
+  const app = await createApp(config, pino({ level: "silent" }));
+  const world: World = {
+    app,
+    dir,
+    dbPath: path,
+    clock,
+    async addOwner(email, timezone = "America/New_York", rules = null, calendarType = "work") {
+      const db = app.ledger.db;
+      const existing = await db
+        .selectFrom("owners")
+        .selectAll()
+        .where("email", "=", email)
+        .executeTakeFirst();
+      const owner = existing ?? (await createOwner(db, { email, timezone }, clock.now));
+      const cal = await createCalendar(
+        db,
+        {
+          ownerEmail: email,
+          calendarType,
+          rulesJson: rules ? JSON.stringify(AvailabilityRules.parse(rules)) : null,
+        },
+        clock.now,
+      );
+      return { ownerId: owner.id, calendarId: cal.id };
+    },
+    async addAgent(agent) {
+      const db = app.ledger.db;
+      const row = await createAgent(db, { scopes: [...ALL_SCOPES], owners: ["*"], ...agent }, clock.now);
+      const key = await createApiKey(db, row.id, clock.now);
+      const caller = await app.authenticate(key.key);
+      return { agentId: row.id, key: key.key, caller };
+    },
+    async call(caller, name, args, idempotencyKey) {
+      const tool = findTool(name);
+      if (!tool) throw new Error(`no tool ${name}`);
+      try {
+        const res = await executeTool(app.service, tool, caller, args, idempotencyKey);
+        return { ...JSON.parse(res.json), _replayed: res.replayed, _json: res.json };
+      } catch (err) {
+        if (err instanceof OpenavailError) return { isError: true, ...err.toJSON() };
+        throw err;
+      }
+    },
+    async close() {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** Working hours 09:00-17:00 Monday to Friday. */
+export const NINE_TO_FIVE = {
+  mon: { start: "09:00", end: "17:00" },
+  tue: { start: "09:00", end: "17:00" },
+  wed: { start: "09:00", end: "17:00" },
+  thu: { start: "09:00", end: "17:00" },
+  fri: { start: "09:00", end: "17:00" },
+};

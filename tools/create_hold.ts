@@ -1,0 +1,19 @@
+// create_hold: reserve a specific slot for a short time before booking it.
+import { CreateHoldInput, Verdict } from "../schemas/tools.js";
+import { defineTool } from "./define-tool.js";
+
+export const createHold = defineTool({
+  name: "create_hold",
+  title: "Hold a slot",
+  description:
+    "Reserve start..end (or start + duration_minutes) on an owner's calendar for ttl_seconds (default 300, 30-3600) while you confirm with the attendees. " +
+    "verdict Accept: hold.hold_id is yours; confirm with create_booking(hold_id) before hold.expires_at. CounterPropose: the slot is taken or breaks a rule (reason_code); pick one of alternatives and call again. " +
+    "Preempt: you outrank the holders of this slot and displaced them (see displaced). Reject: nothing is possible (reason_code).",
+  scopes: ["create_holds"],
+  input: CreateHoldInput,
+  output: Verdict,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  rest: { method: "POST", path: "/v1/holds" },
+  writes: true,
+  run: (service, tx, input) => service.createHold(tx, input),
+});

@@ -1,0 +1,30 @@
+// Runs one tool call for an authenticated caller: validate, authorize, then one service transaction.
+
+import { type Caller, requireScopes } from "../src/service/caller.js";
+import { badRequestFrom } from "../src/service/errors.js";
+import type { SchedulingService, ToolResult } from "../src/service/scheduling-service.js";
+import type { ToolDefinition } from "./define-tool.js";
+
+/**
+ * Validates `args` against the tool's input schema (a bad request changes nothing), checks scopes,
+ * and runs the tool. An `idempotencyKey` from a transport header takes the place of the argument.
+ */
+export async function executeTool(
+  service: SchedulingService,
+  tool: ToolDefinition,
+  caller: Caller,
+  args: unknown,
+  idempotencyKey?: string,
+): Promise<ToolResult> {
+  requireScopes(caller, tool.scopes, tool.name);
+  const withKey =
+    idempotencyKey !== undefined && tool.writes && args && typeof args === "object"
+      ? { ...(args as Record<string, unknown>), idempotency_key: idempotencyKey }
+      : (args ?? {});
+  const parsed = tool.input.safeParse(withKey);
+  if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`);
+  const input = parsed.data as Record<string, unknown>;
+  return service.run(caller, tool.name, input, (tx) => tool.run(service, tx, input), {
+    deliverNotifications: tool.deliverNotifications ?? true,
+  });
+}

@@ -1,0 +1,17 @@
+// get_free_busy: an owner's merged busy blocks in a range.
+import { GetFreeBusyInput, GetFreeBusyOutput } from "../schemas/tools.js";
+import { defineTool } from "./define-tool.js";
+
+export const getFreeBusy = defineTool({
+  name: "get_free_busy",
+  title: "Get free/busy",
+  description:
+    "The owner's busy time between start and end (at most 90 days) merged across all their calendars, without titles. Use check_availability instead when you want bookable slots.",
+  scopes: ["read_freebusy"],
+  input: GetFreeBusyInput,
+  output: GetFreeBusyOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  rest: { method: "GET", path: "/v1/owners/{owner_email}/freebusy" },
+  writes: false,
+  run: (service, tx, input) => service.getFreeBusy(tx, input),
+});

@@ -1,0 +1,17 @@
+// release_hold: give a held slot back before it expires.
+import { ReleaseHoldInput, ReleaseHoldOutput } from "../schemas/tools.js";
+import { defineTool } from "./define-tool.js";
+
+export const releaseHold = defineTool({
+  name: "release_hold",
+  title: "Release a hold",
+  description:
+    "Give back a hold you no longer need so other agents can use the slot. Releasing an already released, expired or confirmed hold changes nothing and returns its current state.",
+  scopes: ["create_holds"],
+  input: ReleaseHoldInput,
+  output: ReleaseHoldOutput,
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  rest: { method: "DELETE", path: "/v1/holds/{hold_id}" },
+  writes: true,
+  run: (service, tx, input) => service.releaseHold(tx, input.hold_id),
+});
