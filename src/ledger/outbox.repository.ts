@@ -1,0 +1,80 @@
+// The outbox: provider writes owed for committed bookings, drained by the outbox worker.
+import type { Kysely } from "kysely";
+import type { Database, OutboxTable } from "./tables.js";
+
+export type OutboxRow = Omit<OutboxTable, "seq"> & { seq: number };
+
+/** Queues a provider write; called inside the decision's transaction so it commits with the booking. */
+export async function enqueueOutbox(
+  db: Kysely<Database>,
+  entry: { booking_id: string; calendar_id: string; op: "upsert" | "cancel"; now: number },
+): Promise<void> {
+  await db
+    .insertInto("outbox")
+    .values({
+      booking_id: entry.booking_id,
+      calendar_id: entry.calendar_id,
+      op: entry.op,
+      attempts: 0,
+      next_attempt_at: entry.now,
+      last_error: null,
+      created_at: entry.now,
+      done_at: null,
+    })
+    .execute();
+}
+
+/** Entries due at `now`, oldest first. */
+export async function dueOutbox(db: Kysely<Database>, now: number, limit: number): Promise<OutboxRow[]> {
+  return db
+    .selectFrom("outbox")
+    .selectAll()
+    .where("done_at", "is", null)
+    .where("next_attempt_at", "<=", now)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}
+
+export async function completeOutbox(db: Kysely<Database>, seq: number, now: number): Promise<void> {
+  await db.updateTable("outbox").set({ done_at: now, last_error: null }).where("seq", "=", seq).execute();
+}
+
+export async function retryOutbox(
+  db: Kysely<Database>,
+  seq: number,
+  attempts: number,
+  nextAttemptAt: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ attempts, next_attempt_at: nextAttemptAt, last_error: error.slice(0, 500) })
+    .where("seq", "=", seq)
+    .execute();
+}
+
+/** Newer entries for the same booking supersede older ones still pending (a cancel after an upsert). */
+export async function supersededOutbox(db: Kysely<Database>, row: OutboxRow): Promise<boolean> {
+  const newer = await db
+    .selectFrom("outbox")
+    .select("seq")
+    .where("booking_id", "=", row.booking_id)
+    .where("seq", ">", row.seq)
+    .executeTakeFirst();
+  return newer !== undefined;
+}
+
+/** Closes an entry the provider refused for good, keeping the reason for `openavail` to show. */
+export async function abandonOutbox(
+  db: Kysely<Database>,
+  seq: number,
+  now: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable("outbox")
+    .set({ done_at: now, last_error: `abandoned: ${error}`.slice(0, 500) })
+    .where("seq", "=", seq)
+    .execute();
+}
