@@ -3,11 +3,25 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pino, { type Logger } from "pino";
+import pino, { type Logger, type LoggerOptions } from "pino";
 import { type Ledger, openLedger, type Synchronous } from "./ledger/open-ledger.js";
 import { authenticate } from "./service/authenticate.js";
+import {
+  type BackgroundJobs,
+  type BackgroundJobsDeps,
+  startBackgroundJobs,
+} from "./service/background-jobs.js";
+import { createRefresher } from "./service/calendar-sync.js";
 import type { Caller } from "./service/caller.js";
 import { type LoadedPolicy, loadPolicyFile } from "./service/policy.js";
+import {
+  createProviderRegistry,
+  type GoogleClientConfig,
+  googleClientFromEnv,
+  openSecretBox,
+  type ProviderRegistry,
+} from "./service/provider-registry.js";
+import { RateLimiter } from "./service/rate-limiter.js";
 import { SchedulingService } from "./service/scheduling-service.js";
 
 /** The package root, whether running from src/ (tsx, vitest) or from dist/src/ (built). */
@@ -34,6 +48,10 @@ export interface AppConfig {
   readonly synchronous: Synchronous;
   readonly rateLimitPerMinute: number;
   readonly secretKey: string | undefined;
+  /** The Google OAuth client Openavail connects calendars with; null when none is configured. */
+  readonly google: GoogleClientConfig | null;
+  /** A provider mirror older than this is refreshed before a decision. */
+  readonly mirrorFreshForMs: number;
   /** The clock; tests inject their own. */
   readonly now: () => number;
 }
@@ -50,6 +68,8 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     synchronous: env.OPENAVAIL_SYNCHRONOUS === "normal" ? "normal" : "full",
     rateLimitPerMinute: intFrom(env.OPENAVAIL_RATE_LIMIT, 120, "OPENAVAIL_RATE_LIMIT"),
     secretKey: env.OPENAVAIL_SECRET_KEY || undefined,
+    google: googleClientFromEnv(env),
+    mirrorFreshForMs: 60_000,
     now: Date.now,
     ...overrides,
   };
@@ -79,14 +99,23 @@ export const REDACT_PATHS = [
   "*.refresh_token",
   "*.access_token",
   "*.authorization",
+  "*.Authorization",
+  "headers.Authorization",
+  "*.headers.authorization",
+  "*.headers.Authorization",
+  "req.rawHeaders",
+  "*.*.key",
+  "*.*.token",
 ];
+
+/** The options every Openavail logger uses, redaction included; tests build loggers from the same. */
+export function loggerOptions(level: string): LoggerOptions {
+  return { level, base: { service: "openavail" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+}
 
 /** Logs go to stderr: in `openavail mcp`, stdout is the protocol. */
 export function createLogger(level: string): Logger {
-  return pino(
-    { level, base: { service: "openavail" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  return pino(loggerOptions(level), pino.destination({ fd: 2, sync: true }));
 }
 
 export interface App {
@@ -95,7 +124,12 @@ export interface App {
   readonly policy: LoadedPolicy;
   readonly logger: Logger;
   readonly service: SchedulingService;
+  readonly providers: ProviderRegistry;
   authenticate(rawKey: string | undefined): Promise<Caller>;
+  /** Starts the periodic sync, outbox drain and hold sweep of a long-running process. */
+  startBackgroundJobs(
+    intervals: Pick<BackgroundJobsDeps, "syncIntervalMs" | "outboxIntervalMs" | "holdSweepIntervalMs">,
+  ): BackgroundJobs;
   close(): Promise<void>;
 }
 
@@ -105,14 +139,34 @@ export async function createApp(
 ): Promise<App> {
   const policy = loadPolicyFile(config.policyPath);
   const ledger = await openLedger({ path: config.dbPath, synchronous: config.synchronous });
-  const service = new SchedulingService({ db: ledger.db, policy, now: config.now, logger });
+  // The secret box is opened lazily: a ledger with only local calendars never needs the key file.
+  const providers = createProviderRegistry({
+    db: ledger.db,
+    secretBox: () => openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey }),
+    google: config.google,
+    now: config.now,
+  });
+  const syncDeps = { db: ledger.db, now: config.now, logger, providerFor: providers };
+  const service = new SchedulingService({
+    db: ledger.db,
+    policy,
+    now: config.now,
+    logger,
+    refresh: createRefresher(syncDeps, { freshForMs: config.mirrorFreshForMs, retryAfterFailureMs: 30_000 }),
+    // Refreshed when older than the freshness bound; reported stale only when refreshing kept failing.
+    staleAfterMs: 5 * config.mirrorFreshForMs,
+  });
+  const limiter = new RateLimiter({ limit: config.rateLimitPerMinute, now: config.now });
   return {
     config,
     ledger,
     policy,
     logger,
     service,
-    authenticate: (raw) => authenticate(ledger.db, raw, config.now()),
+    providers,
+    startBackgroundJobs: (intervals) => startBackgroundJobs({ ...syncDeps, service, ...intervals }),
+    // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
+    authenticate: async (raw) => limiter.admit(await authenticate(ledger.db, raw, config.now()), raw ?? ""),
     close: () => ledger.close(),
   };
 }

@@ -198,7 +198,7 @@ function landingsFor(displaced: readonly BusyItem[], input: ArbitrationInput): L
   const { request, items, rules, now } = input;
   const gone = new Set(displaced.map((d) => d.id));
   const occupied: BusyItem[] = items.filter((it) => !gone.has(it.id));
-  occupied.push(placeholder("winner", request.slot));
+  occupied.push(...claim("winner", request.slot, rules));
   const out: Landing[] = [];
   for (const d of displaced) {
     if (d.kind !== "booking") continue;
@@ -206,15 +206,31 @@ function landingsFor(displaced: readonly BusyItem[], input: ArbitrationInput): L
     const query = slotQuery(occupied, rules, window, d.end - d.start, request.granularityMs, now);
     const [slot] = nearestSlots(query, d.start, 1);
     out.push({ itemId: d.id, slot: slot ?? null });
-    if (slot) occupied.push(placeholder(d.id, slot));
+    if (slot) occupied.push(...claim(d.id, slot, rules));
   }
   return out;
 }
 
-function placeholder(id: string, span: Interval): BusyItem {
+/**
+ * What a newly placed span (the winner, an earlier landing) occupies for the landings after it: itself,
+ * counted toward the day's cap, and, when the buffers differ, the span widened so that a landing also
+ * keeps its own buffers clear of it. Otherwise, with 30 minutes before and none after, a booking
+ * displaced for starting right after the winner would land right back on its old slot.
+ */
+function claim(id: string, span: Interval, rules: CompiledRules): BusyItem[] {
+  const out = [placeholder(id, "hold", span)];
+  const before = Math.max(0, rules.bufferAfterMs - rules.bufferBeforeMs);
+  const after = Math.max(0, rules.bufferBeforeMs - rules.bufferAfterMs);
+  if (before > 0 || after > 0) {
+    out.push(placeholder(id, "external", { start: span.start - before, end: span.end + after }));
+  }
+  return out;
+}
+
+function placeholder(id: string, kind: BusyItem["kind"], span: Interval): BusyItem {
   return {
     id,
-    kind: "hold",
+    kind,
     start: span.start,
     end: span.end,
     agentId: null,

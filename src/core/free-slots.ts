@@ -1,7 +1,9 @@
 // The free-slot engine: which slots of a window can still be booked, aligned to the owner's local grid.
-import { type Interval, intersect, normalize, subtract, union } from "./interval.js";
+import { type Interval, intersect, normalize, overlapsAny, subtract, union } from "./interval.js";
 import { type CompiledRules, cappedDays, expandByBuffers, workingTime } from "./rules.js";
-import { type LocalDay, localDaysBetween } from "./zoned-time.js";
+import { type LocalDay, localDaysBetween, offsetAt } from "./zoned-time.js";
+
+const MINUTE = 60_000;
 
 /** What the engine needs to know; every instant is epoch ms, every interval half-open. */
 export interface SlotQuery {
@@ -21,25 +23,32 @@ export interface SlotQuery {
 export interface Bookable {
   readonly free: readonly Interval[];
   readonly days: readonly LocalDay[];
+  /** Local days at `max_bookings_per_day`, in order: no slot may start in them. */
+  readonly capped: readonly Interval[];
+  /** The zone whose wall clock the grid follows. */
+  readonly timeZone: string;
 }
 
 /**
  * Bookable time in the window: window ∩ [now + notice, now + horizon) ∩ working hours,
- * minus buffered busy time, hard blocks and days at the cap. Normalized.
+ * minus buffered busy time and hard blocks. Normalized. Days at the cap are returned apart,
+ * because a booking counts on the day it starts: a slot may still run into a capped day.
  */
 export function bookableTime(q: SlotQuery): Bookable {
   const { rules, window } = q;
   const days = localDaysBetween(rules.timeZone, window.start, window.end);
   const earliest = Math.max(window.start, q.now + rules.minNoticeMs);
   const latest = Math.min(window.end, q.now + rules.maxHorizonMs);
-  if (earliest >= latest) return { free: [], days };
-  let free: Interval[] = intersect([{ start: earliest, end: latest }], workingTime(rules, days));
-  const blocked = union(
-    union(expandByBuffers(rules, q.busy), rules.hardBlocks as Interval[]),
-    cappedDays(rules, days, q.countedStarts ?? []),
-  );
-  free = subtract(free, blocked);
-  return { free, days };
+  const timeZone = rules.timeZone;
+  if (earliest >= latest) return { free: [], days, capped: [], timeZone };
+  const open = intersect([{ start: earliest, end: latest }], workingTime(rules, days));
+  // Only busy time that meets the open time matters; dropping the rest first keeps the sort small
+  // (with 09:00-17:00 on weekdays, three busy items in four fall outside it).
+  const { bufferBeforeMs: before, bufferAfterMs: after } = rules;
+  const busy = q.busy.filter((b) => overlapsAny(open, { start: b.start - before, end: b.end + after }));
+  const blocked = union(expandByBuffers(rules, busy), rules.hardBlocks as Interval[]);
+  const free = subtract(open, blocked);
+  return { free, days, capped: cappedDays(rules, days, q.countedStarts ?? []), timeZone };
 }
 
 /**
@@ -50,14 +59,26 @@ export function findFreeSlots(q: SlotQuery, maxSlots: number): Interval[] {
   return slotsOn(bookableTime(q), q.durationMs, q.granularityMs, maxSlots);
 }
 
-/** Walks the local grid of `days` over the free intervals. */
+/** Walks the local grid of `days` over the free intervals, skipping starts on capped days. */
 export function slotsOn(
   bookable: Bookable,
   durationMs: number,
   granularityMs: number,
   maxSlots: number,
 ): Interval[] {
-  const { free, days } = bookable;
+  const { free, days, timeZone } = bookable;
+  const capped = new Set(bookable.capped.map((c) => c.start));
+  // Per day, local midnight as an instant when the offset holds all day; null on a DST day.
+  const anchors = days.map((day) => {
+    const offset = offsetAt(timeZone, day.start);
+    if (offset !== offsetAt(timeZone, day.end - 1)) return null;
+    return Date.UTC(day.year, day.month - 1, day.day) - offset;
+  });
+  const align = (i: number, t: number) => {
+    const anchor = anchors[i] ?? null;
+    if (anchor === null) return alignAcrossShift(timeZone, days[i]!, t, granularityMs);
+    return anchor + Math.ceil((t - anchor) / granularityMs) * granularityMs;
+  };
   const out: Interval[] = [];
   let d = 0;
   for (const piece of free) {
@@ -65,21 +86,42 @@ export function slotsOn(
     while (d < days.length && days[d]!.end <= piece.start) d++;
     if (d >= days.length) break;
     let day = days[d]!;
-    let t = day.start + Math.ceil((piece.start - day.start) / granularityMs) * granularityMs;
+    let t = align(d, piece.start);
     while (out.length < maxSlots) {
       if (t >= day.end) {
-        if (d + 1 >= days.length) break;
+        // Stay on this day when the piece ends in it: the next piece may start on it too.
+        if (d + 1 >= days.length || piece.end <= day.end) break;
         day = days[++d]!;
         // A new local day restarts the grid at its own midnight.
-        t = day.start + Math.ceil((t - day.start) / granularityMs) * granularityMs;
+        t = align(d, Math.max(day.start, piece.start));
         continue;
       }
       if (t + durationMs > piece.end) break;
+      if (capped.has(day.start)) {
+        t = day.end;
+        continue;
+      }
       out.push({ start: t, end: t + durationMs });
-      t += granularityMs;
+      // The next grid point after t: t + granularity, except where a repeated wall time comes sooner.
+      t = align(d, t + 1);
     }
   }
   return out;
+}
+
+/**
+ * The first instant at or after `t` whose wall time on `day` is a whole number of granules after
+ * local midnight, on a day whose offset changes: after a 30-minute shift (Lord Howe) hourly slots
+ * stay on the hour instead of drifting to :30. Walks minute by minute (grid points are whole
+ * minutes), because a jump computed in one offset can overshoot a grid point just after the change.
+ */
+function alignAcrossShift(timeZone: string, day: LocalDay, t: number, granularityMs: number): number {
+  if (granularityMs % MINUTE !== 0)
+    return day.start + Math.ceil((t - day.start) / granularityMs) * granularityMs;
+  const midnight = Date.UTC(day.year, day.month - 1, day.day);
+  for (let m = Math.ceil(t / MINUTE) * MINUTE; ; m += MINUTE) {
+    if ((m + offsetAt(timeZone, m) - midnight) % granularityMs === 0) return m;
+  }
 }
 
 /**

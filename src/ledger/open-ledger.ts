@@ -2,9 +2,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, type Migration, type MigrationProvider, Migrator, SqliteDialect } from "kysely";
+import {
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+  type SqliteDatabase,
+  SqliteDialect,
+} from "kysely";
 import * as initial from "./migrations/0001-initial.js";
 import type { Database } from "./tables.js";
+import { immediate } from "./transaction.js";
 
 /** `full` makes an acknowledged booking survive power loss; `normal` risks the last commits for ~2x throughput. */
 export type Synchronous = "full" | "normal";
@@ -33,6 +42,42 @@ const migrationProvider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };
 
+/** Prepared statements kept per SQL text; a decision runs the same dozen queries every time. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The driver handle kysely gets: kysely prepares every query it runs, and preparing costs more than
+ * running the small queries of a decision, so statements are reused by SQL text (least recently used
+ * dropped first). A statement still busy in an iteration is never handed out twice.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (text: string) => {
+      const hit = cache.get(text);
+      if (hit && !hit.busy) {
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(text);
+      if (!hit) {
+        cache.set(text, stmt);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
+}
+
+/** Carries a failed migration's result set out of the transaction so that it rolls back. */
+class MigrationFailed extends Error {
+  constructor(readonly outcome: MigrationResultSet) {
+    super("migration failed");
+  }
+}
+
 /** Opens (creating if needed) the ledger at `path` and brings its schema up to date. */
 export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
@@ -41,8 +86,21 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Several processes may open a fresh file at once: migrating inside one BEGIN IMMEDIATE makes the
+  // others wait and then find nothing to do, instead of racing to create the same tables.
+  let outcome: MigrationResultSet;
+  try {
+    outcome = await immediate(db, async (trx) => {
+      const migrator = new Migrator({ db: trx, provider: migrationProvider, disableTransactions: true });
+      const result = await migrator.migrateToLatest();
+      if (result.error) throw new MigrationFailed(result);
+      return result;
+    });
+  } catch (err) {
+    outcome = err instanceof MigrationFailed ? err.outcome : { error: err };
+  }
+  const { error, results } = outcome;
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";

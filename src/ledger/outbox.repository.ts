@@ -78,3 +78,61 @@ export async function abandonOutbox(
     .where("seq", "=", seq)
     .execute();
 }
+
+/**
+ * Takes a due entry for this worker until `leaseUntil`: true when this call moved its next attempt
+ * from due to the lease, false when another worker (another process on the same database) took it.
+ * A worker that dies mid-write leaves the entry to be retried once the lease runs out.
+ */
+export async function claimOutbox(
+  db: Kysely<Database>,
+  seq: number,
+  now: number,
+  leaseUntil: number,
+): Promise<boolean> {
+  const res = await db
+    .updateTable("outbox")
+    .set({ next_attempt_at: leaseUntil })
+    .where("seq", "=", seq)
+    .where("done_at", "is", null)
+    .where("next_attempt_at", "<=", now)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** True while a provider write of the booking is queued and not yet done. */
+export async function hasPendingOutbox(db: Kysely<Database>, bookingId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom("outbox")
+    .select("seq")
+    .where("booking_id", "=", bookingId)
+    .where("done_at", "is", null)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Makes every pending entry of these calendars due now (after a reconnect, backoff is moot). */
+export async function retryOutboxNow(
+  db: Kysely<Database>,
+  calendarIds: readonly string[],
+  now: number,
+): Promise<void> {
+  if (calendarIds.length === 0) return;
+  await db
+    .updateTable("outbox")
+    .set({ next_attempt_at: now })
+    .where("calendar_id", "in", [...calendarIds])
+    .where("done_at", "is", null)
+    .execute();
+}
+
+/** Pending entries, oldest first (for status displays and tests). */
+export async function pendingOutbox(db: Kysely<Database>, limit = 100): Promise<OutboxRow[]> {
+  return db
+    .selectFrom("outbox")
+    .selectAll()
+    .where("done_at", "is", null)
+    .orderBy("seq")
+    .limit(limit)
+    .execute();
+}

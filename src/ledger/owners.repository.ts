@@ -1,5 +1,5 @@
 // Owners and their calendars.
-import type { Insertable, Kysely } from "kysely";
+import { type Insertable, type Kysely, sql } from "kysely";
 import type { CalendarRow, CalendarsTable, Database, OwnerRow, OwnersTable } from "./tables.js";
 
 export async function insertOwner(db: Kysely<Database>, row: Insertable<OwnersTable>): Promise<void> {
@@ -43,7 +43,8 @@ export async function findCalendarByType(
 export async function listCalendars(db: Kysely<Database>, ownerId?: string): Promise<CalendarRow[]> {
   let q = db.selectFrom("calendars").selectAll();
   if (ownerId) q = q.where("owner_id", "=", ownerId);
-  return q.orderBy("created_at").orderBy("id").execute();
+  // Ids are random: calendars created in the same millisecond keep their insertion order by rowid.
+  return q.orderBy("created_at").orderBy(sql`rowid`).execute();
 }
 
 export async function setCalendarRules(

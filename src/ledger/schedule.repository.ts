@@ -12,9 +12,11 @@ import type {
   HoldsTable,
 } from "./tables.js";
 
-// Bookings are at most a day long; external events are bounded by this look-back so the
-// (owner, status, start) index stays usable for "starts before end and ends after start".
-const MAX_ITEM_MS = 7 * 86_400_000;
+// Bookings and holds are at most a day long (the service refuses longer spans), so every one that
+// overlaps a range starts less than a day before it: the (owner, status, start) index then scans a
+// bounded stretch for "starts before end and ends after start". External events may last for weeks
+// and are not bounded this way.
+const MAX_ITEM_MS = 86_400_000;
 
 /**
  * Every item that occupies the owner's time around `range`: confirmed bookings, holds still active

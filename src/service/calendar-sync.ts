@@ -1,15 +1,36 @@
 // Keeps the ledger's mirror of provider calendars current: incremental sync, full resync on 410,
-// and human edits that now collide with an Openavail booking turning it into needs_reschedule.
+// and the owner's own edits in the provider applied to the bookings they touch:
+//
+// - an event of the owner's (or one the owner moved onto a booking) that overlaps confirmed bookings
+//   turns them into needs_reschedule, their agents are told (booking.needs_reschedule), and their
+//   own provider events are queued for deletion, as after a preemption;
+// - the owner moving an Openavail booking's own event moves the booking (the owner's calendar is the
+//   truth about when a meeting happens), and bookings it now lands on need rescheduling;
+// - the owner deleting an Openavail booking's event cancels the booking (booking.cancelled).
+//
+// An event written for a booking whose write is still queued in the outbox is ours in flight, and is
+// never read as an edit of the owner's.
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
 import { insertNotification } from "../ledger/audit.repository.js";
 import { newId } from "../ledger/ids.js";
+import { enqueueOutbox, hasPendingOutbox } from "../ledger/outbox.repository.js";
 import { findCalendarById, updateCalendar } from "../ledger/owners.repository.js";
-import { deleteExternalEvents, updateBooking, upsertExternalEvent } from "../ledger/schedule.repository.js";
-import type { CalendarRow, Database } from "../ledger/tables.js";
+import {
+  deleteExternalEvents,
+  findBooking,
+  updateBooking,
+  upsertExternalEvent,
+} from "../ledger/schedule.repository.js";
+import type { BookingRow, CalendarRow, Database } from "../ledger/tables.js";
 import { immediate } from "../ledger/transaction.js";
-import { type CalendarProvider, ProviderError } from "../providers/calendar-provider.js";
+import {
+  type CalendarProvider,
+  ProviderError,
+  type ProviderEvent,
+  type SyncPage,
+} from "../providers/calendar-provider.js";
 import type { NotificationPayload } from "./present.js";
 
 /** Finds the provider adapter of a calendar (null for `local`, which has nothing to sync). */
@@ -26,29 +47,37 @@ export interface SyncOutcome {
   readonly calendarId: string;
   readonly events: number;
   readonly fullResync: boolean;
+  /** Confirmed bookings an owner's event now collides with: now needs_reschedule. */
   readonly displacedBookings: readonly string[];
+  /** Bookings whose event the owner moved: the booking moved with it. */
+  readonly movedBookings: readonly string[];
+  /** Bookings whose event the owner deleted: cancelled. */
+  readonly cancelledBookings: readonly string[];
+  /** True when another process synced the calendar meanwhile and this page was dropped as older. */
+  readonly superseded: boolean;
 }
 
 /**
  * Pulls one calendar's changes and applies them in one transaction. Network I/O happens before the
  * transaction so the write lock is never held while waiting on the provider. A revoked grant marks
- * the calendar `needs_reconnect` and rethrows.
+ * the calendar `needs_reconnect` and rethrows. Returns null for a calendar with nothing to sync.
  */
 export async function syncCalendar(deps: SyncDeps, calendarId: string): Promise<SyncOutcome | null> {
   const calendar = await findCalendarById(deps.db, calendarId);
-  if (!calendar || calendar.external_id === null) return null;
-  const provider = await deps.providerFor(calendar);
-  if (!provider) return null;
-  const owner = await deps.db
-    .selectFrom("owners")
-    .select("timezone")
-    .where("id", "=", calendar.owner_id)
-    .executeTakeFirstOrThrow();
-  let page: Awaited<ReturnType<CalendarProvider["sync"]>>;
+  if (!calendar || calendar.provider === "local" || calendar.external_id === null) return null;
+  let page: SyncPage;
   try {
+    const provider = await deps.providerFor(calendar);
+    if (!provider) return null;
+    const owner = await deps.db
+      .selectFrom("owners")
+      .select("timezone")
+      .where("id", "=", calendar.owner_id)
+      .executeTakeFirstOrThrow();
     page = await provider.sync({
       externalCalendarId: calendar.external_id,
       syncToken: calendar.sync_token,
+      // All-day events are whole days where the owner lives.
       timeZone: owner.timezone,
     });
   } catch (err) {
@@ -58,79 +87,191 @@ export async function syncCalendar(deps: SyncDeps, calendarId: string): Promise<
     }
     throw err;
   }
-  return immediate(deps.db, async (trx) => {
-    const now = deps.now();
-    const complete = calendar.sync_token === null || page.fullResync;
-    if (complete) await deleteExternalEvents(trx, calendar.id);
-    const displaced: string[] = [];
-    for (const ev of page.events) {
-      const cancelled = ev.status === "cancelled";
-      if (cancelled) {
-        await trx
-          .deleteFrom("external_events")
-          .where("calendar_id", "=", calendar.id)
-          .where("external_id", "=", ev.externalId)
-          .execute();
-        continue;
-      }
-      await upsertExternalEvent(trx, {
-        id: newId("evt"),
-        owner_id: calendar.owner_id,
-        calendar_id: calendar.id,
-        external_id: ev.externalId,
-        start_ms: ev.start,
-        end_ms: ev.end,
-        busy: ev.busy ? 1 : 0,
-        title: ev.title,
-        booking_id: ev.bookingId,
-        updated_at: ev.updatedAt,
-      });
-      if (!ev.busy) continue;
-      // A person's own event now overlaps bookings of ours, or moved the mirror of one: those
-      // bookings can no longer happen as booked.
-      const hit = await trx
-        .selectFrom("bookings")
-        .select(["id", "agent_id", "start_ms", "end_ms"])
-        .where("owner_id", "=", calendar.owner_id)
-        .where("status", "=", "confirmed")
-        .where("start_ms", "<", ev.end)
-        .where("end_ms", ">", ev.start)
+  return immediate(deps.db, (trx) => applyPage(trx, deps.now(), calendar, page));
+}
+
+async function applyPage(
+  trx: Kysely<Database>,
+  now: number,
+  calendar: CalendarRow,
+  page: SyncPage,
+): Promise<SyncOutcome> {
+  const outcome = {
+    calendarId: calendar.id,
+    events: page.events.length,
+    fullResync: calendar.sync_token === null || page.fullResync,
+    displacedBookings: [] as string[],
+    movedBookings: [] as string[],
+    cancelledBookings: [] as string[],
+    superseded: false,
+  };
+  // Another process may have applied a newer page since we read the token: ours is then older.
+  const current = await trx
+    .selectFrom("calendars")
+    .select("sync_token")
+    .where("id", "=", calendar.id)
+    .executeTakeFirst();
+  if (!current || current.sync_token !== calendar.sync_token) return { ...outcome, superseded: true };
+
+  // What the mirror knew, before a full listing replaces it: a deletion arrives as a bare id.
+  const known = new Map(
+    (
+      await trx
+        .selectFrom("external_events")
+        .select(["external_id", "booking_id"])
+        .where("calendar_id", "=", calendar.id)
+        .where("booking_id", "is not", null)
+        .execute()
+    ).map((r) => [r.external_id, r.booking_id]),
+  );
+  if (outcome.fullResync) await deleteExternalEvents(trx, calendar.id);
+
+  for (const ev of page.events) {
+    if (ev.status === "cancelled") {
+      await trx
+        .deleteFrom("external_events")
+        .where("calendar_id", "=", calendar.id)
+        .where("external_id", "=", ev.externalId)
         .execute();
-      for (const b of hit) {
-        if (ev.bookingId === b.id && b.start_ms === ev.start && b.end_ms === ev.end) continue;
-        if (ev.bookingId !== null && ev.bookingId !== b.id && !(b.start_ms < ev.end && ev.start < b.end_ms))
-          continue;
-        await updateBooking(trx, b.id, { status: "needs_reschedule", updated_at: now });
-        const payload: NotificationPayload = {
-          message: `Your booking ${b.id} (${toInstant(b.start_ms)}) now collides with a change the owner made in their calendar; reschedule it with reschedule_booking.`,
-          booking_id: b.id,
+      const bookingId = ev.bookingId ?? known.get(ev.externalId) ?? null;
+      const booking = bookingId === null ? undefined : await findBooking(trx, bookingId);
+      if (booking?.status === "confirmed" && !(await hasPendingOutbox(trx, booking.id))) {
+        await updateBooking(trx, booking.id, { status: "cancelled", updated_at: now });
+        await notify(trx, now, booking.agent_id, "booking.cancelled", {
+          message: `Your booking ${booking.id} (${toInstant(booking.start_ms)}) was deleted by the owner in their calendar, so it is cancelled; call check_availability if the meeting is still needed.`,
+          booking_id: booking.id,
           hold_id: null,
           winner_class: null,
           landing_hold: null,
-        };
-        await insertNotification(trx, {
-          id: newId("ntf"),
-          agent_id: b.agent_id,
-          type: "booking.needs_reschedule",
-          payload_json: JSON.stringify(payload),
-          created_at: now,
-          delivered_at: null,
         });
-        displaced.push(b.id);
+        outcome.cancelledBookings.push(booking.id);
       }
+      continue;
     }
-    await updateCalendar(trx, calendar.id, {
-      sync_token: page.nextSyncToken,
-      synced_at: now,
-      status: "active",
+
+    const own = await ownBookingOf(trx, now, ev);
+    const mirrorOf = own?.booking ?? null;
+    if (own?.moved) outcome.movedBookings.push(own.booking.id);
+    await upsertExternalEvent(trx, {
+      id: newId("evt"),
+      owner_id: calendar.owner_id,
+      calendar_id: calendar.id,
+      external_id: ev.externalId,
+      start_ms: ev.start,
+      end_ms: ev.end,
+      busy: ev.busy ? 1 : 0,
+      title: ev.title,
+      booking_id: mirrorOf?.id ?? null,
+      updated_at: ev.updatedAt,
     });
-    return {
-      calendarId: calendar.id,
-      events: page.events.length,
-      fullResync: complete,
-      displacedBookings: displaced,
-    };
+    // Our own event where we put it (or on its way there) is the booking itself, not the owner's time.
+    if (!ev.busy || (own !== null && !own.moved)) continue;
+    // The owner's busy time (or a booking the owner moved) now overlaps other confirmed bookings:
+    // those can no longer happen as booked.
+    const hit = await trx
+      .selectFrom("bookings")
+      .selectAll()
+      .where("owner_id", "=", calendar.owner_id)
+      .where("status", "=", "confirmed")
+      .where("start_ms", "<", ev.end)
+      .where("end_ms", ">", ev.start)
+      .execute();
+    for (const b of hit) {
+      if (b.id === mirrorOf?.id) continue;
+      await updateBooking(trx, b.id, { status: "needs_reschedule", updated_at: now });
+      // As after a preemption: the booking's own event stops claiming the time in the provider.
+      if (await onProvider(trx, b.calendar_id)) {
+        await enqueueOutbox(trx, { booking_id: b.id, calendar_id: b.calendar_id, op: "cancel", now });
+      }
+      await notify(trx, now, b.agent_id, "booking.needs_reschedule", {
+        message: `Your booking ${b.id} (${toInstant(b.start_ms)}) now collides with a change the owner made in their calendar; reschedule it with reschedule_booking.`,
+        booking_id: b.id,
+        hold_id: null,
+        winner_class: null,
+        landing_hold: null,
+      });
+      outcome.displacedBookings.push(b.id);
+    }
+  }
+  await updateCalendar(trx, calendar.id, {
+    sync_token: page.nextSyncToken,
+    synced_at: now,
+    status: "active",
   });
+  return outcome;
+}
+
+/**
+ * The Openavail booking a live event stands for in the mirror, or null when it is the owner's own
+ * busy time. An event carrying a booking id is ours when a write for that booking is still queued
+ * (in flight: it will be rewritten), or when the booking is confirmed; if the owner moved it, the
+ * booking moves with it (`moved`). The event of a booking that is no longer confirmed, or that this
+ * ledger does not know, is the owner's time.
+ */
+async function ownBookingOf(
+  trx: Kysely<Database>,
+  now: number,
+  ev: ProviderEvent,
+): Promise<{ booking: BookingRow; moved: boolean } | null> {
+  if (ev.bookingId === null) return null;
+  const booking = await findBooking(trx, ev.bookingId);
+  if (!booking) return null;
+  if (await hasPendingOutbox(trx, booking.id)) return { booking, moved: false };
+  if (booking.status !== "confirmed") return null;
+  if (booking.start_ms === ev.start && booking.end_ms === ev.end) return { booking, moved: false };
+  await updateBooking(trx, booking.id, { start_ms: ev.start, end_ms: ev.end, updated_at: now });
+  return { booking: { ...booking, start_ms: ev.start, end_ms: ev.end, updated_at: now }, moved: true };
+}
+
+async function onProvider(trx: Kysely<Database>, calendarId: string): Promise<boolean> {
+  const cal = await findCalendarById(trx, calendarId);
+  return cal !== undefined && cal.provider !== "local" && cal.external_id !== null;
+}
+
+async function notify(
+  trx: Kysely<Database>,
+  now: number,
+  agentId: string,
+  type: "booking.needs_reschedule" | "booking.cancelled",
+  payload: NotificationPayload,
+): Promise<void> {
+  await insertNotification(trx, {
+    id: newId("ntf"),
+    agent_id: agentId,
+    type,
+    payload_json: JSON.stringify(payload),
+    created_at: now,
+    delivered_at: null,
+  });
+}
+
+/** Provider calendars due for a sync: active, attached, and (when given) of these owners. */
+async function syncableCalendars(
+  db: Kysely<Database>,
+  filter: { ownerEmails?: readonly string[]; syncedBefore?: number },
+): Promise<string[]> {
+  let q = db
+    .selectFrom("calendars")
+    .innerJoin("owners", "owners.id", "calendars.owner_id")
+    .select(["calendars.id"])
+    .where("calendars.provider", "!=", "local")
+    .where("calendars.status", "=", "active")
+    .where("calendars.external_id", "is not", null);
+  if (filter.ownerEmails !== undefined) {
+    q = q.where(
+      "owners.email",
+      "in",
+      filter.ownerEmails.map((e) => e.toLowerCase()),
+    );
+  }
+  const before = filter.syncedBefore;
+  if (before !== undefined) {
+    q = q.where((eb) =>
+      eb.or([eb("calendars.synced_at", "is", null), eb("calendars.synced_at", "<", before)]),
+    );
+  }
+  const rows = await q.orderBy("calendars.id").execute();
+  return rows.map((r) => r.id);
 }
 
 /**
@@ -143,30 +284,101 @@ export async function refreshIfStale(
   freshForMs: number,
 ): Promise<void> {
   if (ownerEmails.length === 0) return;
-  const now = deps.now();
-  const stale = await deps.db
-    .selectFrom("calendars")
-    .innerJoin("owners", "owners.id", "calendars.owner_id")
-    .select(["calendars.id"])
-    .where(
-      "owners.email",
-      "in",
-      ownerEmails.map((e) => e.toLowerCase()),
-    )
-    .where("calendars.provider", "!=", "local")
-    .where("calendars.status", "=", "active")
-    .where((eb) =>
-      eb.or([eb("calendars.synced_at", "is", null), eb("calendars.synced_at", "<", now - freshForMs)]),
-    )
-    .execute();
-  for (const c of stale) {
+  const stale = await syncableCalendars(deps.db, { ownerEmails, syncedBefore: deps.now() - freshForMs });
+  for (const id of stale) {
     try {
-      await syncCalendar(deps, c.id);
+      await syncCalendar(deps, id);
     } catch (err) {
       deps.logger.warn(
-        { calendar_id: c.id, err: String(err) },
+        { calendar_id: id, err: String(err) },
         "calendar sync failed; answering from the stale mirror",
       );
     }
   }
+}
+
+export interface RefresherOptions {
+  /** A mirror younger than this is used as it is; default 60 s. */
+  readonly freshForMs?: number;
+  /**
+   * After a failed sync, decisions stop trying the provider for this long (they answer from the
+   * mirror, with PROVIDER_STALE once it is stale); default 30 s. Keeps a provider outage from adding
+   * a timeout to every decision.
+   */
+  readonly retryAfterFailureMs?: number;
+}
+
+/**
+ * The `refresh` hook of the scheduling service: like {@link refreshIfStale}, plus concurrent
+ * decisions for one owner share one sync, and a calendar whose sync just failed is left alone for
+ * `retryAfterFailureMs`. Never throws.
+ */
+export function createRefresher(
+  deps: SyncDeps,
+  options: RefresherOptions = {},
+): (ownerEmails: readonly string[]) => Promise<void> {
+  const freshForMs = options.freshForMs ?? 60_000;
+  const retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
+  const inFlight = new Map<string, Promise<void>>();
+  const failedAt = new Map<string, number>();
+
+  const syncOne = (id: string): Promise<void> => {
+    const running = inFlight.get(id);
+    if (running) return running;
+    const run = syncCalendar(deps, id)
+      .then(
+        () => {
+          failedAt.delete(id);
+        },
+        (err: unknown) => {
+          failedAt.set(id, deps.now());
+          deps.logger.warn(
+            { calendar_id: id, err: err instanceof Error ? err.message : String(err) },
+            "calendar sync failed; answering from the mirror",
+          );
+        },
+      )
+      .finally(() => inFlight.delete(id));
+    inFlight.set(id, run);
+    return run;
+  };
+
+  return async (ownerEmails) => {
+    if (ownerEmails.length === 0) return;
+    try {
+      const now = deps.now();
+      const stale = await syncableCalendars(deps.db, { ownerEmails, syncedBefore: now - freshForMs });
+      const due = stale.filter((id) => {
+        const failed = failedAt.get(id);
+        return failed === undefined || now - failed >= retryAfterFailureMs;
+      });
+      await Promise.all(due.map(syncOne));
+    } catch (err) {
+      deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "mirror refresh failed");
+    }
+  };
+}
+
+export interface SyncAllResult {
+  readonly synced: number;
+  readonly failed: number;
+}
+
+/** Syncs every active provider calendar (the background job); failures are logged, not thrown. */
+export async function syncAllCalendars(deps: SyncDeps): Promise<SyncAllResult> {
+  let synced = 0;
+  let failed = 0;
+  for (const id of await syncableCalendars(deps.db, {})) {
+    try {
+      await syncCalendar(deps, id);
+      synced++;
+    } catch (err) {
+      failed++;
+      deps.logger.warn(
+        { calendar_id: id, err: err instanceof Error ? err.message : String(err) },
+        "background calendar sync failed",
+      );
+    }
+  }
+  return { synced, failed };
 }

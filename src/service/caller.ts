@@ -22,6 +22,8 @@ export interface Caller {
   readonly owners: "*" | ReadonlySet<string>;
   /** First characters of the API key used, for the audit log. */
   readonly keyPrefix: string | null;
+  /** The key's rate-limit state after this request, when a limiter is on (for RateLimit headers). */
+  readonly rateLimit?: { readonly limit: number; readonly remaining: number; readonly resetSeconds: number };
 }
 
 export function hasScope(caller: Caller, scope: Scope): boolean {

@@ -34,8 +34,12 @@ export function badRequestFrom(error: ZodError, what = "request"): OpenavailErro
   const details: ErrorDetail[] = error.issues.slice(0, 20).map((issue) => {
     const field = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys.join(", ");
-      return { field: field || keys, message: `unknown field${issue.keys.length > 1 ? "s" : ""}: ${keys}` };
+      const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
+      const where = field ? `${field}.` : "";
+      return {
+        field: issue.keys.map((k) => `${where}${k}`).join(", ") || field,
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}`,
+      };
     }
     if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
       return { field, message: `expected ${issue.expected}` };

@@ -1,4 +1,4 @@
-// Ledger rows in their wire form: UTC instants, owner wall times, and redaction for free/busy readers.
+// Ledger rows in their wire form: UTC instants and owner wall times.
 import { toInstant } from "../../schemas/time.js";
 import type { Booking, Hold, Notification, Slot } from "../../schemas/wire.js";
 import type { Interval } from "../core/interval.js";
@@ -34,7 +34,6 @@ export function presentBooking(
   owner: OwnerRow,
   calendar: CalendarRow,
   timeZone: string,
-  redact = false,
 ): Booking {
   return {
     booking_id: row.id,
@@ -45,8 +44,8 @@ export function presentBooking(
     start: toInstant(row.start_ms),
     end: toInstant(row.end_ms),
     local_start: formatLocal(timeZone, row.start_ms),
-    title: redact ? null : row.title,
-    attendees: redact ? null : (JSON.parse(row.attendees_json) as string[]),
+    title: row.title,
+    attendees: JSON.parse(row.attendees_json) as string[],
     meeting_class: row.meeting_class,
     status: row.status,
     created_at: toInstant(row.created_at),

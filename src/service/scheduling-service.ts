@@ -23,9 +23,10 @@ import {
   type BusyItem,
   type Verdict as CoreVerdict,
 } from "../core/arbiter.js";
-import { bookableTime, busyBlocks, findFreeSlots, slotsOn } from "../core/free-slots.js";
-import { type Interval, intersect } from "../core/interval.js";
+import { type Bookable, bookableTime, busyBlocks, findFreeSlots, slotsOn } from "../core/free-slots.js";
+import { type Interval, intersect, subtract } from "../core/interval.js";
 import { type CompiledRules, compileRules, openRules } from "../core/rules.js";
+import { localDaysBetween } from "../core/zoned-time.js";
 import {
   findIdempotency,
   insertDecision,
@@ -33,7 +34,9 @@ import {
   saveIdempotency,
   takePendingNotifications,
 } from "../ledger/audit.repository.js";
+import { GroupCommit } from "../ledger/group-commit.js";
 import { newId } from "../ledger/ids.js";
+import { enqueueOutbox } from "../ledger/outbox.repository.js";
 import {
   findCalendarById,
   findCalendarByType,
@@ -54,7 +57,6 @@ import {
   updateHold,
 } from "../ledger/schedule.repository.js";
 import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
-import { immediate } from "../ledger/transaction.js";
 import { type Caller, hasScope, requireOwner } from "./caller.js";
 import { OpenavailError } from "./errors.js";
 import type { LoadedPolicy } from "./policy.js";
@@ -83,7 +85,16 @@ export interface ServiceDeps {
   /** The only clock: injected so that tests decide what "now" is. */
   readonly now: () => number;
   readonly logger: Logger;
+  /**
+   * Brings provider mirrors of these owners up to date when stale; called before the transaction so
+   * the write lock is never held while waiting on a provider. Must not throw.
+   */
+  readonly refresh?: (ownerEmails: readonly string[]) => Promise<void>;
+  /** A provider calendar whose mirror is older than this answers with warning PROVIDER_STALE. */
+  readonly staleAfterMs?: number;
 }
+
+const DEFAULT_STALE_AFTER_MS = 5 * MINUTE;
 
 /** The context an operation runs in: the open transaction, the caller, and the instant of the call. */
 export interface Tx {
@@ -93,6 +104,8 @@ export interface Tx {
   readonly tool: string;
   /** Decision lines to log once the transaction has committed. */
   readonly decisions: Record<string, unknown>[];
+  /** performance.now() when the call arrived, for the decision row's latency_us. */
+  readonly startedAt: number;
 }
 
 export interface ToolResult {
@@ -123,9 +136,12 @@ interface Target {
 
 export class SchedulingService {
   readonly #deps: ServiceDeps;
+  /** Every tool call's transaction; calls that queue up share one commit (group commit). */
+  readonly #commits: GroupCommit;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
+    this.#commits = new GroupCommit(deps.db);
   }
 
   get policy(): LoadedPolicy {
@@ -156,7 +172,8 @@ export class SchedulingService {
     const key = typeof rawKey === "string" ? rawKey : undefined;
     const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
     const decisions: Record<string, unknown>[] = [];
-    const result = await immediate(this.#deps.db, async (trx): Promise<ToolResult> => {
+    if (this.#deps.refresh) await this.#deps.refresh(ownerEmailsOf(request));
+    const result = await this.#commits.run(async (trx): Promise<ToolResult> => {
       const now = this.#deps.now();
       if (key) {
         const prior = await findIdempotency(trx, caller.agentId, key);
@@ -170,7 +187,7 @@ export class SchedulingService {
           return { json: prior.response_json, replayed: true };
         }
       }
-      const tx: Tx = { trx, caller, now, tool, decisions };
+      const tx: Tx = { trx, caller, now, tool, decisions, startedAt: started };
       const value = await op(tx);
       const body =
         options.deliverNotifications === false
@@ -262,7 +279,7 @@ export class SchedulingService {
       const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
       requireOwner(tx.caller, owner.email);
       const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
-      target = this.targetOf(owner, calendar);
+      target = this.targetOf(tx, owner, calendar);
       slot = { start: hold.start_ms, end: hold.end_ms };
       if (hold.status === "confirmed") {
         throw new OpenavailError("bad_request", `Hold ${hold.id} is already confirmed; see list_bookings.`, {
@@ -300,10 +317,10 @@ export class SchedulingService {
     const owner = (await findOwnerById(tx.trx, victim.owner_id))!;
     requireOwner(tx.caller, owner.email);
     const calendar = (await findCalendarById(tx.trx, victim.calendar_id))!;
-    const target = this.targetOf(owner, calendar);
+    const target = this.targetOf(tx, owner, calendar);
     const slot =
       input.start !== undefined && input.end !== undefined
-        ? spanOf(input.start, input.end)
+        ? requestedSpan({ start: input.start, end: input.end })
         : { start: victim.start_ms, end: victim.end_ms };
     const meetingClass = this.meetingClass(tx.caller, input.meeting_class);
     return this.decide(tx, target, input, {
@@ -329,7 +346,7 @@ export class SchedulingService {
     const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
     requireOwner(tx.caller, owner.email);
     const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
-    const target = this.targetOf(owner, calendar);
+    const target = this.targetOf(tx, owner, calendar);
     const slot = requestedSpan(input);
     return this.decide(tx, target, input, {
       request: this.arbitrationRequest(tx, slot, booking.meeting_class, input.window),
@@ -341,6 +358,7 @@ export class SchedulingService {
           status: "confirmed",
           updated_at: tx.now,
         });
+        await this.writeThrough(tx, calendar, booking.id, "upsert");
         return { booking: (await findBooking(tx.trx, booking.id))! };
       },
     });
@@ -350,13 +368,14 @@ export class SchedulingService {
 
   async releaseHold(tx: Tx, holdId: string): Promise<{ hold: Hold }> {
     const hold = await this.ownHold(tx, holdId);
+    const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
+    requireOwner(tx.caller, owner.email);
     if (hold.status === "active") {
       await updateHold(tx.trx, hold.id, { status: "released", updated_at: tx.now });
     }
-    const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
     const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
     const current = (await findHold(tx.trx, hold.id))!;
-    return { hold: presentHold(current, owner, calendar, this.targetOf(owner, calendar).rules.timeZone) };
+    return { hold: presentHold(current, owner, calendar, this.targetOf(tx, owner, calendar).rules.timeZone) };
   }
 
   async cancelBooking(tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
@@ -367,9 +386,10 @@ export class SchedulingService {
       await updateBooking(tx.trx, booking.id, { status: "cancelled", updated_at: tx.now });
     }
     const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
+    if (booking.status !== "cancelled") await this.writeThrough(tx, calendar, booking.id, "cancel");
     const current = (await findBooking(tx.trx, booking.id))!;
     return {
-      booking: presentBooking(current, owner, calendar, this.targetOf(owner, calendar).rules.timeZone),
+      booking: presentBooking(current, owner, calendar, this.targetOf(tx, owner, calendar).rules.timeZone),
     };
   }
 
@@ -405,14 +425,22 @@ export class SchedulingService {
       limit: input.limit + 1,
     });
     const page = rows.slice(0, input.limit);
-    const redact = !hasScope(tx.caller, "read_events");
     const bookings: Booking[] = [];
+    // A page holds few distinct owners and calendars: look each up once, not once per row.
+    const owners = new Map<string, OwnerRow>();
+    const calendars = new Map<string, CalendarRow>();
     for (const row of page) {
-      const owner = (await findOwnerById(tx.trx, row.owner_id))!;
-      const calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
-      bookings.push(
-        presentBooking(row, owner, calendar, this.targetOf(owner, calendar).rules.timeZone, redact),
-      );
+      let owner = owners.get(row.owner_id);
+      if (!owner) {
+        owner = (await findOwnerById(tx.trx, row.owner_id))!;
+        owners.set(row.owner_id, owner);
+      }
+      let calendar = calendars.get(row.calendar_id);
+      if (!calendar) {
+        calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
+        calendars.set(row.calendar_id, calendar);
+      }
+      bookings.push(presentBooking(row, owner, calendar, this.targetOf(tx, owner, calendar).rules.timeZone));
     }
     const last = page[page.length - 1];
     const nextCursor = rows.length > input.limit && last ? encodeCursor(last.start_ms, last.id) : null;
@@ -446,7 +474,7 @@ export class SchedulingService {
     const window = spanOf(input.window.start, input.window.end);
     const emails = [...new Set(input.owner_emails)];
     let common: Interval[] | null = null;
-    let days: ReturnType<typeof bookableTime>["days"] = [];
+    let grid: Bookable | null = null;
     const warnings: string[] = [];
     for (const email of emails) {
       const target = await this.target(tx, email, undefined);
@@ -461,16 +489,19 @@ export class SchedulingService {
         now: tx.now,
         countedStarts: countedStarts(items),
       });
-      // The first owner's local grid aligns the common slots.
-      if (common === null) days = bookable.days;
-      common = common === null ? [...bookable.free] : intersect(common, bookable.free);
+      // Each owner's days at their cap are simply not free for them; the first owner's grid aligns slots.
+      const free = subtract(bookable.free, bookable.capped);
+      grid ??= bookable;
+      common = common === null ? free : intersect(common, free);
     }
-    const slots = slotsOn(
-      { free: common ?? [], days },
-      input.duration_minutes * MINUTE,
-      input.granularity_minutes * MINUTE,
-      input.max_slots,
-    );
+    const slots = grid
+      ? slotsOn(
+          { ...grid, free: common ?? [], capped: [] },
+          input.duration_minutes * MINUTE,
+          input.granularity_minutes * MINUTE,
+          input.max_slots,
+        )
+      : [];
     return { slots: slots.map((s) => ({ start: toInstant(s.start), end: toInstant(s.end) })), warnings };
   }
 
@@ -514,19 +545,24 @@ export class SchedulingService {
   ): Promise<VerdictBody> {
     const { request } = plan;
     await this.sweepExpiredHolds(tx);
-    const span = {
-      start: Math.min(request.slot.start, request.window?.start ?? request.slot.start),
-      end: Math.max(request.slot.end, request.window?.end ?? request.slot.end),
-    };
-    const all = await this.snapshot(tx, target.owner.id, span);
-    const items = plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all;
-    const outcome = arbitrate({
-      request,
-      items,
-      rules: target.rules,
-      policy: this.#deps.policy.arbiter,
-      now: tx.now,
-    });
+    const judge = (all: readonly BusyItem[]) =>
+      arbitrate({
+        request,
+        items: plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all,
+        rules: target.rules,
+        policy: this.#deps.policy.arbiter,
+        now: tx.now,
+      });
+    // Most requests are accepted, and an Accept depends only on the items that could conflict and,
+    // under a daily cap, on the slot's local day: read those first. Any other verdict needs whole
+    // days (alternatives, landings), so it is decided again over them. The arbiter is pure and the
+    // near items are all the wider snapshot holds in their range, so both agree on Accept.
+    const near = await ownerSnapshot(tx.trx, target.owner.id, nearSpan(request.slot, target.rules), tx.now);
+    let outcome = judge(near);
+    if (outcome.verdict !== "Accept") {
+      const span = decisionSpan(request, target.rules, near);
+      outcome = judge(await ownerSnapshot(tx.trx, target.owner.id, span, tx.now));
+    }
     const tz = target.rules.timeZone;
     const body: VerdictBody = {
       ...this.emptyVerdict(target),
@@ -564,6 +600,7 @@ export class SchedulingService {
         const row = (await findBooking(tx.trx, item.id))!;
         await updateBooking(tx.trx, item.id, { status: "needs_reschedule", updated_at: tx.now });
         const calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
+        await this.writeThrough(tx, calendar, item.id, "cancel");
         if (landing) {
           landingHold = await this.addHoldFor(
             tx,
@@ -633,7 +670,8 @@ export class SchedulingService {
       alternatives_json: JSON.stringify(body.alternatives),
       displaced_json: JSON.stringify(body.displaced),
       policy_hash: this.#deps.policy.hash,
-      latency_us: 0,
+      // From the call's arrival (lock wait included) to the verdict; the commit comes after.
+      latency_us: Math.max(1, Math.round((performance.now() - tx.startedAt) * 1000)),
     };
     await insertDecision(tx.trx, row);
     tx.decisions.push({
@@ -706,6 +744,17 @@ export class SchedulingService {
       });
     }
     return expired.length;
+  }
+
+  /** Queues the provider write of a booking change; it commits (or not) with the decision. */
+  private async writeThrough(
+    tx: Tx,
+    calendar: CalendarRow,
+    bookingId: string,
+    op: "upsert" | "cancel",
+  ): Promise<void> {
+    if (calendar.provider === "local") return;
+    await enqueueOutbox(tx.trx, { booking_id: bookingId, calendar_id: calendar.id, op, now: tx.now });
   }
 
   private async notify(
@@ -793,6 +842,7 @@ export class SchedulingService {
       updated_at: tx.now,
     };
     await insertBooking(tx.trx, row);
+    await this.writeThrough(tx, target.calendar, row.id, "upsert");
     return row;
   }
 
@@ -816,14 +866,20 @@ export class SchedulingService {
       if (!calendar)
         throw new OpenavailError("not_found", `${owner.email} has no calendar yet; an admin must add one.`);
     }
-    return this.targetOf(owner, calendar);
+    return this.targetOf(tx, owner, calendar);
   }
 
-  private targetOf(owner: OwnerRow, calendar: CalendarRow): Target {
-    const rules = calendar.rules_json
-      ? compileRules(AvailabilityRules.parse(JSON.parse(calendar.rules_json)))
-      : openRules(owner.timezone);
-    const warnings = calendar.status === "needs_reconnect" ? ["PROVIDER_NEEDS_RECONNECT"] : [];
+  private targetOf(tx: Tx, owner: OwnerRow, calendar: CalendarRow): Target {
+    const rules = calendar.rules_json ? compiledRules(calendar.rules_json) : openRules(owner.timezone);
+    const warnings: string[] = [];
+    if (calendar.status === "needs_reconnect") warnings.push("PROVIDER_NEEDS_RECONNECT");
+    const staleAfter = this.#deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    if (
+      calendar.provider !== "local" &&
+      (calendar.synced_at === null || tx.now - calendar.synced_at > staleAfter)
+    ) {
+      warnings.push("PROVIDER_STALE");
+    }
     return { owner, calendar, rules, warnings };
   }
 
@@ -862,6 +918,70 @@ export class SchedulingService {
     }
     return name;
   }
+}
+
+/** The owners a request names, so their provider mirrors can be refreshed before deciding. */
+function ownerEmailsOf(request: Readonly<Record<string, unknown>>): string[] {
+  const out: string[] = [];
+  if (typeof request.owner_email === "string") out.push(request.owner_email);
+  if (Array.isArray(request.owner_emails))
+    for (const e of request.owner_emails) if (typeof e === "string") out.push(e);
+  return out;
+}
+
+/** Compiled rules by their stored JSON: validating and compiling them costs ~0.1 ms a decision. */
+const RULES_CACHE_SIZE = 1024;
+const rulesCache = new Map<string, CompiledRules>();
+
+/** The stored rules of a calendar, validated and compiled once per distinct JSON (immutable). */
+function compiledRules(rulesJson: string): CompiledRules {
+  let rules = rulesCache.get(rulesJson);
+  if (!rules) {
+    rules = compileRules(AvailabilityRules.parse(JSON.parse(rulesJson)));
+    if (rulesCache.size >= RULES_CACHE_SIZE) rulesCache.delete(rulesCache.keys().next().value!);
+    rulesCache.set(rulesJson, rules);
+  }
+  return rules;
+}
+
+/**
+ * The instants whose items can decide an Accept of `slot`: those a conflict may come from (the slot
+ * widened by the buffers) and, when a daily cap applies, the local day the slot starts in.
+ */
+function nearSpan(slot: Interval, rules: CompiledRules): Interval {
+  let start = slot.start - rules.bufferAfterMs;
+  let end = slot.end + rules.bufferBeforeMs;
+  if (rules.maxBookingsPerDay !== null) {
+    const [day] = localDaysBetween(rules.timeZone, slot.start, slot.start + 1);
+    if (day) {
+      start = Math.min(start, day.start);
+      end = Math.max(end, day.end);
+    }
+  }
+  return { start, end };
+}
+
+/**
+ * Everything a verdict other than Accept reads: the whole local days (caps count per day) of the
+ * slot, of the window alternatives are searched in (the slot's day when none is given), and of the
+ * bookings that could be displaced (`near` holds every item that can conflict; a landing is searched
+ * on the displaced booking's own day), widened by the buffers so items just outside still block.
+ */
+function decisionSpan(
+  request: ArbitrationRequest,
+  rules: CompiledRules,
+  near: readonly BusyItem[],
+): Interval {
+  let lo = Math.min(request.slot.start, request.window?.start ?? request.slot.start);
+  let hi = Math.max(request.slot.end, request.window?.end ?? request.slot.end);
+  for (const it of near) {
+    if (it.kind !== "booking") continue;
+    lo = Math.min(lo, it.start);
+    hi = Math.max(hi, it.end);
+  }
+  const days = localDaysBetween(rules.timeZone, lo, hi);
+  const pad = Math.max(rules.bufferBeforeMs, rules.bufferAfterMs);
+  return { start: days[0]!.start - pad, end: days[days.length - 1]!.end + pad };
 }
 
 function countedStarts(items: readonly BusyItem[]): number[] {

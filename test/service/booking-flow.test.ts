@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { assertNoOverlaps } from "../helpers/invariants.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 // 2026-03-02 is a Monday; America/New_York is UTC-5 until 2026-03-08.
@@ -10,7 +11,13 @@ beforeEach(async () => {
     working_hours: NINE_TO_FIVE,
   });
 });
-afterEach(async () => w.close());
+afterEach(async () => {
+  try {
+    await assertNoOverlaps(w.app.ledger.db, w.clock.now);
+  } finally {
+    await w.close();
+  }
+});
 
 describe("the seed scenario", () => {
   it("holds, books, counter-proposes, preempts and notifies with a landing hold", async () => {

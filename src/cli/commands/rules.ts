@@ -1,0 +1,90 @@
+// `openavail rules set|get|delete`: a calendar's availability rules (DESIGN.md section 4).
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { deleteCalendarRules, getCalendarRules, setCalendarRules } from "../../service/agents-admin.js";
+import { OpenavailError } from "../../service/errors.js";
+import { type AdminEnv, emit, UsageError, withLedger } from "./admin-env.js";
+
+const CALENDAR_OPTION = ["--calendar <calendar_id>", "the calendar id (cal_...)"] as const;
+
+export function registerRulesCommands(program: Command, env: AdminEnv): void {
+  const rules = program
+    .command("rules")
+    .description("Set, show or delete a calendar's availability rules (working hours, buffers, limits).");
+
+  rules
+    .command("set")
+    .description("Replace a calendar's rules with a validated JSON object; omitted fields take defaults.")
+    .requiredOption(...CALENDAR_OPTION)
+    .option("--file <path>", "read the rules from this JSON file")
+    .option("--rules <json>", 'the rules as inline JSON, e.g. \'{"timezone":"Europe/London"}\'')
+    .addHelpText(
+      "after",
+      `
+Fields: buffer_before_minutes, buffer_after_minutes (0-120), working_hours ({"mon":{"start":"09:00","end":"17:00"},...} or null),
+timezone (IANA), min_notice_minutes, max_horizon_days, max_bookings_per_day (or null), hard_blocks ([{start,end,reason?}]).`,
+    )
+    .action(async (opts: { calendar: string; file?: string; rules?: string }, cmd: Command) => {
+      const raw = rulesText(opts);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.text);
+      } catch (err) {
+        throw new OpenavailError(
+          "bad_request",
+          `${raw.source} is not valid JSON: ${(err as Error).message}`,
+          {
+            details: [{ field: "rules", message: "must be a JSON object" }],
+          },
+        );
+      }
+      const result = await withLedger(env, cmd, (db) => setCalendarRules(db, opts.calendar, parsed));
+      emit(
+        env,
+        cmd,
+        result,
+        () => `Rules of ${result.calendar_id}:\n${JSON.stringify(result.rules, null, 2)}`,
+      );
+    });
+
+  rules
+    .command("get")
+    .description("Show a calendar's rules (null: no rules, every minute outside an event is free).")
+    .requiredOption(...CALENDAR_OPTION)
+    .action(async (opts: { calendar: string }, cmd: Command) => {
+      const result = await withLedger(env, cmd, (db) => getCalendarRules(db, opts.calendar), {
+        mustExist: true,
+      });
+      emit(env, cmd, result, () =>
+        result.rules === null
+          ? `${result.calendar_id} has no rules: every minute outside an event is free.`
+          : JSON.stringify(result.rules, null, 2),
+      );
+    });
+
+  rules
+    .command("delete")
+    .description("Delete a calendar's rules: every minute outside an event becomes free.")
+    .requiredOption(...CALENDAR_OPTION)
+    .action(async (opts: { calendar: string }, cmd: Command) => {
+      const result = await withLedger(env, cmd, (db) => deleteCalendarRules(db, opts.calendar), {
+        mustExist: true,
+      });
+      emit(env, cmd, result, () => `Deleted the rules of ${result.calendar_id}.`);
+    });
+}
+
+function rulesText(opts: { file?: string; rules?: string }): { text: string; source: string } {
+  if ((opts.file === undefined) === (opts.rules === undefined)) {
+    throw new UsageError("give exactly one of --file <path> or --rules <json>");
+  }
+  if (opts.rules !== undefined) return { text: opts.rules, source: "--rules" };
+  const path = opts.file!;
+  try {
+    return { text: readFileSync(path, "utf8"), source: path };
+  } catch (err) {
+    throw new OpenavailError("bad_request", `cannot read rules file ${path}: ${(err as Error).message}`, {
+      details: [{ field: "file", message: "must be a readable JSON file" }],
+    });
+  }
+}

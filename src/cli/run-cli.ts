@@ -1,0 +1,116 @@
+// Builds the `openavail` program and runs one command line in-process, returning the exit code:
+// 0 success, 1 a refused request (bad input, not found, conflict...), 2 a usage error.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { PACKAGE_ROOT } from "../compose.js";
+import { OpenavailError } from "../service/errors.js";
+import type { CliContext } from "./cli-context.js";
+import { type AdminEnv, UsageError } from "./commands/admin-env.js";
+import { registerAdminTokenCommands } from "./commands/admin-token.js";
+import { registerAgentCommands } from "./commands/agent.js";
+import { registerCalendarCommands } from "./commands/calendar.js";
+import { registerDecisionsCommand } from "./commands/decisions.js";
+import { registerKeyCommands } from "./commands/key.js";
+import { registerOwnerCommands } from "./commands/owner.js";
+import { registerPolicyCommands } from "./commands/policy.js";
+import { registerRulesCommands } from "./commands/rules.js";
+
+/** Adds commands to the program (`serve` and `mcp` are registered this way by main.ts). */
+export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
+
+export interface RunOptions {
+  /** Commands beyond the admin ones; tests leave out serve and mcp. */
+  readonly registrars?: readonly CommandRegistrar[];
+  /** The clock for created_at, expiry and --since; tests inject their own. */
+  readonly now?: () => number;
+}
+
+/** The whole program, ready to parse; exposed so tests can walk every command. */
+export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command {
+  const env: AdminEnv = { ctx, now: options.now ?? Date.now };
+  const program = new Command("openavail")
+    .description(
+      "The scheduling arbiter for AI agents: one MCP server between your agents and your calendar.",
+    )
+    .version(packageVersion(), "-V, --version", "print the version")
+    .option("--db <path>", "the ledger database file (default: OPENAVAIL_DB or data/openavail.db)")
+    .option(
+      "--policy <path>",
+      "the meeting-class policy file (default: OPENAVAIL_POLICY or data/policy.json)",
+    )
+    .option("--json", "print results as JSON on stdout, for scripts")
+    .showSuggestionAfterError();
+  registerOwnerCommands(program, env);
+  registerCalendarCommands(program, env);
+  registerRulesCommands(program, env);
+  registerAgentCommands(program, env);
+  registerKeyCommands(program, env);
+  registerPolicyCommands(program, env);
+  registerDecisionsCommand(program, env);
+  registerAdminTokenCommands(program, env);
+  for (const register of options.registrars ?? []) register(program, ctx);
+  // Applied after every registrar ran, so commands added with `new Command()` get them too.
+  configureTree(program, ctx);
+  return program;
+}
+
+function configureTree(cmd: Command, ctx: CliContext): void {
+  cmd
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
+  for (const sub of cmd.commands) configureTree(sub, ctx);
+}
+
+/** Parses and runs `argv` (without the node and script names) and returns the exit code. */
+export async function runCli(
+  argv: readonly string[],
+  ctx: CliContext,
+  options: RunOptions = {},
+): Promise<number> {
+  const program = buildProgram(ctx, options);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (err) {
+    return report(err, ctx);
+  }
+}
+
+function report(err: unknown, ctx: CliContext): number {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its message (or the help) through configureOutput. Its own
+    // parse errors are usage errors; a command's `command.error(..., { exitCode })` keeps its code.
+    if (err.exitCode === 0) return 0;
+    return err.code.startsWith("commander.") ? 2 : err.exitCode;
+  }
+  if (err instanceof UsageError) {
+    ctx.stderr.write(`error: ${err.message} (see --help)\n`);
+    return 2;
+  }
+  if (err instanceof OpenavailError) {
+    // Still one line: with several problems, every field is named, not just the first.
+    const details = err.details ?? [];
+    const all = details.length > 1 ? ` [${details.map((d) => `${d.field}: ${d.message}`).join("; ")}]` : "";
+    ctx.stderr.write(`error: ${err.message}${all}\n`);
+    return 1;
+  }
+  // Anything else is unexpected: one line by default, the stack only when asked for.
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.stderr.write(`error: ${message}\n`);
+  if (ctx.env.OPENAVAIL_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

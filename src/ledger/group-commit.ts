@@ -1,0 +1,94 @@
+// Group commit: decisions that arrive while a transaction is open share the next one, so with
+// synchronous=FULL one fsync covers a group of decisions instead of each paying for its own.
+import { type Kysely, sql } from "kysely";
+import type { Database } from "./tables.js";
+import { immediate } from "./transaction.js";
+
+/** Bounds how long one group holds SQLite's write lock while other processes wait for it. */
+const DEFAULT_MAX_GROUP = 32;
+
+interface Pending {
+  readonly work: (trx: Kysely<Database>) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Runs units of work as if each had its own `BEGIN IMMEDIATE ... COMMIT`: in arrival order, one at
+ * a time, each seeing the writes of those before it, each undone alone (a SAVEPOINT) when it throws.
+ * Units queued while a transaction runs go together into the next one, and none is answered before
+ * the COMMIT that makes it durable; if that COMMIT fails, every unit of the group fails with it.
+ * A unit that arrives when nothing is running gets a transaction of its own, so an idle ledger
+ * answers as fast as before. Like `immediate`, a unit must use only the `trx` it is given.
+ */
+export class GroupCommit {
+  readonly #db: Kysely<Database>;
+  readonly #maxGroup: number;
+  #queue: Pending[] = [];
+  #running = false;
+
+  constructor(db: Kysely<Database>, maxGroup = DEFAULT_MAX_GROUP) {
+    this.#db = db;
+    this.#maxGroup = maxGroup;
+  }
+
+  run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.#running) {
+        this.#running = true;
+        void this.#drain();
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) await this.#runGroup(this.#queue.splice(0, this.#maxGroup));
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  async #runGroup(group: readonly Pending[]): Promise<void> {
+    if (group.length === 1) {
+      const only = group[0]!;
+      try {
+        only.resolve(await immediate(this.#db, only.work));
+      } catch (err) {
+        only.reject(err);
+      }
+      return;
+    }
+    const outcomes: Outcome[] = [];
+    try {
+      await immediate(this.#db, async (trx) => {
+        for (const unit of group) {
+          await sql`SAVEPOINT decision`.execute(trx);
+          try {
+            const value = await unit.work(trx);
+            await sql`RELEASE decision`.execute(trx);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            await sql`ROLLBACK TO decision`.execute(trx);
+            await sql`RELEASE decision`.execute(trx);
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (err) {
+      // Nothing of the group was committed: its units all fail, successful or not.
+      for (const unit of group) unit.reject(err);
+      return;
+    }
+    group.forEach((unit, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) unit.resolve(outcome.value);
+      else unit.reject(outcome.error);
+    });
+  }
+}

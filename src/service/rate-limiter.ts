@@ -1,0 +1,110 @@
+// Per-API-key rate limiting: a sliding log of request instants, at most `limit` in any window.
+//
+// The state lives in memory, per process. Every `openavail serve` and every `openavail mcp` process
+// counts on its own, so N processes sharing one key allow up to N x limit; that is acceptable for
+// its purpose (stopping a runaway agent loop), and keeps the limiter off the database's write lock.
+import { hashApiKey } from "./api-keys.js";
+import type { Caller } from "./caller.js";
+import { OpenavailError } from "./errors.js";
+
+/** What a transport reports to the caller (RateLimit headers, `retry_after`). */
+export interface RateLimitState {
+  /** Requests allowed per window. */
+  readonly limit: number;
+  /** Requests still allowed in the current window, after this one. */
+  readonly remaining: number;
+  /** Whole seconds (at least 1) until the oldest counted request leaves the window and frees a slot. */
+  readonly resetSeconds: number;
+}
+
+export interface RateLimiterOptions {
+  /** Requests per window; 0 turns the limiter off. */
+  readonly limit: number;
+  /** Window length in ms (default one minute). */
+  readonly windowMs?: number;
+  /** The clock, epoch ms; tests inject their own. */
+  readonly now: () => number;
+}
+
+const MINUTE_MS = 60_000;
+/** Forget idle keys every this many hits, so memory follows the keys in use, not every key ever seen. */
+const SWEEP_EVERY = 1_000;
+
+export class RateLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly #now: () => number;
+  /** Request instants per key id, oldest first; never longer than `limit`. */
+  readonly #log = new Map<string, number[]>();
+  #hits = 0;
+
+  constructor(options: RateLimiterOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 0)
+      throw new RangeError(`rate limit must be a whole number >= 0, got ${options.limit}`);
+    this.limit = options.limit;
+    this.windowMs = options.windowMs ?? MINUTE_MS;
+    this.#now = options.now;
+  }
+
+  get enabled(): boolean {
+    return this.limit > 0;
+  }
+
+  /**
+   * Counts one request for `keyId` (any stable id of the API key, never the raw key) and returns the
+   * state after it, or null when the limiter is off. Over the limit it throws `rate_limited` with
+   * `retryAfter` in whole seconds, and the refused request is not counted.
+   */
+  hit(keyId: string): RateLimitState | null {
+    if (!this.enabled) return null;
+    const now = this.#now();
+    if (++this.#hits % SWEEP_EVERY === 0) this.#sweep(now);
+    const log = this.#log.get(keyId) ?? [];
+    const live = log.filter((t) => t > now - this.windowMs);
+    if (live.length >= this.limit) {
+      this.#log.set(keyId, live);
+      const retryAfter = secondsUntil(live[0]! + this.windowMs, now);
+      throw new OpenavailError(
+        "rate_limited",
+        `Rate limit of ${this.limit} requests per ${this.windowMs / 1000} s reached for this API key; retry in ${retryAfter} s.`,
+        { retryAfter },
+      );
+    }
+    live.push(now);
+    this.#log.set(keyId, live);
+    return {
+      limit: this.limit,
+      remaining: this.limit - live.length,
+      resetSeconds: secondsUntil(live[0]! + this.windowMs, now),
+    };
+  }
+
+  /** Counts a request for an authenticated caller and returns the caller with its `rateLimit`. */
+  admit(caller: Caller, rawKey: string): Caller {
+    const state = this.hit(hashApiKey(rawKey));
+    return state ? { ...caller, rateLimit: state } : caller;
+  }
+
+  #sweep(now: number): void {
+    for (const [key, log] of this.#log) {
+      const last = log[log.length - 1];
+      if (last === undefined || last <= now - this.windowMs) this.#log.delete(key);
+    }
+  }
+}
+
+/** At least 1: a client told "retry in 0 s" would retry at once and be refused again. */
+function secondsUntil(at: number, now: number): number {
+  return Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * Response headers per draft-ietf-httpapi-ratelimit-headers (structured-field form):
+ * `RateLimit-Policy: "per-key";q=120;w=60` and `RateLimit: "per-key";r=119;t=60`.
+ */
+export function rateLimitHeaders(state: RateLimitState, windowMs = MINUTE_MS): Record<string, string> {
+  return {
+    "RateLimit-Policy": `"per-key";q=${state.limit};w=${Math.round(windowMs / 1000)}`,
+    RateLimit: `"per-key";r=${state.remaining};t=${state.resetSeconds}`,
+  };
+}

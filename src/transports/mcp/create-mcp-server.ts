@@ -1,0 +1,111 @@
+// The MCP server: every tool of the registry, listed from its zod schemas and run through executeTool,
+// so validation, authorization and errors are the same as over REST.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
+import { executeTool, findTool, TOOLS, type ToolDefinition } from "../../../tools/index.js";
+import { type App, PACKAGE_ROOT } from "../../compose.js";
+import type { Caller } from "../../service/caller.js";
+import { OpenavailError, toErrorBody } from "../../service/errors.js";
+import { summarize } from "./summarize.js";
+
+export const SERVER_NAME = "openavail";
+// Read at run time rather than imported: a JSON import would copy package.json into dist/, and
+// PACKAGE_ROOT would then resolve to dist/ instead of the package.
+export const SERVER_VERSION = (
+  JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
+).version;
+
+/** `_meta` key set on a result that was replayed from an earlier call with the same idempotency_key. */
+export const REPLAYED_META_KEY = "openavail/idempotent_replayed";
+
+const INSTRUCTIONS =
+  "Openavail arbitrates every availability check, hold and booking on the calendars of the owners you serve. " +
+  "Call whoami once to learn your scopes, owners and meeting classes. To book a meeting: check_availability " +
+  "(it holds the first free slot for you), then create_booking with that hold_id. Verdicts are normal results: " +
+  "Accept, CounterPropose (offer one of alternatives), Preempt (you displaced lower-priority items), Reject (see reason_code). " +
+  "Every result carries pending_notifications: on booking.preempted, confirm or release the landing_hold it names. " +
+  "A failed call returns isError with a JSON object {error, message, details}; fix the named field and call again. " +
+  "Pass idempotency_key on writes so a retry can never book twice.";
+
+// Openavail never asks the client to elicit input, so the SDK's default Ajv validator would only be
+// start-up cost, paid again by every stateless HTTP request that builds a server.
+const NO_ELICITATION: jsonSchemaValidator = {
+  getValidator: () => () => ({
+    valid: false,
+    data: undefined,
+    errorMessage: "Openavail does not elicit input.",
+  }),
+};
+
+/**
+ * Builds an MCP server exposing every tool of the registry. `resolveCaller` runs on every tool call,
+ * so a revoked key or a disabled agent fails at once, even on a long-lived connection.
+ */
+export function createMcpServer(app: App, resolveCaller: () => Promise<Caller>): McpServer {
+  const server = new McpServer(
+    { name: SERVER_NAME, title: "Openavail", version: SERVER_VERSION },
+    { instructions: INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
+  );
+  const call = (tool: ToolDefinition, args: unknown) => callTool(app, tool, resolveCaller, args);
+  for (const tool of TOOLS) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.input,
+        outputSchema: tool.output,
+        annotations: { title: tool.title, ...tool.annotations },
+      },
+      (args) => call(tool, args),
+    );
+  }
+  // McpServer's own tools/call handler validates the arguments with the SDK before the tool runs and
+  // answers a failure with a plain-text message. Dispatching here instead hands the raw arguments to
+  // executeTool, so a bad request comes back as Openavail's error object naming the field.
+  server.server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const tool = findTool(request.params.name);
+    if (!tool) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown tool ${request.params.name}; tools/list names every tool.`,
+      );
+    }
+    return call(tool, request.params.arguments ?? {});
+  });
+  return server;
+}
+
+/**
+ * Runs one call: the body as `structuredContent` plus a text block (a one-line summary, then the
+ * JSON); an error as `isError` with the error object as JSON text and no `structuredContent`, which
+ * clients would otherwise check against the tool's output schema.
+ */
+async function callTool(
+  app: App,
+  tool: ToolDefinition,
+  resolveCaller: () => Promise<Caller>,
+  args: unknown,
+): Promise<CallToolResult> {
+  try {
+    const caller = await resolveCaller();
+    const { json, replayed } = await executeTool(app.service, tool, caller, args);
+    const body = JSON.parse(json) as Record<string, unknown>;
+    return {
+      structuredContent: body,
+      content: [{ type: "text", text: `${summarize(tool.name, body)}\n${json}` }],
+      ...(replayed ? { _meta: { [REPLAYED_META_KEY]: true } } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof OpenavailError)) app.logger.error({ err, tool: tool.name }, "tool call failed");
+    return { isError: true, content: [{ type: "text", text: JSON.stringify(toErrorBody(err).toJSON()) }] };
+  }
+}

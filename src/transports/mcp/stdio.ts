@@ -1,0 +1,86 @@
+// The stdio MCP server of `openavail mcp`: one agent (the key's owner), stdout carries only the protocol.
+import type { Readable, Writable } from "node:stream";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { App } from "../../compose.js";
+import { checkKey } from "./check-key.js";
+import { createMcpServer } from "./create-mcp-server.js";
+
+/** How long a session that has lost its input waits for calls still running before it closes. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export interface StdioOptions {
+  readonly stdin?: Readable;
+  readonly stdout?: Writable;
+  /** Aborting ends the session, as the end of stdin does (the command wires SIGINT and SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Serves MCP over stdio as the agent whose raw API key is given, until stdin ends or `signal`
+ * aborts; calls already running are answered first, so `printf '...' | openavail mcp` works.
+ * Rejects with an `unauthorized` OpenavailError before reading any input when the key fails; after
+ * that the key is checked again on every tool call, so a revoked key or disabled agent fails at once.
+ */
+export async function serveStdio(
+  app: App,
+  rawKey: string | undefined,
+  options: StdioOptions = {},
+): Promise<void> {
+  const caller = await checkKey(app, rawKey);
+  const stdin = options.stdin ?? process.stdin;
+  const stdout = options.stdout ?? process.stdout;
+  const server = createMcpServer(app, () => app.authenticate(rawKey));
+  const transport = new StdioServerTransport(stdin, stdout);
+  const inputEnded = new Promise<string>((resolve) => {
+    stdin.once("end", () => resolve("stdin ended"));
+    stdin.once("close", () => resolve("stdin closed"));
+    // A reader that went away (EPIPE) must end the session, not crash the process.
+    stdout.on("error", (err) => resolve(`stdout failed: ${err.message}`));
+    if (options.signal?.aborted) resolve("aborted");
+    options.signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+  await server.connect(transport);
+  const inflight = trackInflight(transport);
+  app.logger.info({ agent_id: caller.agentId, key_prefix: caller.keyPrefix }, "mcp stdio session started");
+  const reason = await inputEnded;
+  // With stdout gone no answer can be delivered, so there is nothing to wait for.
+  if (!reason.startsWith("stdout")) await inflight.idle(DRAIN_TIMEOUT_MS);
+  await server.close();
+  app.logger.info({ agent_id: caller.agentId, reason }, "mcp stdio session ended");
+}
+
+/**
+ * Counts requests received and not yet answered on a connected transport, so the session can let
+ * them finish before closing. Wraps the handlers the server installed on `connect`.
+ */
+function trackInflight(transport: Transport): { idle(timeoutMs: number): Promise<void> } {
+  let pending = 0;
+  let wake: (() => void) | undefined;
+  const receive = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ("method" in message && "id" in message) pending++;
+    receive?.(message, extra);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, sendOptions) => {
+    try {
+      await send(message, sendOptions);
+    } finally {
+      if (!("method" in message) && "id" in message && --pending <= 0) wake?.();
+    }
+  };
+  return {
+    idle: (timeoutMs) =>
+      pending <= 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            timer.unref();
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          }),
+  };
+}

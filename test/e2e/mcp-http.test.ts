@@ -1,0 +1,292 @@
+// End to end over HTTP: Streamable HTTP at /mcp and legacy SSE at /sse + /messages, mounted on a Hono
+// app served by @hono/node-server on a loopback port, driven by the SDK's client transports.
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setAgentStatus } from "../../src/service/agents-admin.js";
+import { type McpHttpMount, mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { TOOLS } from "../../tools/index.js";
+import { makeWorld, type World } from "../helpers/world.js";
+
+// 2026-03-02 is a Monday; the owner has no rules, so every minute outside a booking is free.
+let w: World;
+let agent: { agentId: string; key: string };
+let other: { agentId: string; key: string };
+let mount: McpHttpMount;
+let server: ReturnType<typeof serve>;
+let base: string;
+
+const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
+const MCP_ACCEPT = "application/json, text/event-stream";
+
+beforeAll(async () => {
+  w = await makeWorld("2026-03-02T12:00:00Z");
+  await w.addOwner("ceo@example.com", "UTC");
+  agent = await w.addAgent({ name: "http agent" });
+  other = await w.addAgent({ name: "other agent" });
+  const hono = new Hono();
+  mount = mountMcpHttp(hono, w.app, { allowedOrigins: ["https://console.example.com"] });
+  server = serve({ fetch: hono.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await mount?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  await w?.close();
+});
+
+function streamable(key: string): Transport {
+  return new StreamableHTTPClientTransport(new URL(`${base}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
+}
+
+function sse(key: string): Transport {
+  return new SSEClientTransport(new URL(`${base}/sse`), {
+    requestInit: { headers: { Authorization: `Bearer ${key}` } },
+  });
+}
+
+async function connect(transport: Transport): Promise<Client> {
+  const client = new Client({ name: "openavail-e2e", version: "1.0.0" });
+  await client.connect(transport);
+  return client;
+}
+
+function textOf(res: CallToolResult): string {
+  const first = res.content[0];
+  return first?.type === "text" ? first.text : "";
+}
+
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+function post(path: string, headers: Record<string, string>, body: unknown = INITIALIZE): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: MCP_ACCEPT, ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+/** The events of a text/event-stream body, one `{event, data}` at a time. */
+async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end = buffer.indexOf("\n\n");
+    while (end >= 0) {
+      const lines = buffer.slice(0, end).split("\n");
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf("\n\n");
+      const field = (name: string) =>
+        lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? "";
+      if (lines.every((l) => l.startsWith(":"))) continue; // a keep-alive comment
+      yield { event: field("event") || "message", data: field("data") };
+    }
+  }
+}
+
+describe.each([
+  ["Streamable HTTP", streamable],
+  ["legacy SSE", sse],
+] as const)("MCP over %s", (_name, transportFor) => {
+  it("lists every tool and answers calls with structuredContent or the error object", async () => {
+    const client = await connect(transportFor(agent.key));
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(TOOLS.map((t) => t.name).sort());
+      expect(tools.every((t) => t.outputSchema?.type === "object")).toBe(true);
+
+      const me = await call(client, "whoami");
+      expect(me.isError).toBeFalsy();
+      expect(me.structuredContent).toMatchObject({ agent_id: agent.agentId, name: "http agent" });
+
+      const check = await call(client, "check_availability", {
+        owner_email: "ceo@example.com",
+        duration_minutes: 30,
+        hold: false,
+        window: { start: "2026-03-03T14:00:00Z", end: "2026-03-03T16:00:00Z" },
+      });
+      const verdict = check.structuredContent as { verdict: string; slots: { start: string; end: string }[] };
+      expect(verdict.verdict).toBe("Accept");
+      expect(verdict.slots).toHaveLength(7); // 14:00 .. 15:30 on the 15-minute grid
+      expect(verdict.slots[0]).toMatchObject({ start: "2026-03-03T14:00:00Z", end: "2026-03-03T14:30:00Z" });
+      expect(textOf(check).split("\n")[0]).toBe("Accept; 7 free slots, first 2026-03-03T14:00:00Z.");
+
+      const bad = await call(client, "check_availability", { owner_email: "ceo@example.com" });
+      expect(bad.isError).toBe(true);
+      expect(bad.structuredContent).toBeUndefined();
+      expect(JSON.parse(textOf(bad))).toMatchObject({
+        error: "bad_request",
+        details: [
+          { field: "duration_minutes", message: expect.any(String) },
+          { field: "window", message: "expected object" },
+        ],
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("refuses the next call once the agent is disabled", async () => {
+    const temp = await w.addAgent({ name: "short-lived" });
+    const client = await connect(transportFor(temp.key));
+    try {
+      expect((await call(client, "whoami")).isError).toBeFalsy();
+      await setAgentStatus(w.app.ledger.db, temp.agentId, "disabled", w.clock.now);
+      // Every request carries the key, so the next one is refused at the door with a 401.
+      await expect(call(client, "whoami")).rejects.toThrow(/unauthorized|401/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("MCP over HTTP: the door", () => {
+  it("answers 401 with the error object when the key is missing or invalid, on every endpoint", async () => {
+    for (const [method, path] of [
+      ["POST", "/mcp"],
+      ["GET", "/mcp"],
+      ["DELETE", "/mcp"],
+      ["GET", "/sse"],
+      ["POST", "/messages?sessionId=x"],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { "content-type": "application/json", accept: MCP_ACCEPT },
+        ...(method === "POST" ? { body: JSON.stringify(INITIALIZE) } : {}),
+      });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer realm="openavail"');
+      expect(await res.json()).toMatchObject({
+        error: "unauthorized",
+        message: expect.stringContaining("Bearer"),
+      });
+    }
+    const wrong = await post("/mcp", { authorization: "Bearer ak_not_a_key" });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: "unauthorized" });
+    const basic = await post("/mcp", { authorization: `Basic ${agent.key}` });
+    expect(basic.status).toBe(401);
+    await expect(connect(streamable("ak_not_a_key"))).rejects.toThrow();
+    await expect(connect(sse("ak_not_a_key"))).rejects.toThrow(/401/);
+  });
+
+  it("answers 403 to a browser Origin that is neither loopback nor allowed", async () => {
+    const auth = { authorization: `Bearer ${agent.key}` };
+    for (const origin of ["https://evil.example", "http://localhost.evil.example", "null"]) {
+      for (const path of ["/mcp", "/messages?sessionId=x"]) {
+        const res = await post(path, { ...auth, origin });
+        expect(res.status, `${origin} ${path}`).toBe(403);
+        expect(await res.json()).toMatchObject({
+          error: "forbidden",
+          message: expect.stringContaining(origin),
+        });
+      }
+      const stream = await fetch(`${base}/sse`, { headers: { ...auth, origin } });
+      expect(stream.status).toBe(403);
+    }
+    for (const origin of [
+      "http://localhost:6274",
+      "http://127.0.0.1:7420",
+      "http://127.0.0.2",
+      "http://[::1]:3000",
+      "https://console.example.com",
+    ]) {
+      const res = await post("/mcp", { ...auth, origin });
+      expect(res.status, origin).toBe(200);
+      const body = (await res.json()) as { result: { serverInfo: { name: string } } };
+      expect(body.result.serverInfo.name).toBe("openavail");
+    }
+  });
+
+  it("is stateless on /mcp: GET and DELETE answer 405", async () => {
+    const auth = { authorization: `Bearer ${agent.key}` };
+    const get = await fetch(`${base}/mcp`, { headers: { ...auth, accept: "text/event-stream" } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    expect((await fetch(`${base}/mcp`, { method: "DELETE", headers: auth })).status).toBe(405);
+  });
+
+  it("checks the key on every SSE message and keeps sessions to their agent", async () => {
+    const auth = { authorization: `Bearer ${agent.key}` };
+    const abort = new AbortController();
+    const stream = await fetch(`${base}/sse`, { headers: auth, signal: abort.signal });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const events = sseEvents(stream.body!);
+    const endpoint = await events.next();
+    expect(endpoint.value).toMatchObject({
+      event: "endpoint",
+      data: expect.stringMatching(/^\/messages\?sessionId=/),
+    });
+    const path = endpoint.value!.data;
+    expect(mount.openSseSessions()).toBe(1);
+
+    const ping = { jsonrpc: "2.0", id: 7, method: "ping" };
+    expect((await post(path, {}, ping)).status).toBe(401);
+    const foreign = await post(path, { authorization: `Bearer ${other.key}` }, ping);
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toMatchObject({ error: "not_found" });
+    expect((await post(path, auth, { hello: "world" })).status).toBe(400);
+    const textBody = await fetch(`${base}${path}`, { method: "POST", headers: auth, body: "ping" });
+    expect(textBody.status).toBe(415);
+    expect((await post(path, auth, ping)).status).toBe(202);
+    // The answer comes on the stream, not in the POST's response.
+    const answer = await events.next();
+    expect(answer.value?.event).toBe("message");
+    expect(JSON.parse(answer.value!.data)).toEqual({ jsonrpc: "2.0", id: 7, result: {} });
+
+    abort.abort();
+    await expect.poll(() => mount.openSseSessions()).toBe(0);
+    expect((await post(path, auth, ping)).status).toBe(404);
+  });
+
+  it("counts tool calls against the rate limit, not the protocol chatter around them", async () => {
+    const limit = w.app.config.rateLimitPerMinute;
+    const busy = await w.addAgent({ name: "busy" });
+    for (let i = 0; i < 3; i++) {
+      const client = await connect(streamable(busy.key));
+      await client.listTools();
+      await client.close();
+    }
+    const client = await connect(streamable(busy.key));
+    try {
+      let answered = 0;
+      let refused: CallToolResult | undefined;
+      while (!refused && answered <= limit) {
+        const res = await call(client, "whoami");
+        if (res.isError) refused = res;
+        else answered++;
+      }
+      // addAgent authenticated once; the dozen initialize/list/notification requests above did not count.
+      expect(answered).toBe(limit - 1);
+      expect(JSON.parse(textOf(refused!))).toMatchObject({
+        error: "rate_limited",
+        retry_after: expect.any(Number),
+      });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+// Shared set-up for the service tests: a world per test, the overlap invariant checked after every
+// test, and small ledger queries the assertions need.
+import { afterEach, beforeEach } from "vitest";
+import { assertNoOverlaps } from "../helpers/invariants.js";
+import { makeWorld, type World } from "../helpers/world.js";
+
+/**
+ * Registers beforeEach/afterEach hooks that build a fresh world at `startIso`, run `setup` on it,
+ * and after the test assert that no owner has overlapping live items before closing it.
+ * Returns a getter, because the world only exists once a test runs.
+ */
+export function useWorld(startIso: string, setup: (w: World) => Promise<void> = async () => {}): () => World {
+  let world: World | undefined;
+  beforeEach(async () => {
+    world = await makeWorld(startIso);
+    await setup(world);
+  });
+  afterEach(async () => {
+    const w = world;
+    world = undefined;
+    if (!w) return;
+    try {
+      await assertNoOverlaps(w.app.ledger.db, w.clock.now);
+    } finally {
+      await w.close();
+    }
+  });
+  return () => {
+    if (!world) throw new Error("the world exists only inside a test");
+    return world;
+  };
+}
+
+/** Number of rows in a ledger table. */
+export async function countRows(
+  w: World,
+  table: "bookings" | "holds" | "decisions" | "notifications" | "idempotency",
+): Promise<number> {
+  const row = await w.app.ledger.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The decision row with this id. */
+export async function decisionRow(w: World, id: string) {
+  return w.app.ledger.db.selectFrom("decisions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+}
+
+/** Confirmed bookings of every owner, in start order. */
+export async function confirmedBookings(w: World) {
+  return w.app.ledger.db
+    .selectFrom("bookings")
+    .selectAll()
+    .where("status", "=", "confirmed")
+    .orderBy("start_ms")
+    .orderBy("id")
+    .execute();
+}
+
+/** mulberry32: a small seeded PRNG, so every run exercises the same requests. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export const MINUTE = 60_000;
+export const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");

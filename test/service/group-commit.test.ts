@@ -1,0 +1,108 @@
+// Group commit (src/ledger/group-commit.ts): units queued together share one transaction but keep
+// the semantics of one transaction each: order, visibility, failure of one alone, and nothing
+// answered before the COMMIT.
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { GroupCommit } from "../../src/ledger/group-commit.js";
+import { useWorld } from "./fixtures.js";
+
+const world = useWorld("2026-03-02T12:00:00Z");
+
+async function emails(db: ReturnType<typeof world>["app"]["ledger"]["db"]): Promise<string[]> {
+  const rows = await db.selectFrom("owners").select("email").orderBy("email").execute();
+  return rows.map((r) => r.email);
+}
+
+describe("GroupCommit", () => {
+  it("runs queued units in order, each seeing the ones before it, and undoes a failing one alone", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    const commits = new GroupCommit(db);
+    const add = (email: string) => async (trx: typeof db) => {
+      await trx
+        .insertInto("owners")
+        .values({
+          id: `own_${email[0]}`,
+          email,
+          name: null,
+          timezone: "UTC",
+          default_calendar_type: null,
+          created_at: 0,
+        })
+        .execute();
+      return (await emails(trx)).length;
+    };
+    const results = await Promise.allSettled([
+      commits.run(add("a@example.com")), // runs alone: nothing was running
+      commits.run(add("b@example.com")), // these four share the next transaction
+      commits.run(async (trx) => {
+        await add("c@example.com")(trx);
+        throw new Error("changed my mind");
+      }),
+      commits.run(add("d@example.com")),
+      commits.run(async (trx) => emails(trx)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const values = results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message));
+    expect(values).toEqual([1, 2, "changed my mind", 3, ["a@example.com", "b@example.com", "d@example.com"]]);
+    expect(await emails(db)).toEqual(["a@example.com", "b@example.com", "d@example.com"]);
+    // The connection is left outside any transaction.
+    expect(w.app.ledger.sqlite.inTransaction).toBe(false);
+  });
+
+  it("fails every unit of a group whose COMMIT fails, and commits none of them", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    const commits = new GroupCommit(db);
+    const first = commits.run(async () => "first, alone");
+    const ok = commits.run(async (trx) => {
+      await trx
+        .insertInto("owners")
+        .values({
+          id: "own_x",
+          email: "x@example.com",
+          name: null,
+          timezone: "UTC",
+          default_calendar_type: null,
+          created_at: 0,
+        })
+        .execute();
+      return "ok";
+    });
+    const poison = commits.run(async (trx) => {
+      // A deferred foreign-key violation is only detected at COMMIT.
+      await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
+      await trx
+        .insertInto("calendars")
+        .values({
+          id: "cal_orphan",
+          owner_id: "own_missing",
+          calendar_type: "work",
+          provider: "local",
+          name: null,
+          external_id: null,
+          rules_json: null,
+          status: "active",
+          credential_id: null,
+          sync_token: null,
+          synced_at: null,
+          created_at: 0,
+        })
+        .execute();
+      return "poison";
+    });
+    const settled = await Promise.allSettled([first, ok, poison]);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
+    expect(await emails(db)).toEqual([]);
+    expect(w.app.ledger.sqlite.inTransaction).toBe(false);
+    // The committer keeps working afterwards.
+    expect(await commits.run(async () => "next")).toBe("next");
+  });
+});
