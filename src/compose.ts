@@ -24,7 +24,7 @@ import {
 import { RateLimiter } from "./service/rate-limiter.js";
 import { SchedulingService } from "./service/scheduling-service.js";
 
-/** The package root, whether running from src/ (tsx, vitest) or from dist/src/ (built). */
+/** The package root, whether running from src/ (tsx, vitest), dist/src/ (tsc) or dist/cli/ (the bundle). */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const DEFAULT_POLICY_PATH = join(PACKAGE_ROOT, "data", "policy.json");
 

@@ -4,7 +4,6 @@
 // - a wall time that does not exist (the spring-forward gap) maps to the transition instant, so a span
 //   that starts or ends in the gap is shortened, never shifted;
 // - a wall time that occurs twice (the fall-back overlap) maps to its earlier occurrence.
-import { formatInTimeZone } from "date-fns-tz";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -176,5 +175,13 @@ export function localDaysBetween(timeZone: string, from: number, to: number): Lo
 
 /** RFC 3339 wall time with the zone's offset at that instant, e.g. `2026-03-09T09:00:00-04:00`. */
 export function formatLocal(timeZone: string, instant: number): string {
-  return formatInTimeZone(instant, timeZone, "yyyy-MM-dd'T'HH:mm:ssxxx");
+  const offset = offsetAt(timeZone, instant);
+  const wall = new Date(instant + offset).toISOString().slice(0, 19);
+  const sign = offset < 0 ? "-" : "+";
+  const minutes = Math.round(Math.abs(offset) / MINUTE);
+  return `${wall}${sign}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }

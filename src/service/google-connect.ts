@@ -10,8 +10,7 @@ import { findOwnerByEmail } from "../ledger/owners.repository.js";
 import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 import { immediate } from "../ledger/transaction.js";
 import type { ProviderCalendar } from "../providers/calendar-provider.js";
-import { GoogleProvider } from "../providers/google/google-provider.js";
-import { type LoopbackOAuthResult, startLoopbackOAuth } from "../providers/google/oauth-loopback.js";
+import type { LoopbackOAuthResult } from "../providers/google/oauth-loopback.js";
 import type { SecretBox } from "../providers/secret-box.js";
 import { createOwner } from "./admin.js";
 import { syncCalendar } from "./calendar-sync.js";
@@ -70,6 +69,8 @@ export async function runGoogleConsent(
   google: GoogleClientConfig,
   options: ConsentOptions,
 ): Promise<LoopbackOAuthResult> {
+  // Google's client libraries load only when a connection is actually made (start-up cost).
+  const { startLoopbackOAuth } = await import("../providers/google/oauth-loopback.js");
   const session = await startLoopbackOAuth({
     clientId: google.clientId,
     clientSecret: google.clientSecret,
@@ -138,6 +139,7 @@ export interface ConnectResult {
  * refused when it is another Google calendar.
  */
 export async function attachGoogleAccount(input: AttachGoogleInput): Promise<ConnectResult> {
+  const { GoogleProvider } = await import("../providers/google/google-provider.js");
   const provider = new GoogleProvider({
     clientId: input.google.clientId,
     clientSecret: input.google.clientSecret,

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { CalendarRow, Database } from "../ledger/tables.js";
 import { type CalendarProvider, ProviderError } from "../providers/calendar-provider.js";
-import { GoogleProvider } from "../providers/google/google-provider.js";
+import type { GoogleProvider } from "../providers/google/google-provider.js";
 import { resolveSecretKey, SecretBox } from "../providers/secret-box.js";
 import type { ProviderResolver } from "./calendar-sync.js";
 
@@ -170,6 +170,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         `cannot open the Google credential ${credential.id}: the secret key (OPENAVAIL_SECRET_KEY or the key file beside the database) is not the one it was sealed with; restore that key, or ${await reconnect()}`,
       );
     }
+    // Loaded on first use: googleapis costs ~100 ms of start-up that local-only processes never need.
+    const { GoogleProvider } = await import("../providers/google/google-provider.js");
     const provider = new GoogleProvider({
       clientId: google.clientId,
       clientSecret: google.clientSecret,

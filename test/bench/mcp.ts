@@ -85,8 +85,8 @@ function timeToInitialize(args: readonly string[], env: Record<string, string>):
 
 /** The command line of `openavail mcp`: the built main when there is one, else a stand-in entry. */
 function mcpCommand(dir: string): { args: string[]; entry: string } {
-  const main = join(DIST, "src", "cli", "main.js");
-  if (existsSync(main)) return { args: [main, "mcp"], entry: "dist/src/cli/main.js" };
+  const main = join(DIST, "cli", "main.js");
+  if (existsSync(main)) return { args: [main, "mcp"], entry: "dist/cli/main.js" };
   const entry = join(dir, "mcp-entry.mjs");
   writeFileSync(
     entry,

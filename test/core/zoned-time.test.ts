@@ -1,5 +1,7 @@
 // The one boundary between instants and owner wall time, pinned on real 2026 transitions.
 // Every instant is a literal UTC ISO string with its local wall time in a comment.
+import { formatInTimeZone } from "date-fns-tz";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   formatLocal,
@@ -226,5 +228,39 @@ describe("formatLocal", () => {
     ["UTC", "2026-06-01T03:15:00Z", "2026-06-01T03:15:00+00:00"],
   ] as const)("%s at %s is %s", (zone, instant, expected) => {
     expect(formatLocal(zone, at(instant))).toBe(expected);
+  });
+});
+
+// date-fns-tz is the independent oracle here: the core formats through Intl offsets itself, because
+// date-fns-tz's getTimezoneOffset reads its date in the machine's zone and its formatter costs
+// ~200 ms of start-up that `openavail mcp` cannot afford.
+describe("formatLocal agrees with date-fns-tz", () => {
+  const zones = [
+    "UTC",
+    "America/New_York",
+    "Europe/London",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+  ];
+  it("for any instant of 2000-2040 in zones with odd offsets and DST rules", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({
+          min: Date.parse("2000-01-01T00:00:00Z") / 60_000,
+          max: Date.parse("2040-01-01T00:00:00Z") / 60_000,
+        }),
+        (zone, minute) => {
+          const instant = minute * 60_000;
+          expect(formatLocal(zone, instant)).toBe(
+            formatInTimeZone(instant, zone, "yyyy-MM-dd'T'HH:mm:ssxxx"),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

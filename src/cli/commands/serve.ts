@@ -6,8 +6,7 @@ import type { Command } from "commander";
 import { type App, type AppConfig, configFromEnv, createApp } from "../../compose.js";
 import { createAdminToken } from "../../service/agents-admin.js";
 import { type FirstRun, firstRun } from "../../service/first-run.js";
-import { startHttpServer } from "../../transports/http/server.js";
-import { mountMcpHttp } from "../../transports/mcp/http.js";
+import type { startHttpServer } from "../../transports/http/server.js";
 import type { CliContext } from "../cli-context.js";
 
 interface ServeOptions {
@@ -81,6 +80,9 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     .filter((s) => s !== "");
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
+    // The HTTP stack loads only for `serve`, so `openavail mcp` and admin commands start faster.
+    const { startHttpServer } = await import("../../transports/http/server.js");
+    const { mountMcpHttp } = await import("../../transports/mcp/http.js");
     server = await startHttpServer(app, {
       mountExtra: (hono) => {
         const mcp = mountMcpHttp(hono, app, { allowedOrigins });
