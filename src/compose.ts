@@ -125,7 +125,12 @@ export interface App {
   readonly logger: Logger;
   readonly service: SchedulingService;
   readonly providers: ProviderRegistry;
+  /** Authenticates a key and counts the request against its rate limit. */
   authenticate(rawKey: string | undefined): Promise<Caller>;
+  /** Authenticates a key without counting (protocol chatter: initialize, tools/list, opening a session). */
+  checkKey(rawKey: string | undefined): Promise<Caller>;
+  /** Counts one request of an already authenticated caller against its key's rate limit. */
+  countCall(caller: Caller, rawKey: string): Caller;
   /** Starts the periodic sync, outbox drain and hold sweep of a long-running process. */
   startBackgroundJobs(
     intervals: Pick<BackgroundJobsDeps, "syncIntervalMs" | "outboxIntervalMs" | "holdSweepIntervalMs">,
@@ -167,6 +172,8 @@ export async function createApp(
     startBackgroundJobs: (intervals) => startBackgroundJobs({ ...syncDeps, service, ...intervals }),
     // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
     authenticate: async (raw) => limiter.admit(await authenticate(ledger.db, raw, config.now()), raw ?? ""),
+    checkKey: (raw) => authenticate(ledger.db, raw, config.now()),
+    countCall: (caller, raw) => limiter.admit(caller, raw),
     close: () => ledger.close(),
   };
 }

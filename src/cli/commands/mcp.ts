@@ -76,6 +76,14 @@ export function registerMcpCommand(program: Command, ctx: CliContext): Command {
       const onSignal = () => stop.abort();
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
+      // Bookings must reach Google even when no `serve` runs beside the stdio processes; outbox
+      // claims are leased, so any number of processes may drain one database. Mirror sync and the
+      // hold sweep are left to `serve` and to the decisions themselves.
+      const jobs = app.startBackgroundJobs({
+        syncIntervalMs: 0,
+        holdSweepIntervalMs: 0,
+        outboxIntervalMs: 2_000,
+      });
       let failure: unknown;
       try {
         await serveStdio(app, rawKey, { stdout: ctx.stdout, signal: stop.signal });
@@ -84,6 +92,7 @@ export function registerMcpCommand(program: Command, ctx: CliContext): Command {
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
+        await jobs.stop();
         await app.close();
       }
       if (failure instanceof OpenavailError && failure.type === "unauthorized") fail(failure.message);

@@ -7,7 +7,6 @@ import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
 import { isAllowedOrigin } from "./allowed-origin.js";
-import { checkKey } from "./check-key.js";
 import { createMcpServer } from "./create-mcp-server.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
 
@@ -60,7 +59,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     }
     const rawKey = bearerToken(c.req.header("authorization"));
     try {
-      return { caller: await checkKey(app, rawKey), rawKey: rawKey ?? "" };
+      return { caller: await app.checkKey(rawKey), rawKey: rawKey ?? "" };
     } catch (err) {
       if (!(err instanceof OpenavailError)) app.logger.error({ err }, "mcp http authentication failed");
       return errorResponse(err);
@@ -70,7 +69,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   hono.post("/mcp", async (c) => {
     const admitted = await admit(c);
     if (admitted instanceof Response) return admitted;
-    const server = createMcpServer(app, () => app.authenticate(admitted.rawKey));
+    // Stateless: this request was authenticated a moment ago, so a tool call in it is only counted.
+    const server = createMcpServer(app, async () => app.countCall(admitted.caller, admitted.rawKey));
     // JSON responses: every request here is answered in full before its response ends, and a JSON
     // body is cheaper than an SSE stream for one message.
     const transport = new WebStandardStreamableHTTPServerTransport({

@@ -3,7 +3,6 @@ import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { App } from "../../compose.js";
-import { checkKey } from "./check-key.js";
 import { createMcpServer } from "./create-mcp-server.js";
 
 /** How long a session that has lost its input waits for calls still running before it closes. */
@@ -27,7 +26,7 @@ export async function serveStdio(
   rawKey: string | undefined,
   options: StdioOptions = {},
 ): Promise<void> {
-  const caller = await checkKey(app, rawKey);
+  const caller = await app.checkKey(rawKey);
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const server = createMcpServer(app, () => app.authenticate(rawKey));
