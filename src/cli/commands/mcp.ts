@@ -18,7 +18,7 @@ stdout carries only MCP messages; every log line goes to stderr. Several \`opena
 (one per agent) and one \`openavail serve\` may share a database: bookings never overlap.
 
 Example MCP client entry (Claude Desktop, Cursor, ...):
-  { "mcpServers": { "openavail": { "command": "npx", "args": ["openavail", "mcp"],
+  { "mcpServers": { "openavail": { "command": "node", "args": ["/path/to/openavail/dist/cli/main.js", "mcp"],
       "env": { "OPENAVAIL_API_KEY": "ak_...", "OPENAVAIL_DB": "/path/to/openavail.db" } } } }
 `;
 

@@ -1,9 +1,9 @@
 // `openavail serve` (`npm start`): the HTTP server — REST under /v1, MCP at /mcp and /sse, /healthz —
 // on one port, plus the background jobs (provider sync, outbox, hold sweep). On an empty database it first seeds a demo owner, calendar and agent and prints the
 // agent's key and an admin token, once.
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { type App, type AppConfig, configFromEnv, createApp } from "../../compose.js";
+import { type App, type AppConfig, configFromEnv, createApp, PACKAGE_ROOT } from "../../compose.js";
 import { createAdminToken } from "../../service/agents-admin.js";
 import { type FirstRun, firstRun } from "../../service/first-run.js";
 import type { startHttpServer } from "../../transports/http/server.js";
@@ -164,7 +164,7 @@ export function firstRunMessage(
       .split("\n")
       .map((l) => `  ${l}`),
     "MCP over stdio instead:",
-    `  { "command": "npx", "args": ["openavail", "mcp"], "env": { "OPENAVAIL_API_KEY": "${seeded.key.key}", "OPENAVAIL_DB": "${resolve(dbPath)}" } }`,
+    `  { "command": "node", "args": ["${join(PACKAGE_ROOT, "dist", "cli", "main.js")}", "mcp"], "env": { "OPENAVAIL_API_KEY": "${seeded.key.key}", "OPENAVAIL_DB": "${resolve(dbPath)}" } }`,
     "",
   ].join("\n");
 }
