@@ -297,6 +297,8 @@ export async function refreshIfStale(
   }
 }
 
+const PROVIDER_CHECK_MS = 5_000;
+
 export interface RefresherOptions {
   /** A mirror younger than this is used as it is; default 60 s. */
   readonly freshForMs?: number;
@@ -343,10 +345,27 @@ export function createRefresher(
     return run;
   };
 
+  // Most ledgers have no provider calendar at all: asking once every few seconds whether any exists
+  // keeps the per-decision cost of this hook at zero queries for them. A calendar another process
+  // connects is noticed within PROVIDER_CHECK_MS.
+  let anyProviderCalendars = true;
+  let checkedAt = Number.NEGATIVE_INFINITY;
+
   return async (ownerEmails) => {
     if (ownerEmails.length === 0) return;
     try {
       const now = deps.now();
+      if (now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt) {
+        const one = await deps.db
+          .selectFrom("calendars")
+          .select("id")
+          .where("provider", "!=", "local")
+          .limit(1)
+          .executeTakeFirst();
+        anyProviderCalendars = one !== undefined;
+        checkedAt = now;
+      }
+      if (!anyProviderCalendars) return;
       const stale = await syncableCalendars(deps.db, { ownerEmails, syncedBefore: now - freshForMs });
       const due = stale.filter((id) => {
         const failed = failedAt.get(id);

@@ -2,9 +2,15 @@
 // and one JSON line per run. `npm run bench`.
 import { availableParallelism, loadavg } from "node:os";
 import { benchEngine } from "./engine.js";
+import { benchLedger } from "./ledger.js";
+import { benchMcp } from "./mcp.js";
+import { benchRest } from "./rest.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   engine: benchEngine,
+  ledger: benchLedger,
+  mcp: benchMcp,
+  rest: benchRest,
 };
 
 interface Figures {
