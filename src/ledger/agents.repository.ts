@@ -1,13 +1,21 @@
 // Agents and their API keys.
 import type { Insertable, Kysely, Updateable } from "kysely";
+import { preparedQuery } from "./prepared-query.js";
 import type { AgentRow, AgentsTable, ApiKeyRow, ApiKeysTable, Database } from "./tables.js";
 
 export async function insertAgent(db: Kysely<Database>, row: Insertable<AgentsTable>): Promise<void> {
   await db.insertInto("agents").values(row).execute();
 }
 
+const agentById = preparedQuery<[string], AgentRow>((db, arg) =>
+  db.selectFrom("agents").selectAll().where("id", "=", arg(0)),
+);
+const apiKeyByHash = preparedQuery<[string], ApiKeyRow>((db, arg) =>
+  db.selectFrom("api_keys").selectAll().where("hash", "=", arg(0)),
+);
+
 export async function findAgent(db: Kysely<Database>, id: string): Promise<AgentRow | undefined> {
-  return db.selectFrom("agents").selectAll().where("id", "=", id).executeTakeFirst();
+  return (await agentById(db, id))[0];
 }
 
 export async function listAgents(db: Kysely<Database>): Promise<AgentRow[]> {
@@ -27,7 +35,7 @@ export async function insertApiKey(db: Kysely<Database>, row: Insertable<ApiKeys
 }
 
 export async function findApiKeyByHash(db: Kysely<Database>, hash: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom("api_keys").selectAll().where("hash", "=", hash).executeTakeFirst();
+  return (await apiKeyByHash(db, hash))[0];
 }
 
 export async function listApiKeys(db: Kysely<Database>, agentId: string): Promise<ApiKeyRow[]> {

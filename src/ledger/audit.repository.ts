@@ -1,9 +1,28 @@
 // Decisions (the append-only audit log), notifications for agents, and idempotency records.
 import type { Insertable, Kysely } from "kysely";
+import { preparedInsert, preparedQuery } from "./prepared-query.js";
 import type { Database, DecisionRow, NewDecision, NotificationRow, NotificationsTable } from "./tables.js";
 
+const insertDecisionRow = preparedInsert("decisions", [
+  "id",
+  "at",
+  "agent_id",
+  "key_prefix",
+  "tool",
+  "owner_id",
+  "request_json",
+  "verdict",
+  "reason_code",
+  "booking_id",
+  "hold_id",
+  "alternatives_json",
+  "displaced_json",
+  "policy_hash",
+  "latency_us",
+]);
+
 export async function insertDecision(db: Kysely<Database>, row: NewDecision): Promise<void> {
-  await db.insertInto("decisions").values(row).execute();
+  await insertDecisionRow(db, row);
 }
 
 export interface DecisionFilter {
@@ -28,12 +47,31 @@ export async function listDecisions(db: Kysely<Database>, f: DecisionFilter): Pr
   return q.execute();
 }
 
+const insertNotificationRow = preparedInsert("notifications", [
+  "id",
+  "agent_id",
+  "type",
+  "payload_json",
+  "created_at",
+  "delivered_at",
+]);
+
 export async function insertNotification(
   db: Kysely<Database>,
   row: Omit<Insertable<NotificationsTable>, "seq">,
 ): Promise<void> {
-  await db.insertInto("notifications").values(row).execute();
+  await insertNotificationRow(db, row);
 }
+
+const pendingNotifications = preparedQuery<[string, number], NotificationRow>((db, arg) =>
+  db
+    .selectFrom("notifications")
+    .selectAll()
+    .where("agent_id", "=", arg(0))
+    .where("delivered_at", "is", null)
+    .orderBy("seq")
+    .limit(arg(1)),
+);
 
 /** Undelivered notifications of one agent, oldest first; marks them delivered at `now`. */
 export async function takePendingNotifications(
@@ -42,14 +80,7 @@ export async function takePendingNotifications(
   now: number,
   limit = 100,
 ): Promise<NotificationRow[]> {
-  const rows = await db
-    .selectFrom("notifications")
-    .selectAll()
-    .where("agent_id", "=", agentId)
-    .where("delivered_at", "is", null)
-    .orderBy("seq")
-    .limit(limit)
-    .execute();
+  const rows = await pendingNotifications(db, agentId, limit);
   if (rows.length > 0) {
     await db
       .updateTable("notifications")
@@ -64,17 +95,23 @@ export async function takePendingNotifications(
   return rows;
 }
 
+const idempotencyRecord = preparedQuery<
+  [string, string],
+  { fingerprint: string; response_json: string; created_at: number }
+>((db, arg) =>
+  db
+    .selectFrom("idempotency")
+    .select(["fingerprint", "response_json", "created_at"])
+    .where("agent_id", "=", arg(0))
+    .where("key", "=", arg(1)),
+);
+
 export async function findIdempotency(
   db: Kysely<Database>,
   agentId: string,
   key: string,
 ): Promise<{ fingerprint: string; response_json: string; created_at: number } | undefined> {
-  return db
-    .selectFrom("idempotency")
-    .select(["fingerprint", "response_json", "created_at"])
-    .where("agent_id", "=", agentId)
-    .where("key", "=", key)
-    .executeTakeFirst();
+  return (await idempotencyRecord(db, agentId, key))[0];
 }
 
 export async function saveIdempotency(

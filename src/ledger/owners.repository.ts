@@ -1,17 +1,25 @@
 // Owners and their calendars.
 import { type Insertable, type Kysely, sql } from "kysely";
+import { preparedQuery } from "./prepared-query.js";
 import type { CalendarRow, CalendarsTable, Database, OwnerRow, OwnersTable } from "./tables.js";
 
 export async function insertOwner(db: Kysely<Database>, row: Insertable<OwnersTable>): Promise<void> {
   await db.insertInto("owners").values(row).execute();
 }
 
+const ownerByEmail = preparedQuery<[string], OwnerRow>((db, arg) =>
+  db.selectFrom("owners").selectAll().where("email", "=", arg(0)),
+);
+const ownerById = preparedQuery<[string], OwnerRow>((db, arg) =>
+  db.selectFrom("owners").selectAll().where("id", "=", arg(0)),
+);
+
 export async function findOwnerByEmail(db: Kysely<Database>, email: string): Promise<OwnerRow | undefined> {
-  return db.selectFrom("owners").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
+  return (await ownerByEmail(db, email.toLowerCase()))[0];
 }
 
 export async function findOwnerById(db: Kysely<Database>, id: string): Promise<OwnerRow | undefined> {
-  return db.selectFrom("owners").selectAll().where("id", "=", id).executeTakeFirst();
+  return (await ownerById(db, id))[0];
 }
 
 export async function listOwners(db: Kysely<Database>): Promise<OwnerRow[]> {
@@ -22,8 +30,15 @@ export async function insertCalendar(db: Kysely<Database>, row: Insertable<Calen
   await db.insertInto("calendars").values(row).execute();
 }
 
+const calendarById = preparedQuery<[string], CalendarRow>((db, arg) =>
+  db.selectFrom("calendars").selectAll().where("id", "=", arg(0)),
+);
+const calendarByType = preparedQuery<[string, string], CalendarRow>((db, arg) =>
+  db.selectFrom("calendars").selectAll().where("owner_id", "=", arg(0)).where("calendar_type", "=", arg(1)),
+);
+
 export async function findCalendarById(db: Kysely<Database>, id: string): Promise<CalendarRow | undefined> {
-  return db.selectFrom("calendars").selectAll().where("id", "=", id).executeTakeFirst();
+  return (await calendarById(db, id))[0];
 }
 
 export async function findCalendarByType(
@@ -31,12 +46,7 @@ export async function findCalendarByType(
   ownerId: string,
   calendarType: string,
 ): Promise<CalendarRow | undefined> {
-  return db
-    .selectFrom("calendars")
-    .selectAll()
-    .where("owner_id", "=", ownerId)
-    .where("calendar_type", "=", calendarType)
-    .executeTakeFirst();
+  return (await calendarByType(db, ownerId, calendarType))[0];
 }
 
 /** An owner's calendars, oldest first (the first is the default when the owner names none). */

@@ -2,6 +2,7 @@
 import type { Insertable, Kysely, Updateable } from "kysely";
 import type { BusyItem } from "../core/arbiter.js";
 import type { Interval } from "../core/interval.js";
+import { preparedInsert, preparedQuery } from "./prepared-query.js";
 import type {
   BookingRow,
   BookingStatus,
@@ -18,6 +19,72 @@ import type {
 // and are not bounded this way.
 const MAX_ITEM_MS = 86_400_000;
 
+const liveBookings = preparedQuery<[string, number, number, number], SnapshotRow>((db, arg) =>
+  db
+    .selectFrom("bookings")
+    .innerJoin("agents", "agents.id", "bookings.agent_id")
+    .select([
+      "bookings.id",
+      "bookings.start_ms",
+      "bookings.end_ms",
+      "bookings.agent_id",
+      "bookings.meeting_class",
+      "bookings.created_at",
+      "agents.priority",
+    ])
+    .where("bookings.owner_id", "=", arg(0))
+    .where("bookings.status", "=", "confirmed")
+    .where("bookings.start_ms", "<", arg(1))
+    .where("bookings.start_ms", ">", arg(2))
+    .where("bookings.end_ms", ">", arg(3)),
+);
+
+const liveHolds = preparedQuery<[string, number, number, number, number], SnapshotRow>((db, arg) =>
+  db
+    .selectFrom("holds")
+    .innerJoin("agents", "agents.id", "holds.agent_id")
+    .select([
+      "holds.id",
+      "holds.start_ms",
+      "holds.end_ms",
+      "holds.agent_id",
+      "holds.meeting_class",
+      "holds.created_at",
+      "agents.priority",
+    ])
+    .where("holds.owner_id", "=", arg(0))
+    .where("holds.status", "=", "active")
+    .where("holds.expires_at", ">", arg(1))
+    .where("holds.start_ms", "<", arg(2))
+    .where("holds.start_ms", ">", arg(3))
+    .where("holds.end_ms", ">", arg(4)),
+);
+
+const busyExternal = preparedQuery<
+  [string, number, number],
+  { id: string; start_ms: number; end_ms: number; updated_at: number }
+>((db, arg) =>
+  db
+    .selectFrom("external_events")
+    .select(["id", "start_ms", "end_ms", "updated_at"])
+    .where("owner_id", "=", arg(0))
+    .where("busy", "=", 1)
+    // Our own bookings mirrored back from a provider are already counted as bookings.
+    .where("booking_id", "is", null)
+    .where("start_ms", "<", arg(1))
+    .where("end_ms", ">", arg(2)),
+);
+
+interface SnapshotRow {
+  id: string;
+  start_ms: number;
+  end_ms: number;
+  agent_id: string;
+  meeting_class: string;
+  created_at: number;
+  priority: number;
+}
+
 /**
  * Every item that occupies the owner's time around `range`: confirmed bookings, holds still active
  * at `now`, and busy external events, with the class and agent priority the arbiter needs.
@@ -29,53 +96,9 @@ export async function ownerSnapshot(
   now: number,
 ): Promise<BusyItem[]> {
   const [bookings, holds, external] = await Promise.all([
-    db
-      .selectFrom("bookings")
-      .innerJoin("agents", "agents.id", "bookings.agent_id")
-      .select([
-        "bookings.id",
-        "bookings.start_ms",
-        "bookings.end_ms",
-        "bookings.agent_id",
-        "bookings.meeting_class",
-        "bookings.created_at",
-        "agents.priority",
-      ])
-      .where("bookings.owner_id", "=", ownerId)
-      .where("bookings.status", "=", "confirmed")
-      .where("bookings.start_ms", "<", range.end)
-      .where("bookings.start_ms", ">", range.start - MAX_ITEM_MS)
-      .where("bookings.end_ms", ">", range.start)
-      .execute(),
-    db
-      .selectFrom("holds")
-      .innerJoin("agents", "agents.id", "holds.agent_id")
-      .select([
-        "holds.id",
-        "holds.start_ms",
-        "holds.end_ms",
-        "holds.agent_id",
-        "holds.meeting_class",
-        "holds.created_at",
-        "agents.priority",
-      ])
-      .where("holds.owner_id", "=", ownerId)
-      .where("holds.status", "=", "active")
-      .where("holds.expires_at", ">", now)
-      .where("holds.start_ms", "<", range.end)
-      .where("holds.start_ms", ">", range.start - MAX_ITEM_MS)
-      .where("holds.end_ms", ">", range.start)
-      .execute(),
-    db
-      .selectFrom("external_events")
-      .select(["id", "start_ms", "end_ms", "updated_at"])
-      .where("owner_id", "=", ownerId)
-      .where("busy", "=", 1)
-      // Our own bookings mirrored back from a provider are already counted as bookings.
-      .where("booking_id", "is", null)
-      .where("start_ms", "<", range.end)
-      .where("end_ms", ">", range.start)
-      .execute(),
+    liveBookings(db, ownerId, range.end, range.start - MAX_ITEM_MS, range.start),
+    liveHolds(db, ownerId, now, range.end, range.start - MAX_ITEM_MS, range.start),
+    busyExternal(db, ownerId, range.end, range.start),
   ]);
   const items: BusyItem[] = [];
   for (const b of bookings) {
@@ -117,8 +140,23 @@ export async function ownerSnapshot(
   return items.sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
 }
 
+const HOLD_COLUMNS = [
+  "id",
+  "owner_id",
+  "calendar_id",
+  "agent_id",
+  "start_ms",
+  "end_ms",
+  "meeting_class",
+  "status",
+  "expires_at",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof HoldsTable)[];
+const insertHoldRow = preparedInsert("holds", HOLD_COLUMNS);
+
 export async function insertHold(db: Kysely<Database>, row: Insertable<HoldsTable>): Promise<void> {
-  await db.insertInto("holds").values(row).execute();
+  await insertHoldRow(db, row);
 }
 
 export async function findHold(db: Kysely<Database>, id: string): Promise<HoldRow | undefined> {
@@ -134,13 +172,12 @@ export async function updateHold(
 }
 
 /** Marks every active hold whose `expires_at` is at or before `now` as expired and returns them. */
+const dueHolds = preparedQuery<[number], HoldRow>((db, arg) =>
+  db.selectFrom("holds").selectAll().where("status", "=", "active").where("expires_at", "<=", arg(0)),
+);
+
 export async function expireHolds(db: Kysely<Database>, now: number): Promise<HoldRow[]> {
-  const due = await db
-    .selectFrom("holds")
-    .selectAll()
-    .where("status", "=", "active")
-    .where("expires_at", "<=", now)
-    .execute();
+  const due = await dueHolds(db, now);
   if (due.length > 0) {
     await db
       .updateTable("holds")
@@ -155,8 +192,25 @@ export async function expireHolds(db: Kysely<Database>, now: number): Promise<Ho
   return due;
 }
 
+const BOOKING_COLUMNS = [
+  "id",
+  "owner_id",
+  "calendar_id",
+  "agent_id",
+  "start_ms",
+  "end_ms",
+  "title",
+  "attendees_json",
+  "meeting_class",
+  "status",
+  "hold_id",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof BookingsTable)[];
+const insertBookingRow = preparedInsert("bookings", BOOKING_COLUMNS);
+
 export async function insertBooking(db: Kysely<Database>, row: Insertable<BookingsTable>): Promise<void> {
-  await db.insertInto("bookings").values(row).execute();
+  await insertBookingRow(db, row);
 }
 
 export async function findBooking(db: Kysely<Database>, id: string): Promise<BookingRow | undefined> {

@@ -1,0 +1,73 @@
+// Queries on a decision's hot path, built and compiled by kysely once per shape instead of on every
+// call: building and compiling cost more than SQLite takes to run them (~0.3 ms of a ~0.75 ms
+// decision, measured with --cpu-prof). The query is still written with kysely, so it stays portable;
+// only its SQL text is reused, with the call's values bound in their places.
+import { CompiledQuery, type Kysely } from "kysely";
+import type { Database } from "./tables.js";
+
+/** Stands for argument `index` while the query is compiled the first time. */
+class Placeholder {
+  constructor(readonly index: number) {}
+}
+
+/** Gives a placeholder for argument `i`, typed to fit any value position of a kysely builder. */
+export type Arg = (i: number) => never;
+
+interface Template {
+  readonly sql: string;
+  /** For each SQL parameter: the argument index it takes, or -1 for a constant compiled in. */
+  readonly sources: readonly number[];
+  readonly constants: readonly unknown[];
+}
+
+/**
+ * Compiles `build` once, with placeholders for its arguments, and afterwards only binds values.
+ * `build` must use every argument as a plain value (no arrays of varying length, no argument-driven
+ * branches): the SQL text is fixed after the first call. Runs on the `db` or `trx` it is given.
+ */
+export function preparedQuery<A extends readonly unknown[], R>(
+  build: (db: Kysely<Database>, arg: Arg) => { compile(): CompiledQuery<R> },
+): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+  let template: Template | undefined;
+  return async (db, ...args) => {
+    if (!template) template = compileTemplate(db, build, args.length);
+    const t = template;
+    const parameters = t.sources.map((source, j) => (source >= 0 ? args[source] : t.constants[j]));
+    const result = await db.executeQuery<R>(CompiledQuery.raw(t.sql, parameters));
+    return result.rows;
+  };
+}
+
+function compileTemplate<R>(
+  db: Kysely<Database>,
+  build: (db: Kysely<Database>, arg: Arg) => { compile(): CompiledQuery<R> },
+  arity: number,
+): Template {
+  const placeholders = Array.from({ length: arity }, (_, i) => new Placeholder(i));
+  const arg = ((i: number) => placeholders[i]) as unknown as Arg;
+  const compiled = build(db, arg).compile();
+  const sources = compiled.parameters.map((p) => (p instanceof Placeholder ? p.index : -1));
+  for (let i = 0; i < arity; i++) {
+    if (!sources.includes(i)) throw new Error(`prepared query never uses argument ${i}: ${compiled.sql}`);
+  }
+  return { sql: compiled.sql, sources, constants: compiled.parameters };
+}
+
+/**
+ * An INSERT of `columns` into `table`, prepared once; the returned function takes a row and binds
+ * its values in column order (missing optional columns as NULL).
+ */
+export function preparedInsert<T extends keyof Database>(
+  table: T,
+  columns: readonly (keyof Database[T] & string)[],
+): (db: Kysely<Database>, row: Readonly<Record<string, unknown>>) => Promise<void> {
+  const query = preparedQuery<unknown[], unknown>((db, arg) =>
+    db
+      .insertInto(table)
+      // biome-ignore lint/suspicious/noExplicitAny: the column list is checked against the table above
+      .values(Object.fromEntries(columns.map((c, i) => [c, arg(i)])) as any),
+  );
+  return async (db, row) => {
+    await query(db, ...columns.map((c) => row[c] ?? null));
+  };
+}
