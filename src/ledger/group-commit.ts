@@ -48,7 +48,14 @@ export class GroupCommit {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) await this.#runGroup(this.#queue.splice(0, this.#maxGroup));
+      // better-sqlite3 is synchronous, so a transaction runs start to COMMIT in microtasks, and
+      // requests whose bytes arrived meanwhile are only read after it. Yielding one macrotask before
+      // each group lets every request already readable in this turn of the event loop join it.
+      await yieldToIo();
+      while (this.#queue.length > 0) {
+        await this.#runGroup(this.#queue.splice(0, this.#maxGroup));
+        await yieldToIo();
+      }
     } finally {
       this.#running = false;
     }
@@ -91,4 +98,8 @@ export class GroupCommit {
       else unit.reject(outcome.error);
     });
   }
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
