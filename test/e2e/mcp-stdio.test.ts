@@ -2,9 +2,7 @@
 // SQLite file with the test (WAL), which reads the ledger directly to check what the processes did.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { toInstant } from "../../schemas/time.js";
@@ -12,6 +10,7 @@ import { setAgentStatus } from "../../src/service/agents-admin.js";
 import { REPLAYED_META_KEY } from "../../src/transports/mcp/create-mcp-server.js";
 import { findTool, TOOLS } from "../../tools/index.js";
 import { findOverlaps } from "../helpers/invariants.js";
+import { childEnv, openStdioSession, type Session, textOf } from "../helpers/mcp-stdio-session.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,46 +23,12 @@ const DAY = 24 * HOUR;
 const T0 = Math.floor(Date.now() / DAY) * DAY + 7 * DAY + 14 * HOUR;
 const at = (ms: number) => toInstant(ms);
 
-interface Session {
-  readonly client: Client;
-  readonly tools: Tool[];
-  /** Errors the client saw outside any request, e.g. a stdout line that is not JSON-RPC. */
-  readonly errors: Error[];
-  stderr(): string;
-  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
-  close(): Promise<void>;
-}
-
-function childEnv(extra: Record<string, string>): Record<string, string> {
-  return { ...getDefaultEnvironment(), OPENAVAIL_LOG_LEVEL: "info", ...extra };
-}
-
 async function openSession(w: World, key: string): Promise<Session> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: ["--import", "tsx", ENTRY, "mcp"],
-    env: childEnv({ OPENAVAIL_API_KEY: key, OPENAVAIL_DB: w.dbPath }),
-    cwd: REPO,
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client({ name: "openavail-e2e", version: "1.0.0" });
-  const errors: Error[] = [];
-  client.onerror = (err) => errors.push(err);
-  await client.connect(transport);
-  // Listing also arms the client's output-schema check of every structuredContent.
-  const { tools } = await client.listTools();
-  return {
-    client,
-    tools,
-    errors,
-    stderr: () => stderr,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
-    close: () => client.close(),
-  };
+  return openStdioSession(
+    ["--import", "tsx", ENTRY, "mcp"],
+    { OPENAVAIL_API_KEY: key, OPENAVAIL_DB: w.dbPath },
+    REPO,
+  );
 }
 
 /** The body of a successful call, after checking it against the registry's output schema. */
@@ -80,11 +45,6 @@ function errorOf(res: CallToolResult): Record<string, any> {
   expect(res.isError).toBe(true);
   expect(res.structuredContent).toBeUndefined();
   return JSON.parse(textOf(res));
-}
-
-function textOf(res: CallToolResult): string {
-  const first = res.content[0];
-  return first?.type === "text" ? first.text : "";
 }
 
 /** Runs the command to completion with `input` on stdin. */

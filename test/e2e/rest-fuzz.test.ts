@@ -5,15 +5,23 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { ErrorBody } from "../../schemas/errors.js";
 import { AvailabilityRules } from "../../schemas/rules.js";
-import { Instant } from "../../schemas/time.js";
 import { type App, configFromEnv, createApp } from "../../src/compose.js";
 import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
 import { pathParams } from "../../src/transports/rest/route-table.js";
 import { readsQuery } from "../../src/transports/rest/tool-routes.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
+import {
+  badInstant,
+  hugeString,
+  propsOf,
+  setOwn,
+  unknownKey,
+  without,
+  withPath,
+  wrongTypeFor,
+} from "../helpers/fuzz-arbitraries.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
@@ -151,85 +159,7 @@ function urlOf(tool: ToolDefinition): string {
   );
 }
 
-// ---- corruption generators ------------------------------------------------------------------------
-
-interface Prop {
-  readonly name: string;
-  readonly kind: string;
-}
-
-function propsOf(tool: ToolDefinition): Prop[] {
-  const schema = z.toJSONSchema(tool.input, { io: "input", unrepresentable: "any" }) as {
-    properties?: Record<string, { type?: string }>;
-  };
-  const inPath = pathParams(tool.rest.path);
-  return Object.entries(schema.properties ?? {})
-    .filter(([name]) => !inPath.includes(name))
-    .map(([name, p]) => ({ name, kind: p.type ?? "any" }));
-}
-
-/** A value that is not of `kind` (integers also get fractions). */
-function wrongTypeFor(kind: string): fc.Arbitrary<unknown> {
-  const others: fc.Arbitrary<unknown>[] = [];
-  if (kind !== "string") others.push(fc.string({ maxLength: 20 }));
-  if (kind !== "number" && kind !== "integer") others.push(fc.integer());
-  if (kind === "integer") others.push(fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }));
-  if (kind !== "boolean") others.push(fc.boolean());
-  if (kind !== "array") others.push(fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }));
-  if (kind !== "object")
-    others.push(fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }));
-  others.push(fc.constant(null));
-  return fc.oneof(...others);
-}
-
-const BAD_INSTANTS = [
-  "2026-02-30T10:00:00Z",
-  "2026-03-03T25:00:00Z",
-  "2026-03-03T14:00:00",
-  "2026-03-03 14:00:00Z",
-  "2026-03-03",
-  "tomorrow at 9",
-  "",
-  "2026-03-03T14:00:00+25:00",
-  "1709474400000",
-];
-const badInstant: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...BAD_INSTANTS),
-  fc.string({ maxLength: 40 }).filter((s) => !Instant.safeParse(s).success),
-);
-
-const hugeString: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom("x", " ", "é", "😀", "\u0000", "<"), fc.integer({ min: 1_000, max: 150_000 }))
-  .map(([c, n]) => c.repeat(n));
-
-const unknownKey = (known: readonly string[]): fc.Arbitrary<string> =>
-  fc.oneof(
-    fc.constantFrom("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "then", "prototype"),
-    fc.string({ minLength: 1, maxLength: 24 }).filter((k) => !known.includes(k)),
-  );
-
-function setOwn(target: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-/** A deep copy with `path` set to `value` (creating objects as needed; numeric segments index arrays). */
-function withPath(base: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
-  const copy = structuredClone(base);
-  const keys = path.split(".");
-  let node: any = copy;
-  for (const k of keys.slice(0, -1)) {
-    if (node[k] === undefined || node[k] === null || typeof node[k] !== "object") setOwn(node, k, {});
-    node = node[k];
-  }
-  setOwn(node, keys[keys.length - 1]!, value);
-  return copy;
-}
-
-function without(base: Record<string, unknown>, field: string): Record<string, unknown> {
-  const copy = structuredClone(base);
-  delete copy[field];
-  return copy;
-}
+// ---- corruption generators (shared: test/helpers/fuzz-arbitraries.ts) ---------------------------
 
 /** A body with exactly one kind of corruption, labelled for failure messages. */
 function corruptBodies(tool: ToolDefinition, c: RouteCase): fc.Arbitrary<[string, Record<string, unknown>]> {

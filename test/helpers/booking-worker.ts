@@ -13,20 +13,9 @@ import { configFromEnv, createApp } from "../../src/compose.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
+import { prng } from "./prng.js";
 
 const MINUTE = 60_000;
-
-/** mulberry32, the same small seeded PRNG the tests use. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

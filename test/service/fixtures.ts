@@ -59,17 +59,7 @@ export async function confirmedBookings(w: World) {
     .execute();
 }
 
-/** mulberry32: a small seeded PRNG, so every run exercises the same requests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { prng } from "../helpers/prng.js";
 
 export const MINUTE = 60_000;
 export const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");

@@ -14,6 +14,7 @@ import { executeTool, findTool, TOOLS, type ToolDefinition } from "../../../tool
 import { type App, PACKAGE_ROOT } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
+import type { RawArguments } from "./raw-arguments.js";
 import { summarize } from "./summarize.js";
 
 export const SERVER_NAME = "openavail";
@@ -47,9 +48,14 @@ const NO_ELICITATION: jsonSchemaValidator = {
 
 /**
  * Builds an MCP server exposing every tool of the registry. `resolveCaller` runs on every tool call,
- * so a revoked key or a disabled agent fails at once, even on a long-lived connection.
+ * so a revoked key or a disabled agent fails at once, even on a long-lived connection. A transport
+ * that records `rawArguments` as it reads messages gets tool input validated exactly as sent.
  */
-export function createMcpServer(app: App, resolveCaller: () => Promise<Caller>): McpServer {
+export function createMcpServer(
+  app: App,
+  resolveCaller: () => Promise<Caller>,
+  rawArguments?: RawArguments,
+): McpServer {
   const server = new McpServer(
     { name: SERVER_NAME, title: "Openavail", version: SERVER_VERSION },
     { instructions: INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
@@ -71,7 +77,7 @@ export function createMcpServer(app: App, resolveCaller: () => Promise<Caller>):
   // McpServer's own tools/call handler validates the arguments with the SDK before the tool runs and
   // answers a failure with a plain-text message. Dispatching here instead hands the raw arguments to
   // executeTool, so a bad request comes back as Openavail's error object naming the field.
-  server.server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = findTool(request.params.name);
     if (!tool) {
       throw new McpError(
@@ -79,7 +85,9 @@ export function createMcpServer(app: App, resolveCaller: () => Promise<Caller>):
         `Unknown tool ${request.params.name}; tools/list names every tool.`,
       );
     }
-    return call(tool, request.params.arguments ?? {});
+    // Prefer the arguments as sent (see raw-arguments.ts); the SDK's copy when none were recorded.
+    const args = rawArguments?.take(extra.requestId) ?? request.params.arguments ?? {};
+    return call(tool, args);
   });
   return server;
 }

@@ -8,6 +8,7 @@ import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
 import { isAllowedOrigin } from "./allowed-origin.js";
 import { createMcpServer } from "./create-mcp-server.js";
+import { RawArguments } from "./raw-arguments.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
 
 /** The largest message a client may POST to /messages; /mcp applies the SDK's same 4 MiB bound. */
@@ -33,6 +34,7 @@ interface Admitted {
 interface SseSession {
   readonly agentId: string;
   readonly transport: WebSseServerTransport;
+  readonly rawArguments: RawArguments;
   close(): Promise<void>;
 }
 
@@ -69,8 +71,27 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   hono.post("/mcp", async (c) => {
     const admitted = await admit(c);
     if (admitted instanceof Response) return admitted;
+    // The body is read here, not by the transport, so tool arguments can be kept as sent.
+    let parsedBody: unknown;
+    try {
+      const text = await c.req.text();
+      if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return tooLarge();
+      parsedBody = JSON.parse(text);
+    } catch {
+      return errorResponse(
+        new OpenavailError("bad_request", "The body is not a JSON-RPC message.", {
+          details: [{ field: "", message: "expected a JSON-RPC 2.0 message or batch" }],
+        }),
+      );
+    }
+    const rawArguments = new RawArguments();
+    rawArguments.collect(parsedBody);
     // Stateless: this request was authenticated a moment ago, so a tool call in it is only counted.
-    const server = createMcpServer(app, async () => app.countCall(admitted.caller, admitted.rawKey));
+    const server = createMcpServer(
+      app,
+      async () => app.countCall(admitted.caller, admitted.rawKey),
+      rawArguments,
+    );
     // JSON responses: every request here is answered in full before its response ends, and a JSON
     // body is cheaper than an SSE stream for one message.
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -79,7 +100,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     });
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      return await transport.handleRequest(c.req.raw, { parsedBody });
     } finally {
       await server.close();
     }
@@ -105,7 +126,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     const admitted = await admit(c);
     if (admitted instanceof Response) return admitted;
     const transport = new WebSseServerTransport("/messages");
-    const server = createMcpServer(app, () => app.authenticate(admitted.rawKey));
+    const rawArguments = new RawArguments();
+    const server = createMcpServer(app, () => app.authenticate(admitted.rawKey), rawArguments);
     const { sessionId } = transport;
     transport.onclose = () => {
       sessions.delete(sessionId);
@@ -114,7 +136,12 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
         "mcp sse session closed",
       );
     };
-    sessions.set(sessionId, { agentId: admitted.caller.agentId, transport, close: () => server.close() });
+    sessions.set(sessionId, {
+      agentId: admitted.caller.agentId,
+      transport,
+      rawArguments,
+      close: () => server.close(),
+    });
     await server.connect(transport);
     return new Response(transport.stream, {
       headers: {
@@ -146,7 +173,9 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     const text = await c.req.text();
     if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return tooLarge();
     try {
-      session.transport.receive(JSON.parse(text));
+      const message: unknown = JSON.parse(text);
+      session.rawArguments.collect(message);
+      session.transport.receive(message);
     } catch {
       return errorResponse(
         new OpenavailError("bad_request", "The body is not a JSON-RPC message.", {

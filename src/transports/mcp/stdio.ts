@@ -1,9 +1,12 @@
 // The stdio MCP server of `openavail mcp`: one agent (the key's owner), stdout carries only the protocol.
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { App } from "../../compose.js";
+import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
 import { createMcpServer } from "./create-mcp-server.js";
+import { RawArguments } from "./raw-arguments.js";
 
 /** How long a session that has lost its input waits for calls still running before it closes. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -29,8 +32,35 @@ export async function serveStdio(
   const caller = await app.checkKey(rawKey);
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
-  const server = createMcpServer(app, () => app.authenticate(rawKey));
-  const transport = new StdioServerTransport(stdin, stdout);
+  const rawArguments = new RawArguments();
+  const server = createMcpServer(app, () => app.authenticate(rawKey), rawArguments);
+  const lines = stdin.pipe(
+    boundedLines(STDIO_DEFAULT_MAX_BUFFER_SIZE, {
+      onLine: (line) => {
+        try {
+          rawArguments.collect(JSON.parse(line.toString("utf8")));
+        } catch {
+          // Not JSON: the transport answers it with a parse error.
+        }
+      },
+      onOversize: (head, tail) => {
+        const id = jsonRpcIdFromEdges(head, tail);
+        app.logger.warn({ agent_id: caller.agentId, id }, "mcp stdio message over the size limit discarded");
+        // One whole line, like every message the transport writes, so the two never interleave.
+        stdout.write(
+          `${JSON.stringify({
+            jsonrpc: "2.0",
+            id,
+            error: {
+              code: -32600,
+              message: `Message larger than ${STDIO_DEFAULT_MAX_BUFFER_SIZE / 1024 / 1024} MiB discarded; send smaller arguments.`,
+            },
+          })}\n`,
+        );
+      },
+    }),
+  );
+  const transport = new StdioServerTransport(lines, stdout);
   const inputEnded = new Promise<string>((resolve) => {
     stdin.once("end", () => resolve("stdin ended"));
     stdin.once("close", () => resolve("stdin closed"));

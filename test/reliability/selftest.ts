@@ -1,0 +1,243 @@
+// The checker checked: after a short real load, faults are planted one at a time in copies of the
+// ledger (an overlapping booking, a booking too close for the buffers, one outside working hours, a
+// lost acknowledged decision, an unexplained status change, a missing notification, a decision no
+// client saw), and the checker must name each. A checker that passes everything proves nothing.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import { DEFAULT_POLICY_PATH } from "../../src/compose.js";
+import { openLedger } from "../../src/ledger/open-ledger.js";
+import { loadPolicyFile } from "../../src/service/policy.js";
+import { cliEntry, MINUTE, type Violation } from "./common.js";
+import { driversFor, transportsFor } from "./concurrency.js";
+import { buildFixture } from "./fixture.js";
+import { checkLedger } from "./invariants.js";
+import { CallLog, runLoad } from "./load.js";
+import type { ScenarioResult } from "./report.js";
+import { startInProcess } from "./servers.js";
+
+interface Fault {
+  readonly name: string;
+  /** The invariant the checker must report. */
+  readonly expect: string;
+  /** Plants the fault; false when this ledger has nothing to plant it on. */
+  readonly plant: (db: BetterSqlite3.Database) => boolean;
+}
+
+type Row = Record<string, any>;
+
+const FAULTS: readonly Fault[] = [
+  {
+    name: "a second confirmed booking on top of a live one",
+    expect: "no-overlap",
+    plant: (db) => {
+      const b = db.prepare("SELECT * FROM bookings WHERE status = 'confirmed' LIMIT 1").get() as
+        | Row
+        | undefined;
+      if (!b) return false;
+      db.prepare(
+        "INSERT INTO bookings SELECT 'bkg_planted', owner_id, calendar_id, agent_id, start_ms, end_ms, title, attendees_json, meeting_class, status, NULL, created_at, updated_at FROM bookings WHERE id = ?",
+      ).run(b.id);
+      return true;
+    },
+  },
+  {
+    name: "a booking 5 minutes after another on the calendar with 10-minute buffers",
+    expect: "buffers-kept",
+    plant: (db) => {
+      const b = db
+        .prepare(
+          "SELECT b.* FROM bookings b JOIN calendars c ON c.id = b.calendar_id WHERE b.status = 'confirmed' AND c.rules_json LIKE '%\"buffer_after_minutes\":10%' ORDER BY b.end_ms DESC LIMIT 1",
+        )
+        .get() as Row | undefined;
+      if (!b) return false;
+      const start = b.end_ms + 5 * MINUTE;
+      db.prepare(
+        "DELETE FROM bookings WHERE owner_id = ? AND status = 'confirmed' AND id != ? AND start_ms < ? AND end_ms > ?",
+      ).run(b.owner_id, b.id, start + 15 * MINUTE + 10 * MINUTE, b.end_ms - 10 * MINUTE);
+      db.prepare("DELETE FROM holds WHERE owner_id = ? AND start_ms < ? AND end_ms > ?").run(
+        b.owner_id,
+        start + 25 * MINUTE,
+        b.end_ms - 10 * MINUTE,
+      );
+      db.prepare(
+        "INSERT INTO bookings SELECT 'bkg_planted', owner_id, calendar_id, agent_id, ?, ?, title, attendees_json, meeting_class, 'confirmed', NULL, created_at, updated_at FROM bookings WHERE id = ?",
+      ).run(start, start + 15 * MINUTE, b.id);
+      return true;
+    },
+  },
+  {
+    name: "a New York booking moved to 03:00 local time, outside its working hours",
+    expect: "working-hours",
+    plant: (db) => {
+      const b = db
+        .prepare(
+          "SELECT b.* FROM bookings b JOIN calendars c ON c.id = b.calendar_id WHERE b.status = 'confirmed' AND c.rules_json LIKE '%America/New_York%' LIMIT 1",
+        )
+        .get() as Row | undefined;
+      if (!b) return false;
+      // 08:00 UTC is 03:00 in New York in winter and 04:00 in summer: before 09:00 either way.
+      const start = Math.floor(b.start_ms / 86_400_000) * 86_400_000 + 8 * 3_600_000;
+      db.prepare("UPDATE bookings SET start_ms = ?, end_ms = ? WHERE id = ?").run(
+        start,
+        start + 30 * MINUTE,
+        b.id,
+      );
+      return true;
+    },
+  },
+  {
+    name: "an acknowledged decision row lost",
+    expect: "acknowledged-decision-durable",
+    plant: (db) => {
+      // The ledger keeps decisions append-only with triggers; a fault has to get past them.
+      for (const t of db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'decisions'")
+        .all() as Row[]) {
+        db.exec(`DROP TRIGGER "${t.name}"`);
+      }
+      return (
+        db
+          .prepare(
+            "DELETE FROM decisions WHERE seq = (SELECT max(seq) FROM decisions WHERE verdict = 'Accept')",
+          )
+          .run().changes > 0
+      );
+    },
+  },
+  {
+    name: "a confirmed booking cancelled without a cancel_booking",
+    expect: "cancelled-only-on-request",
+    plant: (db) =>
+      db
+        .prepare(
+          "UPDATE bookings SET status = 'cancelled' WHERE id = (SELECT id FROM bookings WHERE status = 'confirmed' LIMIT 1)",
+        )
+        .run().changes > 0,
+  },
+  {
+    name: "a confirmed booking marked needs_reschedule without a displacement",
+    expect: "needs-reschedule-after-displacement",
+    plant: (db) =>
+      db
+        .prepare(
+          "UPDATE bookings SET status = 'needs_reschedule' WHERE id = (SELECT id FROM bookings WHERE status = 'confirmed' LIMIT 1)",
+        )
+        .run().changes > 0,
+  },
+  {
+    name: "a displaced agent's booking.preempted notification lost",
+    expect: "displaced-agent-notified",
+    plant: (db) =>
+      db
+        .prepare(
+          "DELETE FROM notifications WHERE id = (SELECT id FROM notifications WHERE type = 'booking.preempted' LIMIT 1)",
+        )
+        .run().changes > 0,
+  },
+  {
+    name: "a decision row no client saw",
+    expect: "decision-seen-by-client",
+    plant: (db) => {
+      const d = db.prepare("SELECT * FROM decisions WHERE verdict = 'Reject' LIMIT 1").get() as
+        | Row
+        | undefined;
+      if (!d) return false;
+      db.prepare(
+        "INSERT INTO decisions (id, at, agent_id, key_prefix, tool, owner_id, request_json, verdict, reason_code, booking_id, hold_id, alternatives_json, displaced_json, policy_hash, latency_us) SELECT 'dec_planted', at, agent_id, key_prefix, tool, owner_id, request_json, verdict, reason_code, booking_id, hold_id, alternatives_json, displaced_json, policy_hash, latency_us FROM decisions WHERE id = ?",
+      ).run(d.id);
+      return true;
+    },
+  },
+];
+
+export async function checkerSelfTest(options: {
+  seconds: number;
+  seed: number;
+  progress?: (line: string) => void;
+}): Promise<ScenarioResult> {
+  const name = "checker self-test";
+  const started = Date.now();
+  const fixture = await buildFixture({ transports: transportsFor(4, 0), seed: options.seed });
+  const log = new CallLog(name);
+  const violations: Violation[] = [];
+  const caught: string[] = [];
+  const policy = loadPolicyFile(DEFAULT_POLICY_PATH);
+  try {
+    const server = await startInProcess(fixture.dbPath);
+    const agents = await driversFor(fixture, () => server.url, cliEntry());
+    const deadline = Date.now() + options.seconds * 1000;
+    await runLoad(agents, {
+      fixture,
+      log,
+      seed: options.seed,
+      stop: () => Date.now() >= deadline,
+      pauseMs: 5,
+      idempotencyRate: 0,
+      replayRate: 0,
+      retryLost: false,
+    });
+    await Promise.all(agents.map((a) => a.driver.close()));
+    await server.close();
+    const clean = await openLedger({ path: fixture.dbPath });
+    const baseline = await checkLedger({
+      scenario: name,
+      db: clean.db,
+      now: Date.now(),
+      records: log.records,
+      policy,
+      final: true,
+    });
+    violations.push(...baseline.violations.map((v) => ({ ...v, detail: `unplanted ledger: ${v.detail}` })));
+    for (const [i, fault] of FAULTS.entries()) {
+      const copy = join(fixture.dir, `fault-${i}.db`);
+      clean.sqlite.exec(`VACUUM INTO '${copy}'`);
+      const ledger = await openLedger({ path: copy });
+      try {
+        ledger.sqlite.pragma("foreign_keys = OFF");
+        if (!fault.plant(ledger.sqlite)) {
+          options.progress?.(`  checker self-test: nothing to plant "${fault.name}" on (the load made none)`);
+          continue;
+        }
+        const r = await checkLedger({
+          scenario: name,
+          db: ledger.db,
+          now: Date.now(),
+          records: log.records,
+          policy,
+          final: true,
+        });
+        if (r.violations.some((v) => v.invariant === fault.expect)) caught.push(fault.expect);
+        else {
+          violations.push({
+            scenario: name,
+            invariant: "checker-catches-faults",
+            detail: `planted ${fault.name}; expected ${fault.expect}, got ${JSON.stringify(r.violations.map((v) => v.invariant))}`,
+          });
+        }
+      } finally {
+        await ledger.close();
+        rmSync(copy, { force: true });
+      }
+    }
+    await clean.close();
+  } finally {
+    fixture.remove();
+  }
+  return {
+    name,
+    durationMs: Date.now() - started,
+    requests: log.records.length,
+    byTransport: {},
+    verdicts: {},
+    errors: {},
+    lost: 0,
+    refused: 0,
+    killsSurvived: 0,
+    hostileInputs: 0,
+    authAttacks: 0,
+    checks: FAULTS.length + 1,
+    violations: [...log.violations, ...violations],
+    extra: { caught: `${caught.length}/${FAULTS.length} planted faults: ${caught.join(", ")}` },
+  };
+}
