@@ -14,7 +14,7 @@ import {
   createOwner,
   type NewAgent,
 } from "../../src/service/admin.js";
-import type { Caller } from "../../src/service/caller.js";
+import { type Caller, SCOPES } from "../../src/service/caller.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
@@ -39,14 +39,8 @@ export interface World {
   close(): Promise<void>;
 }
 
-export const ALL_SCOPES = [
-  "read_freebusy",
-  "read_events",
-  "create_holds",
-  "create_bookings",
-  "preempt",
-  "manage_rules",
-] as const;
+/** Every scope there is: the one list lives in src/service/caller.ts. */
+export const ALL_SCOPES = SCOPES;
 
 export async function makeWorld(startIso = "2026-03-02T12:00:00Z", dbPath?: string): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "openavail-test-"));
