@@ -23,7 +23,14 @@ import {
   type BusyItem,
   type Verdict as CoreVerdict,
 } from "../core/arbiter.js";
-import { type Bookable, bookableTime, busyBlocks, findFreeSlots, slotsOn } from "../core/free-slots.js";
+import {
+  type Bookable,
+  bookableTime,
+  busyBlocks,
+  findFreeSlots,
+  type SlotQuery,
+  slotsOn,
+} from "../core/free-slots.js";
 import { type Interval, intersect, subtract } from "../core/interval.js";
 import { type CompiledRules, compileRules, openRules } from "../core/rules.js";
 import { localDaysBetween } from "../core/zoned-time.js";
@@ -224,18 +231,7 @@ export class SchedulingService {
     const window = spanOf(input.window.start, input.window.end);
     await this.sweepExpiredHolds(tx);
     const items = await this.snapshot(tx, target.owner.id, window);
-    const slotsFound = findFreeSlots(
-      {
-        busy: items,
-        rules: target.rules,
-        window,
-        durationMs: input.duration_minutes * MINUTE,
-        granularityMs: input.granularity_minutes * MINUTE,
-        now: tx.now,
-        countedStarts: countedStarts(items),
-      },
-      input.max_slots,
-    );
+    const slotsFound = findFreeSlots(slotQuery(tx, target, items, window, input), input.max_slots);
     const wantHold = input.hold ?? hasScope(tx.caller, "create_holds");
     if (wantHold && !hasScope(tx.caller, "create_holds")) {
       throw new OpenavailError(
@@ -480,15 +476,7 @@ export class SchedulingService {
       const target = await this.target(tx, email, undefined);
       warnings.push(...target.warnings);
       const items = await this.snapshot(tx, target.owner.id, window);
-      const bookable = bookableTime({
-        busy: items,
-        rules: target.rules,
-        window,
-        durationMs: input.duration_minutes * MINUTE,
-        granularityMs: input.granularity_minutes * MINUTE,
-        now: tx.now,
-        countedStarts: countedStarts(items),
-      });
+      const bookable = bookableTime(slotQuery(tx, target, items, window, input));
       // Each owner's days at their cap are simply not free for them; the first owner's grid aligns slots.
       const free = subtract(bookable.free, bookable.capped);
       grid ??= bookable;
@@ -982,6 +970,25 @@ function decisionSpan(
   const days = localDaysBetween(rules.timeZone, lo, hi);
   const pad = Math.max(rules.bufferBeforeMs, rules.bufferAfterMs);
   return { start: days[0]!.start - pad, end: days[days.length - 1]!.end + pad };
+}
+
+/** The free-slot engine's question for one owner: their items and rules over a window. */
+function slotQuery(
+  tx: Tx,
+  target: Target,
+  items: readonly BusyItem[],
+  window: Interval,
+  size: { duration_minutes: number; granularity_minutes: number },
+): SlotQuery {
+  return {
+    busy: items,
+    rules: target.rules,
+    window,
+    durationMs: size.duration_minutes * MINUTE,
+    granularityMs: size.granularity_minutes * MINUTE,
+    now: tx.now,
+    countedStarts: countedStarts(items),
+  };
 }
 
 function countedStarts(items: readonly BusyItem[]): number[] {
