@@ -6,7 +6,7 @@ import { executeTool, TOOLS, type ToolDefinition } from "../../../tools/index.js
 import type { App } from "../../compose.js";
 import { OpenavailError } from "../../service/errors.js";
 import { authenticateAgent } from "./agent-auth.js";
-import { readJsonBody } from "./json-body.js";
+import { MAX_BODY_BYTES, nodeBody, readJsonBody } from "./json-body.js";
 import { queryCoercer } from "./query-params.js";
 import { callerHeaders, jsonText } from "./respond.js";
 import { honoPath, pathParams, type RouteTable } from "./route-table.js";
@@ -29,7 +29,9 @@ export function mountToolRoutes(
     routes.add(tool.rest.method, tool.rest.path);
     hono.on(tool.rest.method, honoPath(tool.rest.path), async (c) => {
       const caller = await authenticateAgent(app, c.req.header("authorization"));
-      const source = coerce ? coerce(c.req.queries()) : await readJsonBody(c.req.raw);
+      const source = coerce
+        ? coerce(c.req.queries())
+        : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));
       const args = withPathParams(source, params, c.req.param() as Record<string, string>);
       const result = await executeTool(app.service, tool, caller, args, c.req.header("idempotency-key"));
       const headers = callerHeaders(caller);
