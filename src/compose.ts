@@ -17,7 +17,9 @@ import { type LoadedPolicy, loadPolicyFile } from "./service/policy.js";
 import {
   createProviderRegistry,
   type GoogleClientConfig,
+  type GoogleEndpoints,
   googleClientFromEnv,
+  googleEndpointsFromEnv,
   openSecretBox,
   type ProviderRegistry,
 } from "./service/provider-registry.js";
@@ -50,6 +52,8 @@ export interface AppConfig {
   readonly secretKey: string | undefined;
   /** The Google OAuth client Openavail connects calendars with; null when none is configured. */
   readonly google: GoogleClientConfig | null;
+  /** Where Google is (overridable for tests); used by service-account credentials without a client. */
+  readonly googleEndpoints: GoogleEndpoints;
   /** A provider mirror older than this is refreshed before a decision. */
   readonly mirrorFreshForMs: number;
   /** The clock; tests inject their own. */
@@ -69,6 +73,7 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     rateLimitPerMinute: intFrom(env.OPENAVAIL_RATE_LIMIT, 120, "OPENAVAIL_RATE_LIMIT"),
     secretKey: env.OPENAVAIL_SECRET_KEY || undefined,
     google: googleClientFromEnv(env),
+    googleEndpoints: googleEndpointsFromEnv(env),
     mirrorFreshForMs: 60_000,
     now: Date.now,
     ...overrides,
@@ -151,6 +156,7 @@ export async function createApp(
     db: ledger.db,
     secretBox: () => openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey }),
     google: config.google,
+    googleEndpoints: config.googleEndpoints,
     now: config.now,
   });
   const syncDeps = { db: ledger.db, now: config.now, logger, providerFor: providers };

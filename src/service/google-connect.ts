@@ -1,6 +1,7 @@
 // Connecting an owner's Google account (`openavail connect google`): the installed-app OAuth consent
-// on a loopback port, the refresh token sealed into the credentials table, the chosen Google
-// calendars attached as Openavail calendars (provider google), and a first sync of each.
+// on a loopback port, or a Workspace service account with domain-wide delegation impersonating the
+// owner; the grant (refresh token, or service account key) sealed into the credentials table, the
+// chosen Google calendars attached as Openavail calendars (provider google), and a first sync of each.
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { CalendarType } from "../../schemas/wire.js";
@@ -9,7 +10,7 @@ import { enqueueOutbox, retryOutboxNow } from "../ledger/outbox.repository.js";
 import { findOwnerByEmail } from "../ledger/owners.repository.js";
 import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 import { immediate } from "../ledger/transaction.js";
-import type { ProviderCalendar } from "../providers/calendar-provider.js";
+import { type ProviderCalendar, ProviderError } from "../providers/calendar-provider.js";
 import type { LoopbackOAuthResult } from "../providers/google/oauth-loopback.js";
 import type { SecretBox } from "../providers/secret-box.js";
 import { createOwner } from "./admin.js";
@@ -17,7 +18,11 @@ import { syncCalendar } from "./calendar-sync.js";
 import { OpenavailError } from "./errors.js";
 import {
   createProviderRegistry,
+  encodeGoogleGrant,
   type GoogleClientConfig,
+  type GoogleEndpoints,
+  type GoogleGrant,
+  googleProviderFor,
   type ProviderRegistry,
 } from "./provider-registry.js";
 
@@ -139,16 +144,97 @@ export interface ConnectResult {
  * refused when it is another Google calendar.
  */
 export async function attachGoogleAccount(input: AttachGoogleInput): Promise<ConnectResult> {
-  const { GoogleProvider } = await import("../providers/google/google-provider.js");
-  const provider = new GoogleProvider({
-    clientId: input.google.clientId,
-    clientSecret: input.google.clientSecret,
-    refreshToken: input.refreshToken,
-    now: input.now,
-    ...(input.google.rootUrl === undefined ? {} : { rootUrl: input.google.rootUrl }),
-    ...(input.google.tokenUrl === undefined ? {} : { tokenUrl: input.google.tokenUrl }),
-    ...(input.google.timeoutMs === undefined ? {} : { timeoutMs: input.google.timeoutMs }),
-  });
+  return attachGrant(input, input.google, { kind: "refresh_token", refreshToken: input.refreshToken });
+}
+
+/** A service account key file's fields Openavail uses (the JSON Google Cloud Console downloads). */
+export interface ServiceAccountKey {
+  readonly clientEmail: string;
+  readonly privateKey: string;
+}
+
+/**
+ * Reads a service account key file's text: JSON with `type` "service_account", `client_email` and
+ * `private_key` (PEM). Errors name the field, and never quote the key.
+ */
+export function parseServiceAccountKey(text: string, source = "the service account key"): ServiceAccountKey {
+  const bad = (field: string, message: string) =>
+    new OpenavailError("bad_request", `${source}: ${field} ${message}.`, {
+      details: [{ field, message }],
+    });
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new OpenavailError(
+      "bad_request",
+      `${source} is not JSON (expected a Google service account key file).`,
+      {
+        details: [{ field: "service_account", message: "not JSON" }],
+      },
+    );
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw bad("service_account", "must be a JSON object");
+  }
+  const key = data as Record<string, unknown>;
+  if (key["type"] !== "service_account") {
+    throw bad("type", `must be "service_account" (got ${JSON.stringify(key["type"] ?? null)})`);
+  }
+  const email = key["client_email"];
+  if (typeof email !== "string" || !/^[^\s@]+@[^\s@]+$/.test(email.trim())) {
+    throw bad("client_email", "must be the service account's email address");
+  }
+  const privateKey = key["private_key"];
+  if (typeof privateKey !== "string" || !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {
+    throw bad("private_key", "must be a PEM private key");
+  }
+  return { clientEmail: email.trim(), privateKey };
+}
+
+export interface AttachServiceAccountInput extends Omit<AttachGoogleInput, "refreshToken" | "google"> {
+  /** Where Google is (the OAuth client, when one is configured, is not used). */
+  readonly google: GoogleEndpoints;
+  /** A key of a service account with domain-wide delegation for the Calendar scope. */
+  readonly serviceAccount: ServiceAccountKey;
+}
+
+/**
+ * Connects an owner through a Workspace service account with domain-wide delegation: the account
+ * acts as the owner (JWT `sub` = the owner's email), so no browser consent is involved. The key is
+ * sealed as the credential's grant; the rest is {@link attachGoogleAccount}.
+ */
+export async function connectGoogleServiceAccount(input: AttachServiceAccountInput): Promise<ConnectResult> {
+  for (const c of input.calendars) checkType(c.calendarType);
+  const subject = input.ownerEmail.trim().toLowerCase();
+  const grant: GoogleGrant = {
+    kind: "service_account",
+    clientEmail: input.serviceAccount.clientEmail,
+    privateKey: input.serviceAccount.privateKey,
+    subject,
+  };
+  try {
+    return await attachGrant(input, input.google, grant);
+  } catch (err) {
+    if (err instanceof ProviderError && err.kind === "auth_revoked") {
+      throw new OpenavailError(
+        "forbidden",
+        `Google refused service account ${grant.clientEmail} acting as ${subject} (${err.message}). ` +
+          "In the Workspace admin console (Security > API controls > Domain-wide delegation), grant the " +
+          "service account's client ID the scope https://www.googleapis.com/auth/calendar, and check " +
+          `that ${subject} is a user of that domain.`,
+      );
+    }
+    throw err;
+  }
+}
+
+async function attachGrant(
+  input: Omit<AttachGoogleInput, "refreshToken" | "google">,
+  endpoints: GoogleEndpoints & { readonly clientId?: string; readonly clientSecret?: string },
+  grant: GoogleGrant,
+): Promise<ConnectResult> {
+  const provider = await googleProviderFor(grant, endpoints, input.now);
   const available = await provider.listCalendars();
   const primary = available.find((c) => c.primary);
   const account = primary?.id ?? null;
@@ -160,7 +246,7 @@ export async function attachGoogleAccount(input: AttachGoogleInput): Promise<Con
     const createdOwner = owner === undefined;
     owner ??= await createOwner(trx, { email, timezone: primary?.timeZone ?? "UTC" }, now);
     const choices = resolveChoices(input.calendars, owner, available, primary);
-    const credential = await storeCredential(trx, input.secretBox, owner, account, input.refreshToken, now);
+    const credential = await storeCredential(trx, input.secretBox, owner, account, grant, now);
     const attached: Omit<AttachedCalendar, "sync">[] = [];
     for (const choice of choices) {
       attached.push(await attachOne(trx, owner, choice, available, credential.id, now));
@@ -190,7 +276,9 @@ export async function attachGoogleAccount(input: AttachGoogleInput): Promise<Con
     createProviderRegistry({
       db: input.db,
       secretBox: input.secretBox,
-      google: input.google,
+      google:
+        "clientId" in endpoints && "clientSecret" in endpoints ? (endpoints as GoogleClientConfig) : null,
+      googleEndpoints: endpoints,
       now: input.now,
     });
   registry.invalidate(done.credential.id);
@@ -287,10 +375,12 @@ async function storeCredential(
   box: SecretBox,
   owner: OwnerRow,
   account: string | null,
-  refreshToken: string,
+  grant: GoogleGrant,
   now: number,
 ): Promise<{ id: string; reused: boolean }> {
-  const sealed = box.seal(refreshToken, owner.id);
+  // The kind of grant lives in the sealed payload (see GoogleGrant): no schema change. Reconnecting
+  // the same account with the other kind replaces the grant in place.
+  const sealed = box.seal(encodeGoogleGrant(grant), owner.id);
   let q = trx
     .selectFrom("credentials")
     .select("id")

@@ -2,9 +2,10 @@
 // port), for running the real googleapis adapter over HTTP. It models what the adapter relies on:
 // sync tokens and paging, 410 on an invalidated token, client-supplied ids with 409 on reuse
 // (deleted events keep their id), 404/410 on delete, bearer tokens from the token endpoint, the
-// loopback consent redirect with PKCE, and injected faults (5xx, 429, rate-limit 403, slow replies).
+// loopback consent redirect with PKCE, service-account JWT-bearer grants (RFC 7523, domain-wide
+// delegation: the assertion's signature, subject and scope are checked), and injected faults (5xx, 429, rate-limit 403, slow replies).
 // Paths are those googleapis sends under `rootUrl`: /calendar/v3/..., plus /token and /o/oauth2/v2/auth.
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { calendar_v3 } from "@googleapis/calendar";
@@ -68,6 +69,17 @@ export interface FakeGoogle {
   close(): Promise<void>;
 
   issueRefreshToken(scope?: string): string;
+  /**
+   * Registers a service account (its public key) with domain-wide delegation for `subjects`: a
+   * JWT-bearer grant signed by its private key and asserting one of them gets an access token.
+   */
+  addServiceAccount(account: {
+    clientEmail: string;
+    publicKey: string | KeyObject;
+    subjects: string[];
+  }): void;
+  /** Access tokens issued to service accounts, by subject (in order). */
+  serviceAccountTokens(): { clientEmail: string; subject: string }[];
   revokeRefreshToken(refreshToken: string): void;
   /** Forgets every access token (as if revoked server-side); refresh tokens stay good. */
   expireAccessTokens(): void;
@@ -216,7 +228,9 @@ export async function startFakeGoogle(
   const clientSecret = "fake-client-secret";
   const calendars = new Map<string, FakeCalendar>();
   const refreshTokens = new Map<string, { scope: string; revoked: boolean }>();
-  const accessTokens = new Map<string, string>(); // access token -> refresh token
+  const accessTokens = new Map<string, string>(); // access token -> refresh token, or `sa:<email>:<subject>`
+  const serviceAccounts = new Map<string, { publicKey: KeyObject; subjects: Set<string> }>();
+  const saIssued: { clientEmail: string; subject: string }[] = [];
   const codes = new Map<string, Code>();
   const faults: Fault[] = [];
   const delays: { ms: number; count: number }[] = [];
@@ -465,7 +479,60 @@ export async function startFakeGoogle(
     return { kind: "calendar#freeBusy", timeMin: body.timeMin!, timeMax: body.timeMax!, calendars: result };
   }
 
+  /** The JWT-bearer grant: a service account's signed assertion, acting as `sub`. */
+  function jwtBearer(form: URLSearchParams): unknown {
+    const invalidGrant = (why: string) =>
+      new HttpError(400, { error: "invalid_grant", error_description: why });
+    const parts = (form.get("assertion") ?? "").split(".");
+    if (parts.length !== 3) throw invalidGrant("Invalid JWT: malformed assertion.");
+    const [h, p, sig] = parts as [string, string, string];
+    const header = decodeToken<{ alg?: string }>(h);
+    const claims = decodeToken<{
+      iss?: string;
+      sub?: string;
+      scope?: string;
+      aud?: string;
+      exp?: number;
+      iat?: number;
+    }>(p);
+    if (header?.alg !== "RS256" || !claims) throw invalidGrant("Invalid JWT: unsupported header or payload.");
+    const account = serviceAccounts.get(claims.iss ?? "");
+    if (!account)
+      throw new HttpError(401, {
+        error: "invalid_client",
+        error_description: "The OAuth client was not found.",
+      });
+    const signed = verify(
+      "RSA-SHA256",
+      Buffer.from(`${h}.${p}`),
+      account.publicKey,
+      Buffer.from(sig, "base64url"),
+    );
+    if (!signed) throw invalidGrant("Invalid JWT Signature.");
+    // The library signs with the wall clock, not the test clock.
+    const wall = Math.floor(Date.now() / 1000);
+    if (typeof claims.exp !== "number" || claims.exp < wall || (claims.iat ?? 0) > wall + 300) {
+      throw invalidGrant("Invalid JWT: Token must be a short-lived token and in a reasonable timeframe.");
+    }
+    if (claims.aud !== "https://oauth2.googleapis.com/token" && claims.aud !== `${base}/token`) {
+      throw invalidGrant("Invalid JWT: aud is not the token endpoint.");
+    }
+    const scopes = (claims.scope ?? "").split(" ");
+    if (!scopes.includes("https://www.googleapis.com/auth/calendar")) {
+      throw invalidGrant("Invalid JWT: the calendar scope is not requested.");
+    }
+    const subject = claims.sub ?? "";
+    if (!account.subjects.has(subject.toLowerCase())) {
+      throw invalidGrant("Not a valid email or user ID, or the service account is not authorized for it.");
+    }
+    const access = `ya29.fake-sa-${randomId(20)}`;
+    accessTokens.set(access, `sa:${claims.iss}:${subject}`);
+    saIssued.push({ clientEmail: claims.iss!, subject });
+    return { access_token: access, expires_in: 3599, token_type: "Bearer" };
+  }
+
   function token(form: URLSearchParams): unknown {
+    if (form.get("grant_type") === "urn:ietf:params:oauth:grant-type:jwt-bearer") return jwtBearer(form);
     if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
       throw new HttpError(401, {
         error: "invalid_client",
@@ -538,6 +605,12 @@ export async function startFakeGoogle(
   function authorize(req: IncomingMessage): void {
     const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     const refresh = match ? accessTokens.get(match[1]!) : undefined;
+    if (refresh?.startsWith("sa:")) {
+      // A delegated token stays good while the delegation does.
+      const [, email = "", subject = ""] = refresh.split(":");
+      if (serviceAccounts.get(email)?.subjects.has(subject.toLowerCase())) return;
+      throw googleError(401, "authError", "Invalid Credentials");
+    }
     if (refresh === undefined || refreshTokens.get(refresh)?.revoked !== false) {
       throw googleError(401, "authError", "Invalid Credentials");
     }
@@ -724,6 +797,13 @@ export async function startFakeGoogle(
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     issueRefreshToken,
+    addServiceAccount: ({ clientEmail, publicKey, subjects }) => {
+      serviceAccounts.set(clientEmail, {
+        publicKey: typeof publicKey === "string" ? createPublicKey(publicKey) : publicKey,
+        subjects: new Set(subjects.map((s) => s.toLowerCase())),
+      });
+    },
+    serviceAccountTokens: () => saIssued.map((t) => ({ ...t })),
     revokeRefreshToken: (refresh) => {
       const entry = refreshTokens.get(refresh);
       if (entry) entry.revoked = true;

@@ -1,5 +1,7 @@
 // `openavail connect google`: connects an owner's Google Calendar through the installed-app OAuth
-// flow. The consent URL is printed (on stderr, so --json output stays clean); nothing is opened.
+// flow (the consent URL is printed on stderr, so --json output stays clean; nothing is opened), or,
+// with --service-account, through a Workspace service account with domain-wide delegation.
+import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import pino from "pino";
 import { loggerOptions } from "../../compose.js";
@@ -8,11 +10,15 @@ import {
   type CalendarChoice,
   type ConnectResult,
   connectGoogle,
+  connectGoogleServiceAccount,
   parseCalendarChoice,
+  parseServiceAccountKey,
+  type ServiceAccountKey,
 } from "../../service/google-connect.js";
 import {
   GOOGLE_ENV,
   googleClientFromEnv,
+  googleEndpointsFromEnv,
   openSecretBox,
   secretKeyFileFor,
 } from "../../service/provider-registry.js";
@@ -32,6 +38,11 @@ What it does:
      to Google by \`openavail serve\`.
   Run it again to reconnect (a calendar listed as needs_reconnect by \`openavail calendar list\`).
 
+With --service-account KEY.json (Google Workspace admins): no browser and no OAuth client. The
+service account needs domain-wide delegation for https://www.googleapis.com/auth/calendar; it acts
+as the owner (--owner is the impersonated user). The key file (type, client_email, private_key) is
+stored encrypted like a refresh token and never printed.
+
 Environment:
   OPENAVAIL_GOOGLE_CLIENT_ID, OPENAVAIL_GOOGLE_CLIENT_SECRET
                        the OAuth client (type "Desktop app") from Google Cloud Console; \`serve\` and
@@ -44,6 +55,7 @@ Examples:
   openavail connect google --owner ceo@example.com
   openavail connect google --owner ceo@example.com --calendar primary=work \\
       --calendar family123@group.calendar.google.com=personal
+  openavail connect google --owner ceo@example.com --service-account ./openavail-sa.json
 `;
 
 export interface ConnectCommandOptions {
@@ -58,6 +70,7 @@ interface ConnectOpts {
   calendar: CalendarChoice[];
   timeout: number;
   sync: boolean;
+  serviceAccount?: string;
 }
 
 /** Adds `openavail connect google` to the program. */
@@ -90,10 +103,18 @@ export function registerConnectCommand(
         .argParser((value: string, previous: CalendarChoice[]) => [...previous, parseChoice(value)])
         .default([], "the primary calendar as the owner's default type"),
     )
+    .option(
+      "--service-account <key.json>",
+      "connect with this service account key (domain-wide delegation, acting as the owner) instead of OAuth",
+    )
     .option("--timeout <seconds>", "how long to wait for the browser", wholeNumber, 300)
     .option("--no-sync", "attach without the first sync (`openavail serve` syncs in the background)")
     .addHelpText("after", HELP_AFTER)
     .action(async (opts: ConnectOpts, cmd: Command) => {
+      if (opts.serviceAccount !== undefined) {
+        await connectWithServiceAccount(env, cmd, opts, readKeyFile(opts.serviceAccount));
+        return;
+      }
       const google = clientOf(ctx, opts);
       if (opts.timeout < 1) throw new UsageError("--timeout must be at least 1 second.");
       const config = configOf(env, cmd);
@@ -129,6 +150,61 @@ export function registerConnectCommand(
   return connect;
 }
 
+async function connectWithServiceAccount(
+  env: AdminEnv,
+  cmd: Command,
+  opts: ConnectOpts,
+  key: ServiceAccountKey,
+): Promise<void> {
+  const { ctx } = env;
+  // The OAuth client is not needed; only where Google is (and its timeout, when configured).
+  let google: ReturnType<typeof googleClientFromEnv> = null;
+  try {
+    google = googleClientFromEnv(ctx.env);
+  } catch {
+    google = null;
+  }
+  const endpoints = google ?? googleEndpointsFromEnv(ctx.env);
+  const config = configOf(env, cmd);
+  const secretBox = openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey });
+  const logger = pino(loggerOptions(config.logLevel === "info" ? "warn" : config.logLevel), ctx.stderr);
+  const result = await withLedger(env, cmd, (db) =>
+    connectGoogleServiceAccount({
+      db,
+      secretBox,
+      google: endpoints,
+      now: env.now,
+      logger,
+      ownerEmail: opts.owner,
+      calendars: opts.calendar,
+      sync: opts.sync,
+      serviceAccount: key,
+    }),
+  );
+  if (config.secretKey === undefined && config.dbPath !== ":memory:") {
+    ctx.stderr.write(
+      `The service account key is encrypted with the key in ${secretKeyFileFor(config.dbPath)}; back it up with the database.\n`,
+    );
+  }
+  emit(env, cmd, result, () => describe(result, key.clientEmail));
+}
+
+/** Reads and validates the key file; a problem is a usage error naming the file and the field. */
+function readKeyFile(path: string): ServiceAccountKey {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new UsageError(`--service-account: cannot read ${path} (${code}).`);
+  }
+  try {
+    return parseServiceAccountKey(text, `--service-account ${path}`);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function parseChoice(value: string): CalendarChoice {
   try {
     return parseCalendarChoice(value);
@@ -157,9 +233,10 @@ function syncText(c: AttachedCalendar): string {
   return c.sync.ok ? `synced (${c.sync.events} events)` : `sync failed: ${c.sync.error}`;
 }
 
-function describe(r: ConnectResult): string {
+function describe(r: ConnectResult, serviceAccount?: string): string {
+  const via = serviceAccount === undefined ? "" : ` through service account ${serviceAccount}`;
   const lines = [
-    `Connected Google account ${r.credential.account ?? "(no primary calendar)"} for ${r.owner.email}` +
+    `Connected Google account ${r.credential.account ?? "(no primary calendar)"} for ${r.owner.email}${via}` +
       `${r.owner.created ? ` (new owner, time zone ${r.owner.timezone})` : ""}; credential ${r.credential.id}.`,
     "",
     table(

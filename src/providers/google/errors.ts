@@ -116,9 +116,13 @@ export function toProviderError(err: unknown, what: string, now: number = Date.n
   if (err instanceof ProviderError) return err;
   const status = httpStatusOf(err);
   if (isInvalidGrant(err)) {
-    return new ProviderError("auth_revoked", `${what}: the refresh token was revoked or has expired`, {
-      ...(status === undefined ? {} : { status }),
-    });
+    return new ProviderError(
+      "auth_revoked",
+      `${what}: Google refused the grant (a revoked or expired refresh token, or a withdrawn service-account delegation)`,
+      {
+        ...(status === undefined ? {} : { status }),
+      },
+    );
   }
   if (status === undefined) {
     const code = networkCause(err);

@@ -1,4 +1,5 @@
-// The `google` provider: Calendar v3 through googleapis, authorized by one owner's refresh token.
+// The `google` provider: Calendar v3 through googleapis, authorized by one owner's refresh token
+// (installed-app OAuth) or by a service account with domain-wide delegation impersonating the owner.
 // No retries here: the outbox worker owns retry and backoff, and sync runs again on its own clock.
 import { auth, calendar, type calendar_v3 } from "@googleapis/calendar";
 import type {
@@ -14,16 +15,40 @@ import { eventIdForBooking } from "./event-id.js";
 import { BOOKING_ID_PROPERTY, mapGoogleEvent } from "./event-mapping.js";
 
 export const GOOGLE_CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
+/** Where google-auth-library sends JWT-bearer grants; it has no option for another endpoint. */
+const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 const DAY_MS = 86_400_000;
 
-export interface GoogleProviderOptions {
+/**
+ * A Workspace service account with domain-wide delegation: it signs a JWT (RFC 7523) asserting
+ * `subject`, and Google issues an access token acting as that user.
+ */
+export interface GoogleServiceAccountAuth {
+  readonly kind: "service_account";
+  readonly clientEmail: string;
+  /** PEM private key of the service account (decrypted). */
+  readonly privateKey: string;
+  /** The user to impersonate: the owner's email. */
+  readonly subject: string;
+}
+
+/** Options for the installed-app OAuth grant: the client and the owner's refresh token. */
+export interface GoogleProviderOptions extends GoogleProviderCommonOptions {
   clientId: string;
   clientSecret: string;
   /** The owner's refresh token (decrypted). One provider instance per connected owner. */
   refreshToken: string;
+}
+
+/** Options for a service account impersonating the owner (domain-wide delegation). */
+export interface GoogleServiceAccountProviderOptions extends GoogleProviderCommonOptions {
+  auth: GoogleServiceAccountAuth;
+}
+
+export interface GoogleProviderCommonOptions {
   /** Calendar API root; default `https://www.googleapis.com/`. Tests point it at the fake. */
   rootUrl?: string;
-  /** OAuth token endpoint; default `https://oauth2.googleapis.com/token`. */
+  /** OAuth token endpoint (refresh-token and JWT-bearer grants alike); default `https://oauth2.googleapis.com/token`. */
   tokenUrl?: string;
   /** Per-request timeout in ms, for API and token requests alike; default 10 000. */
   timeoutMs?: number;
@@ -40,39 +65,71 @@ export interface GoogleProviderOptions {
 }
 
 type OAuth2 = InstanceType<typeof auth.OAuth2>;
+type JWT = InstanceType<typeof auth.JWT>;
 
 /** Calendar v3 adapter. Every method throws only ProviderError (or a bug). */
 export class GoogleProvider implements CalendarProvider {
   readonly kind = "google" as const;
   readonly #api: calendar_v3.Calendar;
-  readonly #oauth: OAuth2;
-  readonly #refreshToken: string;
+  readonly #oauth: OAuth2 | JWT;
+  /** Drops the cached access token, so the next request gets a fresh one. */
+  readonly #resetToken: () => void;
   readonly #pageSize: number;
   readonly #lookbackMs: number | null;
   readonly #sendUpdates: string;
   readonly #now: () => number;
 
-  constructor(options: GoogleProviderOptions) {
+  constructor(options: GoogleProviderOptions | GoogleServiceAccountProviderOptions) {
     const timeout = options.timeoutMs ?? 10_000;
     this.#pageSize = options.pageSize ?? 250;
     this.#lookbackMs = options.fullSyncLookbackMs === undefined ? 30 * DAY_MS : options.fullSyncLookbackMs;
     this.#sendUpdates = options.sendUpdates ?? "none";
     this.#now = options.now ?? Date.now;
-    // The OAuth2 class of the google-auth-library copy that @googleapis/calendar is typed against, so
+    // The auth classes of the google-auth-library copy that @googleapis/calendar is typed against, so
     // the client passes to calendar() without a cast.
-    this.#oauth = new auth.OAuth2({
-      clientId: options.clientId,
-      clientSecret: options.clientSecret,
-      ...(options.tokenUrl === undefined ? {} : { endpoints: { oauth2TokenUrl: options.tokenUrl } }),
-      transporterOptions: { timeout },
-    });
+    const tokenUrl = options.tokenUrl;
+    if (!("auth" in options)) {
+      const oauth = new auth.OAuth2({
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        ...(tokenUrl === undefined ? {} : { endpoints: { oauth2TokenUrl: tokenUrl } }),
+        transporterOptions: { timeout },
+      });
+      const refreshToken = options.refreshToken;
+      oauth.setCredentials({ refresh_token: refreshToken });
+      this.#oauth = oauth;
+      this.#resetToken = () => oauth.setCredentials({ refresh_token: refreshToken });
+    } else {
+      const jwt = new auth.JWT({
+        email: options.auth.clientEmail,
+        key: options.auth.privateKey,
+        subject: options.auth.subject,
+        scopes: [GOOGLE_CALENDAR_SCOPE],
+        transporterOptions: { timeout },
+      });
+      this.#oauth = jwt;
+      this.#resetToken = () => {
+        // The JWT client keeps its token in its GoogleToken too; a fresh one signs a new assertion.
+        jwt.setCredentials({});
+        jwt.gtoken = undefined;
+      };
+    }
+    const transporter = this.#oauth.transporter;
     // Token refreshes ask gaxios for 3 retries with backoff, and API calls inherit a retry default;
-    // every request goes through this transporter, so switch retries off in one place.
-    this.#oauth.transporter.interceptors.request.add({
-      resolved: async (request) => Object.assign(request, { retry: false, retryConfig: { retry: 0 } }),
+    // every request goes through this transporter, so switch retries off in one place. The JWT-bearer
+    // grant always posts to Google's token URL (google-auth-library has no option for it), so a
+    // tokenUrl override is applied here too (as a URL: gaxios's error redactor reads url.searchParams).
+    transporter.interceptors.request.add({
+      resolved: async (request) => {
+        const redirect =
+          tokenUrl !== undefined && request.url !== undefined && String(request.url) === GOOGLE_TOKEN_URL;
+        return Object.assign(request, {
+          retry: false,
+          retryConfig: { retry: 0 },
+          ...(redirect ? { url: new URL(tokenUrl) } : {}),
+        });
+      },
     });
-    this.#refreshToken = options.refreshToken;
-    this.#oauth.setCredentials({ refresh_token: options.refreshToken });
     this.#api = calendar({
       version: "v3",
       auth: this.#oauth,
@@ -93,7 +150,7 @@ export class GoogleProvider implements CalendarProvider {
       return await request();
     } catch (err) {
       if (httpStatusOf(err) !== 401) throw err;
-      this.#oauth.setCredentials({ refresh_token: this.#refreshToken });
+      this.#resetToken();
       return await request();
     }
   }
