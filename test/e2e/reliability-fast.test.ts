@@ -112,7 +112,11 @@ describe("bugs found by the reliability run", () => {
     const stdio = await stdioDriver(entry.args("mcp"), fixture.agents[0]!.key, fixture.dbPath);
     try {
       expect((await stdio.call("whoami", {})).kind).toBe("ok");
-      const oversized = await stdio.call("whoami", { padding: "x".repeat(11 * 1024 * 1024) }, { timeoutMs: 15_000 });
+      const oversized = await stdio.call(
+        "whoami",
+        { padding: "x".repeat(11 * 1024 * 1024) },
+        { timeoutMs: 15_000 },
+      );
       expect(oversized.kind, `the oversized call: ${oversized.reason ?? ""}`).not.toBe("ok");
       const after = await stdio.call("whoami", {}, { timeoutMs: 5_000 });
       expect(after.kind, `the next call: ${after.reason ?? ""}`).toBe("ok");
