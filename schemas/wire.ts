@@ -81,6 +81,7 @@ export const NotificationType = z.enum([
   "hold.expired",
   "booking.cancelled",
   "booking.needs_reschedule",
+  "booking.moved",
 ]);
 export const Notification = z.object({
   notification_id: z.string(),

@@ -13,7 +13,6 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
-import { insertNotification } from "../ledger/audit.repository.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox, hasPendingOutbox } from "../ledger/outbox.repository.js";
 import { findCalendarById, updateCalendar } from "../ledger/owners.repository.js";
@@ -31,7 +30,7 @@ import {
   type ProviderEvent,
   type SyncPage,
 } from "../providers/calendar-provider.js";
-import type { NotificationPayload } from "./present.js";
+import { notifyAgent } from "./notify.js";
 
 /** Finds the provider adapter of a calendar (null for `local`, which has nothing to sync). */
 export type ProviderResolver = (calendar: CalendarRow) => Promise<CalendarProvider | null>;
@@ -137,7 +136,7 @@ async function applyPage(
       const booking = bookingId === null ? undefined : await findBooking(trx, bookingId);
       if (booking?.status === "confirmed" && !(await hasPendingOutbox(trx, booking.id))) {
         await updateBooking(trx, booking.id, { status: "cancelled", updated_at: now });
-        await notify(trx, now, booking.agent_id, "booking.cancelled", {
+        await notifyAgent(trx, now, booking.agent_id, "booking.cancelled", {
           message: `Your booking ${booking.id} (${toInstant(booking.start_ms)}) was deleted by the owner in their calendar, so it is cancelled; call check_availability if the meeting is still needed.`,
           booking_id: booking.id,
           hold_id: null,
@@ -151,7 +150,16 @@ async function applyPage(
 
     const own = await ownBookingOf(trx, now, ev);
     const mirrorOf = own?.booking ?? null;
-    if (own?.moved) outcome.movedBookings.push(own.booking.id);
+    if (own?.moved) {
+      outcome.movedBookings.push(own.booking.id);
+      await notifyAgent(trx, now, own.booking.agent_id, "booking.moved", {
+        message: `The owner moved your booking ${own.booking.id} in their calendar; it now runs ${toInstant(ev.start)} to ${toInstant(ev.end)}. Tell the attendees, or reschedule it with reschedule_booking.`,
+        booking_id: own.booking.id,
+        hold_id: null,
+        winner_class: null,
+        landing_hold: null,
+      });
+    }
     await upsertExternalEvent(trx, {
       id: newId("evt"),
       owner_id: calendar.owner_id,
@@ -183,7 +191,7 @@ async function applyPage(
       if (await onProvider(trx, b.calendar_id)) {
         await enqueueOutbox(trx, { booking_id: b.id, calendar_id: b.calendar_id, op: "cancel", now });
       }
-      await notify(trx, now, b.agent_id, "booking.needs_reschedule", {
+      await notifyAgent(trx, now, b.agent_id, "booking.needs_reschedule", {
         message: `Your booking ${b.id} (${toInstant(b.start_ms)}) now collides with a change the owner made in their calendar; reschedule it with reschedule_booking.`,
         booking_id: b.id,
         hold_id: null,
@@ -226,23 +234,6 @@ async function ownBookingOf(
 async function onProvider(trx: Kysely<Database>, calendarId: string): Promise<boolean> {
   const cal = await findCalendarById(trx, calendarId);
   return cal !== undefined && cal.provider !== "local" && cal.external_id !== null;
-}
-
-async function notify(
-  trx: Kysely<Database>,
-  now: number,
-  agentId: string,
-  type: "booking.needs_reschedule" | "booking.cancelled",
-  payload: NotificationPayload,
-): Promise<void> {
-  await insertNotification(trx, {
-    id: newId("ntf"),
-    agent_id: agentId,
-    type,
-    payload_json: JSON.stringify(payload),
-    created_at: now,
-    delivered_at: null,
-  });
 }
 
 /** Provider calendars due for a sync: active, attached, and (when given) of these owners. */

@@ -37,7 +37,6 @@ import { localDaysBetween } from "../core/zoned-time.js";
 import {
   findIdempotency,
   insertDecision,
-  insertNotification,
   saveIdempotency,
   takePendingNotifications,
 } from "../ledger/audit.repository.js";
@@ -66,6 +65,7 @@ import {
 import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
 import { type Caller, hasScope, requireOwner } from "./caller.js";
 import { OpenavailError } from "./errors.js";
+import { notifyAgent } from "./notify.js";
 import type { LoadedPolicy } from "./policy.js";
 import { canonicalJson } from "./policy.js";
 import {
@@ -751,14 +751,7 @@ export class SchedulingService {
     type: Notification["type"],
     payload: NotificationPayload,
   ): Promise<void> {
-    await insertNotification(tx.trx, {
-      id: newId("ntf"),
-      agent_id: agentId,
-      type,
-      payload_json: JSON.stringify(payload),
-      created_at: tx.now,
-      delivered_at: null,
-    });
+    await notifyAgent(tx.trx, tx.now, agentId, type, payload);
   }
 
   private async addHold(

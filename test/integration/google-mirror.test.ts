@@ -364,6 +364,8 @@ describe("the owner's own edits in Google against Openavail bookings", () => {
     expect(row).toMatchObject({ status: "confirmed", start_ms: Date.parse(at("17:00")) });
     expect((await findBooking(g.w.app.ledger.db, second))?.status).toBe("needs_reschedule");
     expect((await notifications(other.caller)).map((n) => n.type)).toEqual(["booking.needs_reschedule"]);
+    // The moved booking's agent is told where its booking now is.
+    expect(await notifications(agent)).toMatchObject([{ type: "booking.moved", booking_id: first }]);
   });
 
   it("the owner deleting a booking's event cancels the booking and tells its agent", async () => {
