@@ -218,16 +218,16 @@ function landingsFor(displaced: readonly BusyItem[], input: ArbitrationInput): L
  * displaced for starting right after the winner would land right back on its old slot.
  */
 function claim(id: string, span: Interval, rules: CompiledRules): BusyItem[] {
-  const out = [placeholder(id, "hold", span)];
+  const out = [occupant(id, "hold", span)];
   const before = Math.max(0, rules.bufferAfterMs - rules.bufferBeforeMs);
   const after = Math.max(0, rules.bufferBeforeMs - rules.bufferAfterMs);
   if (before > 0 || after > 0) {
-    out.push(placeholder(id, "external", { start: span.start - before, end: span.end + after }));
+    out.push(occupant(id, "external", { start: span.start - before, end: span.end + after }));
   }
   return out;
 }
 
-function placeholder(id: string, kind: BusyItem["kind"], span: Interval): BusyItem {
+function occupant(id: string, kind: BusyItem["kind"], span: Interval): BusyItem {
   return {
     id,
     kind,

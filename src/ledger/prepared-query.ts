@@ -6,11 +6,11 @@ import { CompiledQuery, type Kysely } from "kysely";
 import type { Database } from "./tables.js";
 
 /** Stands for argument `index` while the query is compiled the first time. */
-class Placeholder {
+class ArgSlot {
   constructor(readonly index: number) {}
 }
 
-/** Gives a placeholder for argument `i`, typed to fit any value position of a kysely builder. */
+/** Gives a stand-in for argument `i`, typed to fit any value position of a kysely builder. */
 export type Arg = (i: number) => never;
 
 interface Template {
@@ -21,7 +21,7 @@ interface Template {
 }
 
 /**
- * Compiles `build` once, with placeholders for its arguments, and afterwards only binds values.
+ * Compiles `build` once, with stand-ins for its arguments, and afterwards only binds values.
  * `build` must use every argument as a plain value (no arrays of varying length, no argument-driven
  * branches): the SQL text is fixed after the first call. Runs on the `db` or `trx` it is given.
  */
@@ -43,10 +43,10 @@ function compileTemplate<R>(
   build: (db: Kysely<Database>, arg: Arg) => { compile(): CompiledQuery<R> },
   arity: number,
 ): Template {
-  const placeholders = Array.from({ length: arity }, (_, i) => new Placeholder(i));
-  const arg = ((i: number) => placeholders[i]) as unknown as Arg;
+  const slots = Array.from({ length: arity }, (_, i) => new ArgSlot(i));
+  const arg = ((i: number) => slots[i]) as unknown as Arg;
   const compiled = build(db, arg).compile();
-  const sources = compiled.parameters.map((p) => (p instanceof Placeholder ? p.index : -1));
+  const sources = compiled.parameters.map((p) => (p instanceof ArgSlot ? p.index : -1));
   for (let i = 0; i < arity; i++) {
     if (!sources.includes(i)) throw new Error(`prepared query never uses argument ${i}: ${compiled.sql}`);
   }
