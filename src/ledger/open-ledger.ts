@@ -12,6 +12,7 @@ import {
   SqliteDialect,
 } from "kysely";
 import * as initial from "./migrations/0001-initial.js";
+import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
 
@@ -36,6 +37,7 @@ export interface Ledger {
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
+  "0002-long-external-events": longExternalEvents,
 };
 
 const migrationProvider: MigrationProvider = {

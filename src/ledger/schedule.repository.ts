@@ -1,5 +1,5 @@
 // Holds, bookings and mirrored external events: the rows that occupy an owner's time.
-import type { Insertable, Kysely, Updateable } from "kysely";
+import { type Insertable, type Kysely, sql, type Updateable } from "kysely";
 import type { BusyItem } from "../core/arbiter.js";
 import type { Interval } from "../core/interval.js";
 import { preparedInsert, preparedQuery } from "./prepared-query.js";
@@ -60,10 +60,14 @@ const liveHolds = preparedQuery<[string, number, number, number, number], Snapsh
     .where("holds.end_ms", ">", arg(4)),
 );
 
-const busyExternal = preparedQuery<
-  [string, number, number],
-  { id: string; start_ms: number; end_ms: number; updated_at: number }
->((db, arg) =>
+type ExternalRow = { id: string; start_ms: number; end_ms: number; updated_at: number };
+
+// External events may last weeks (holidays, out of office). Those shorter than LONG_EVENT_MS all
+// start within LONG_EVENT_MS before a range, so the (owner, busy, start) index scans a bounded
+// stretch for them; the few longer ones come from the span-length index (migration 0002).
+const LONG_EVENT_MS = 7 * 86_400_000;
+
+const shortExternal = preparedQuery<[string, number, number, number, number], ExternalRow>((db, arg) =>
   db
     .selectFrom("external_events")
     .select(["id", "start_ms", "end_ms", "updated_at"])
@@ -72,8 +76,35 @@ const busyExternal = preparedQuery<
     // Our own bookings mirrored back from a provider are already counted as bookings.
     .where("booking_id", "is", null)
     .where("start_ms", "<", arg(1))
-    .where("end_ms", ">", arg(2)),
+    .where("start_ms", ">", arg(2))
+    .where("end_ms", ">", arg(3))
+    .where(sql<number>`end_ms - start_ms`, "<", arg(4)),
 );
+
+const longExternal = preparedQuery<[string, number, number, number], ExternalRow>((db, arg) =>
+  db
+    .selectFrom("external_events")
+    .select(["id", "start_ms", "end_ms", "updated_at"])
+    .where("owner_id", "=", arg(0))
+    .where("busy", "=", 1)
+    .where(sql<number>`end_ms - start_ms`, ">=", arg(1))
+    .where("booking_id", "is", null)
+    .where("start_ms", "<", arg(2))
+    .where("end_ms", ">", arg(3)),
+);
+
+async function busyExternal(
+  db: Kysely<Database>,
+  ownerId: string,
+  rangeEnd: number,
+  rangeStart: number,
+): Promise<ExternalRow[]> {
+  const [short, long] = await Promise.all([
+    shortExternal(db, ownerId, rangeEnd, rangeStart - LONG_EVENT_MS, rangeStart, LONG_EVENT_MS),
+    longExternal(db, ownerId, LONG_EVENT_MS, rangeEnd, rangeStart),
+  ]);
+  return long.length === 0 ? short : [...short, ...long];
+}
 
 interface SnapshotRow {
   id: string;
