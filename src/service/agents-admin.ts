@@ -566,6 +566,11 @@ function noOwner(email: string, field: string): OpenavailError {
 
 // ---- admin tokens --------------------------------------------------------------------------------
 
+/** What `admin_tokens.hash` holds for a raw token: its SHA-256, hex. */
+export function hashAdminToken(raw: string): string {
+  return createHash("sha256").update(raw).digest("hex");
+}
+
 /**
  * Creates a token for the admin REST surface: `adm_` + 43 base64url characters (32 random bytes).
  * Stored as the SHA-256 hex of the whole token plus its first 12 characters; the raw token is in the
@@ -583,7 +588,7 @@ export async function createAdminToken(
     .values({
       id,
       prefix,
-      hash: createHash("sha256").update(token).digest("hex"),
+      hash: hashAdminToken(token),
       created_at: now,
       revoked_at: null,
     })

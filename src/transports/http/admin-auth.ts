@@ -1,19 +1,15 @@
 // Admin tokens for the admin REST surface: `adm_` + 43 base64url characters, stored as a SHA-256 hash
 // and a 12-character prefix in `admin_tokens`. Creation lives with the rest of administration in
 // src/service/agents-admin.ts (the CLI mints tokens too) and is re-exported here beside verification.
-import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../ledger/tables.js";
+import { hashAdminToken } from "../../service/agents-admin.js";
 import { OpenavailError } from "../../service/errors.js";
 import { bearerToken } from "../rest/agent-auth.js";
 
-export { createAdminToken } from "../../service/agents-admin.js";
+export { createAdminToken, hashAdminToken } from "../../service/agents-admin.js";
 
 const TOKEN_PATTERN = /^adm_[A-Za-z0-9_-]{43}$/;
-
-export function hashAdminToken(raw: string): string {
-  return createHash("sha256").update(raw).digest("hex");
-}
 
 /** The live (unrevoked) token row `raw` stands for, or undefined. */
 export async function verifyAdminToken(
