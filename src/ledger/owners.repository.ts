@@ -50,11 +50,20 @@ export async function findCalendarByType(
 }
 
 /** An owner's calendars, oldest first (the first is the default when the owner names none). */
+// Ids are random: calendars created in the same millisecond keep their insertion order by rowid.
+const calendarsOfOwner = preparedQuery<[string], CalendarRow>((db, arg) =>
+  db
+    .selectFrom("calendars")
+    .selectAll()
+    .where("owner_id", "=", arg(0))
+    .orderBy("created_at")
+    .orderBy(sql`rowid`),
+);
+
 export async function listCalendars(db: Kysely<Database>, ownerId?: string): Promise<CalendarRow[]> {
-  let q = db.selectFrom("calendars").selectAll();
-  if (ownerId) q = q.where("owner_id", "=", ownerId);
-  // Ids are random: calendars created in the same millisecond keep their insertion order by rowid.
-  return q.orderBy("created_at").orderBy(sql`rowid`).execute();
+  // With an owner this is on every decision that names no calendar type (the default calendar).
+  if (ownerId) return calendarsOfOwner(db, ownerId);
+  return db.selectFrom("calendars").selectAll().orderBy("created_at").orderBy(sql`rowid`).execute();
 }
 
 export async function setCalendarRules(
