@@ -150,7 +150,11 @@ export async function createApp(
   logger: Logger = createLogger(config.logLevel),
 ): Promise<App> {
   const policy = loadPolicyFile(config.policyPath);
-  const ledger = await openLedger({ path: config.dbPath, synchronous: config.synchronous });
+  const ledger = await openLedger({
+    path: config.dbPath,
+    synchronous: config.synchronous,
+    backgroundCheckpoint: true,
+  });
   // The secret box is opened lazily: a ledger with only local calendars never needs the key file.
   const providers = createProviderRegistry({
     db: ledger.db,

@@ -11,8 +11,10 @@ import {
   type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
+import { startBackgroundCheckpoint } from "./background-checkpoint.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
+import * as liveSpanLength from "./migrations/0003-live-span-length.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
 
@@ -25,6 +27,11 @@ export interface LedgerOptions {
   readonly synchronous?: Synchronous;
   /** How long a writer waits for another process's lock before failing (ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Checkpoint the WAL on a worker thread instead of inside the commits that answer requests
+   * (`background-checkpoint.ts`). For long-running processes; a short CLI command need not start a thread.
+   */
+  readonly backgroundCheckpoint?: boolean;
 }
 
 export interface Ledger {
@@ -38,6 +45,7 @@ export interface Ledger {
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-long-external-events": longExternalEvents,
+  "0003-live-span-length": liveSpanLength,
 };
 
 const migrationProvider: MigrationProvider = {
@@ -86,7 +94,8 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const sqlite = new BetterSqlite3(options.path);
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
   sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+  const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL";
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   // Several processes may open a fresh file at once: migrating inside one BEGIN IMMEDIATE makes the
@@ -110,10 +119,17 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
       `could not migrate the ledger at ${options.path} (migration ${failed}): ${String(error)}`,
     );
   }
+  const checkpoint =
+    options.backgroundCheckpoint && options.path !== ":memory:"
+      ? startBackgroundCheckpoint(sqlite, options.path, synchronous)
+      : null;
   return {
     db,
     path: options.path,
     sqlite,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpoint?.stop();
+      await db.destroy();
+    },
   };
 }

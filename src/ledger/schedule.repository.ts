@@ -13,13 +13,19 @@ import type {
   HoldsTable,
 } from "./tables.js";
 
-// Bookings and holds are at most a day long (the service refuses longer spans), so every one that
-// overlaps a range starts less than a day before it: the (owner, status, start) index then scans a
-// bounded stretch for "starts before end and ends after start". External events may last for weeks
-// and are not bounded this way.
-const MAX_ITEM_MS = 86_400_000;
+// A booking or hold overlaps a range only if it starts before the range ends and less than the
+// owner's longest live booking (or hold) before it starts. That length is one seek in the span-length
+// index (migration 0003), so the (owner, status, start) index scans only that stretch of starts; a
+// fixed bound (a day, the longest span the service accepts) would scan a whole day of bookings.
+// With no live rows the subquery is NULL and so is the comparison: nothing matches, as it should.
+/** The length of the owner's longest `status` row in `table`: one seek in its span-length index. */
+function longestLive(table: "bookings" | "holds", status: string, ownerId: unknown) {
+  return sql<number>`(SELECT longest.end_ms - longest.start_ms FROM ${sql.table(table)} AS longest
+    WHERE longest.owner_id = ${ownerId} AND longest.status = ${status}
+    ORDER BY longest.end_ms - longest.start_ms DESC LIMIT 1)`;
+}
 
-const liveBookings = preparedQuery<[string, number, number, number], SnapshotRow>((db, arg) =>
+const liveBookings = preparedQuery<[string, number, number], SnapshotRow>((db, arg) =>
   db
     .selectFrom("bookings")
     .innerJoin("agents", "agents.id", "bookings.agent_id")
@@ -35,11 +41,15 @@ const liveBookings = preparedQuery<[string, number, number, number], SnapshotRow
     .where("bookings.owner_id", "=", arg(0))
     .where("bookings.status", "=", "confirmed")
     .where("bookings.start_ms", "<", arg(1))
-    .where("bookings.start_ms", ">", arg(2))
-    .where("bookings.end_ms", ">", arg(3)),
+    .where("bookings.end_ms", ">", arg(2))
+    .where(
+      "bookings.start_ms",
+      ">",
+      sql<number>`${arg(2)} - ${longestLive("bookings", "confirmed", arg(0))}`,
+    ),
 );
 
-const liveHolds = preparedQuery<[string, number, number, number, number], SnapshotRow>((db, arg) =>
+const liveHolds = preparedQuery<[string, number, number, number], SnapshotRow>((db, arg) =>
   db
     .selectFrom("holds")
     .innerJoin("agents", "agents.id", "holds.agent_id")
@@ -56,8 +66,8 @@ const liveHolds = preparedQuery<[string, number, number, number, number], Snapsh
     .where("holds.status", "=", "active")
     .where("holds.expires_at", ">", arg(1))
     .where("holds.start_ms", "<", arg(2))
-    .where("holds.start_ms", ">", arg(3))
-    .where("holds.end_ms", ">", arg(4)),
+    .where("holds.end_ms", ">", arg(3))
+    .where("holds.start_ms", ">", sql<number>`${arg(3)} - ${longestLive("holds", "active", arg(0))}`),
 );
 
 type ExternalRow = { id: string; start_ms: number; end_ms: number; updated_at: number };
@@ -127,8 +137,8 @@ export async function ownerSnapshot(
   now: number,
 ): Promise<BusyItem[]> {
   const [bookings, holds, external] = await Promise.all([
-    liveBookings(db, ownerId, range.end, range.start - MAX_ITEM_MS, range.start),
-    liveHolds(db, ownerId, now, range.end, range.start - MAX_ITEM_MS, range.start),
+    liveBookings(db, ownerId, range.end, range.start),
+    liveHolds(db, ownerId, now, range.end, range.start),
     busyExternal(db, ownerId, range.end, range.start),
   ]);
   const items: BusyItem[] = [];
