@@ -290,3 +290,82 @@ describe("MCP over HTTP: the door", () => {
     }
   });
 });
+
+describe("MCP over HTTP: tools/call answered without building an SDK server", () => {
+  const FREE_BUSY = {
+    name: "get_free_busy",
+    arguments: { owner_email: "ceo@example.com", start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" },
+  };
+  const toolCall = (id: number | string, params: unknown) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params,
+  });
+  const auth = () => ({ authorization: `Bearer ${agent.key}` });
+
+  it("answers exactly as the SDK does for the same call (a _meta sends it through the SDK)", async () => {
+    const direct = await post("/mcp", auth(), toolCall(7, FREE_BUSY));
+    const viaSdk = await post("/mcp", auth(), toolCall(7, { ...FREE_BUSY, _meta: { progressToken: 1 } }));
+    expect(direct.status).toBe(200);
+    expect(viaSdk.status).toBe(200);
+    expect(direct.headers.get("content-type")).toBe(viaSdk.headers.get("content-type"));
+    const body = await direct.json();
+    expect(body).toEqual(await viaSdk.json());
+    expect(body).toMatchObject({ jsonrpc: "2.0", id: 7, result: { structuredContent: { busy: [] } } });
+  });
+
+  it("gives the same error object for bad arguments, including an own __proto__ key", async () => {
+    const bad = {
+      name: "create_booking",
+      arguments: JSON.parse('{"owner_email":"ceo@example.com","__proto__":{}}'),
+    };
+    const direct = (await (await post("/mcp", auth(), toolCall("a", bad))).json()) as any;
+    const viaSdk = (await (await post("/mcp", auth(), toolCall("a", { ...bad, _meta: {} }))).json()) as any;
+    expect(direct).toEqual(viaSdk);
+    expect(direct.result.isError).toBe(true);
+    expect(JSON.parse(direct.result.content[0].text)).toMatchObject({ error: "bad_request" });
+    expect(direct.result.content[0].text).toContain("__proto__");
+  });
+
+  it("leaves every request the SDK would refuse or treat specially to the SDK", async () => {
+    // Not acceptable, unsupported protocol version, unknown tool, malformed params, a batch.
+    const noSse = await fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", ...auth() },
+      body: JSON.stringify(toolCall(1, FREE_BUSY)),
+    });
+    expect(noSse.status).toBe(406);
+    const oldVersion = await post(
+      "/mcp",
+      { ...auth(), "mcp-protocol-version": "1999-01-01" },
+      toolCall(1, FREE_BUSY),
+    );
+    expect(oldVersion.status).toBe(400);
+    const unknown = (await (await post("/mcp", auth(), toolCall(2, { name: "no_such_tool" }))).json()) as any;
+    expect(unknown).toMatchObject({ id: 2, error: { code: -32602 } });
+    expect(unknown.error.message).toContain("no_such_tool");
+    const noName = (await (await post("/mcp", auth(), toolCall(3, { arguments: {} }))).json()) as any;
+    expect(noName).toMatchObject({ id: 3, error: { code: expect.any(Number) } });
+    const batch = (await (
+      await post("/mcp", auth(), [toolCall(4, FREE_BUSY), toolCall(5, FREE_BUSY)])
+    ).json()) as any;
+    expect(batch.map((r: { id: number }) => r.id).sort()).toEqual([4, 5]);
+  });
+
+  it("still needs the key and counts the call", async () => {
+    const anonymous = await post("/mcp", {}, toolCall(1, FREE_BUSY));
+    expect(anonymous.status).toBe(401);
+    const counter = await w.addAgent({ name: "counted" });
+    const before = w.app.config.rateLimitPerMinute;
+    let refused = 0;
+    for (let i = 0; i < before; i++) {
+      const res = (await (
+        await post("/mcp", { authorization: `Bearer ${counter.key}` }, toolCall(i, { name: "whoami" }))
+      ).json()) as any;
+      if (res.result.isError) refused++;
+    }
+    // addAgent authenticated once, so the last of `limit` calls is the one over it.
+    expect(refused).toBe(1);
+  });
+});

@@ -97,7 +97,7 @@ export function createMcpServer(
  * JSON); an error as `isError` with the error object as JSON text and no `structuredContent`, which
  * clients would otherwise check against the tool's output schema.
  */
-async function callTool(
+export async function callTool(
   app: App,
   tool: ToolDefinition,
   resolveCaller: () => Promise<Caller>,

@@ -7,7 +7,8 @@ import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
 import { isAllowedOrigin } from "./allowed-origin.js";
-import { createMcpServer } from "./create-mcp-server.js";
+import { callTool, createMcpServer } from "./create-mcp-server.js";
+import { directToolCall } from "./direct-tool-call.js";
 import { RawArguments } from "./raw-arguments.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
 
@@ -84,14 +85,19 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
         }),
       );
     }
+    // Stateless: this request was authenticated a moment ago, so a tool call in it is only counted.
+    const resolveCaller = async () => app.countCall(admitted.caller, admitted.rawKey);
+    const direct = directToolCall(c.req.raw.headers, parsedBody);
+    if (direct) {
+      const result = await callTool(app, direct.tool, resolveCaller, direct.args);
+      return new Response(JSON.stringify({ result, jsonrpc: "2.0", id: direct.id }), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    }
     const rawArguments = new RawArguments();
     rawArguments.collect(parsedBody);
-    // Stateless: this request was authenticated a moment ago, so a tool call in it is only counted.
-    const server = createMcpServer(
-      app,
-      async () => app.countCall(admitted.caller, admitted.rawKey),
-      rawArguments,
-    );
+    const server = createMcpServer(app, resolveCaller, rawArguments);
     // JSON responses: every request here is answered in full before its response ends, and a JSON
     // body is cheaper than an SSE stream for one message.
     const transport = new WebStandardStreamableHTTPServerTransport({
