@@ -110,9 +110,24 @@ export interface Tx {
   readonly now: number;
   readonly tool: string;
   /** Decision lines to log once the transaction has committed. */
-  readonly decisions: Record<string, unknown>[];
+  readonly decisions: DecisionLine[];
   /** performance.now() when the call arrived, for the decision row's latency_us. */
   readonly startedAt: number;
+}
+
+/** What the log says of a decision: identifiers and codes only, never a key, a title or a body. */
+export interface DecisionLine {
+  readonly decision_id: string;
+  readonly agent_id: string;
+  /** The key's public prefix, as in the decisions table. */
+  readonly key_prefix: string | null;
+  readonly tool: string;
+  readonly owner_id: string;
+  readonly verdict: string;
+  readonly reason_code: string | null;
+  readonly booking_id: string | null;
+  readonly hold_id: string | null;
+  readonly displaced: readonly string[];
 }
 
 export interface ToolResult {
@@ -145,10 +160,16 @@ export class SchedulingService {
   readonly #deps: ServiceDeps;
   /** Every tool call's transaction; calls that queue up share one commit (group commit). */
   readonly #commits: GroupCommit;
+  /**
+   * Decision lines hold only the fields of DecisionLine, none of them secret, so they skip the
+   * logger's redaction: it cost ~30 µs a line against ~5 µs without, a twentieth of a REST booking.
+   */
+  readonly #decisionLog: Logger;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
     this.#commits = new GroupCommit(deps.db);
+    this.#decisionLog = deps.logger.child({}, { redact: { paths: [] } });
   }
 
   get policy(): LoadedPolicy {
@@ -178,7 +199,7 @@ export class SchedulingService {
     const { idempotency_key: rawKey, ...request } = input;
     const key = typeof rawKey === "string" ? rawKey : undefined;
     const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
-    const decisions: Record<string, unknown>[] = [];
+    const decisions: DecisionLine[] = [];
     if (this.#deps.refresh) await this.#deps.refresh(ownerEmailsOf(request));
     const result = await this.#commits.run(async (trx): Promise<ToolResult> => {
       const now = this.#deps.now();
@@ -213,7 +234,7 @@ export class SchedulingService {
       return { json, replayed: false };
     });
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-    for (const d of decisions) this.#deps.logger.info({ ...d, latency_ms: latencyMs }, "decision");
+    for (const d of decisions) this.#decisionLog.info({ ...d, latency_ms: latencyMs }, "decision");
     return result;
   }
 

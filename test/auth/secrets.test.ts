@@ -158,7 +158,8 @@ describe("logs never hold a key or an Authorization header", () => {
             owner_email: "ceo@example.com",
             start: "2026-03-04T15:00:00Z",
             duration_minutes: 30,
-            title: "Demo",
+            title: "Board dinner with the acquirer",
+            attendees: ["cfo@example.com"],
           },
         ],
       ] as const) {
@@ -170,6 +171,36 @@ describe("logs never hold a key or an Authorization header", () => {
       expect(stream.text).toContain(key.slice(0, 11));
       expect(stream.text).not.toContain(key);
       expect(stream.text).not.toContain(key.slice(11));
+      // Decision lines skip redaction, so they must be made of identifiers and codes alone.
+      const decisions = stream.text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.msg === "decision");
+      expect(decisions).toHaveLength(2);
+      for (const line of decisions) {
+        expect(Object.keys(line).sort()).toEqual(
+          [
+            "agent_id",
+            "booking_id",
+            "decision_id",
+            "displaced",
+            "hold_id",
+            "key_prefix",
+            "latency_ms",
+            "level",
+            "msg",
+            "owner_id",
+            "reason_code",
+            "service",
+            "time",
+            "tool",
+            "verdict",
+          ].sort(),
+        );
+      }
+      expect(stream.text).not.toContain("acquirer");
+      expect(stream.text).not.toContain("cfo@example.com");
     } finally {
       await app.close();
     }
