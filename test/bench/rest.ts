@@ -1,9 +1,14 @@
 // Benchmark of the REST transport end to end: an in-process server on a temp database, 50 concurrent
 // keep-alive clients (on a worker thread, off the server's event loop) doing create_booking on distinct
 // free slots, each one a real arbitrated write (BEGIN IMMEDIATE, snapshot, arbiter, commit, decision
-// row, one pino line), for about 5 s after a short warm-up.
-// Targets: at least 1,500 requests/s and p99 below 20 ms. Run alone with
-// `node --import tsx test/bench/rest.ts`, or through `npm run bench`.
+// row, one pino line), for about 5 s after a short warm-up. Two load shapes:
+// - paced: the 50 clients together send 1,500 requests/s on a fixed schedule, and a request's latency
+//   counts from when it was due, so a slow answer that delays the next request is not hidden
+//   (no coordinated omission). Targets: the 1,500/s sustained with p99 below 20 ms.
+// - saturated: each client sends its next request as soon as the last is answered, which finds the
+//   server's capacity. With 50 requests always in flight, mean latency is 50 / throughput (Little's
+//   law): a p99 under 20 ms this way would need well over 2,500 requests/s, so this one is reported.
+// Run alone with `node --import tsx test/bench/rest.ts`, or through `npm run bench`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +25,8 @@ const CLIENTS = 50;
 const DURATION_MS = 5_000;
 const WARMUP_MS = 500;
 const TARGET_RPS = 1_500;
+/** The paced run asks for the target rate; it passes if it got within 2% of it. */
+const RATE_TOLERANCE = 0.98;
 const TARGET_P99_MS = 20;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -37,32 +44,64 @@ interface ClientResult {
 }
 
 /**
- * The load generator, run on a worker thread: client i books owner i's next half hour each time.
+ * The load generator, run on a worker thread: client i books owner i's next half hour each time, on
+ * its own keep-alive connection. Like autocannon, it writes HTTP/1.1 requests straight to a socket
+ * and reads just the status, the length and the body: node:http's client cost several times the
+ * server's parsing per request, CPU that the 2-core machine then took from the server.
  * Plain JavaScript in a string, because loader hooks (tsx) do not reach worker threads on Node 20.
  */
 const CLIENT_SOURCE = `
-const { Agent, request } = require("node:http");
+const { connect } = require("node:net");
 const { parentPort, workerData: d } = require("node:worker_threads");
-const http = new Agent({ keepAlive: true, maxSockets: d.clients });
 const url = new URL(d.url);
 const next = new Array(d.clients).fill(0);
-const post = (body) => new Promise((resolve, reject) => {
-  const req = request({ agent: http, host: url.hostname, port: url.port, path: "/v1/bookings", method: "POST",
-    headers: { authorization: "Bearer " + d.key, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-    (res) => { const chunks = []; res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8") })); res.on("error", reject); });
-  req.on("error", reject);
-  req.end(body);
-});
+const head = "POST /v1/bookings HTTP/1.1\\r\\nHost: " + url.host + "\\r\\nAuthorization: Bearer " + d.key +
+  "\\r\\nContent-Type: application/json\\r\\nContent-Length: ";
+/** One connection: send(body) resolves with { status, body } once the whole response has arrived. */
+const connection = () => {
+  const socket = connect(Number(url.port), url.hostname);
+  socket.setNoDelay(true);
+  let buffer = Buffer.alloc(0), pending = null;
+  socket.on("data", (chunk) => {
+    buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
+    const end = buffer.indexOf("\\r\\n\\r\\n");
+    if (end < 0) return;
+    const headers = buffer.subarray(0, end).toString("latin1");
+    const length = /\\r\\ncontent-length: *(\\d+)/i.exec(headers);
+    if (!length) throw new Error("the bench client reads Content-Length responses only: " + headers);
+    const total = end + 4 + Number(length[1]);
+    if (buffer.length < total) return;
+    const body = buffer.subarray(end + 4, total).toString("utf8");
+    buffer = buffer.subarray(total);
+    const done = pending;
+    pending = null;
+    done.resolve({ status: Number(headers.slice(9, 12)), body });
+  });
+  socket.on("error", (err) => pending?.reject(err));
+  return {
+    send: (body) => new Promise((resolve, reject) => {
+      pending = { resolve, reject };
+      socket.write(head + Buffer.byteLength(body) + "\\r\\n\\r\\n" + body);
+    }),
+    close: () => socket.destroy(),
+  };
+};
+const connections = Array.from({ length: d.clients }, connection);
+const post = (i, body) => connections[i].send(body);
 const latencies = [];
-let errors = 0, notAccepted = 0, measuring = false, stopAt = Date.now() + d.warmupMs;
-const client = async (i) => {
-  while (Date.now() < stopAt) {
+let errors = 0, notAccepted = 0, measuring = false, stopAt = performance.now() + d.warmupMs;
+// Paced: client i's k-th request is due at epoch + (i / clients + k) * interval.
+const interval = d.rate ? (1000 * d.clients) / d.rate : 0;
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const client = async (i, epoch) => {
+  for (let k = 0; ; k++) {
+    const due = d.rate ? epoch + (i / d.clients + k) * interval : performance.now();
+    if (due >= stopAt) return;
+    if (due > performance.now()) await wait(due - performance.now());
     const start = new Date(d.firstSlot + next[i]++ * 1800000).toISOString();
     const body = JSON.stringify({ owner_email: d.owners[i], start, duration_minutes: 30, title: "Bench call" });
-    const t0 = performance.now();
-    const reply = await post(body);
-    const ms = performance.now() - t0;
+    const reply = await post(i, body);
+    const ms = performance.now() - due;
     if (!measuring) continue;
     latencies.push(ms);
     if (reply.status !== 200) errors++;
@@ -71,19 +110,23 @@ const client = async (i) => {
 };
 (async () => {
   const ids = Array.from({ length: d.clients }, (_, i) => i);
-  await Promise.all(ids.map(client)); // warm-up: JIT, code paths, connections
+  const warmupEpoch = performance.now();
+  await Promise.all(ids.map((i) => client(i, warmupEpoch))); // warm-up: JIT, code paths, connections
   measuring = true;
   const started = performance.now();
-  stopAt = Date.now() + d.durationMs;
-  await Promise.all(ids.map(client));
+  stopAt = started + d.durationMs;
+  await Promise.all(ids.map((i) => client(i, started)));
   const seconds = (performance.now() - started) / 1000;
-  http.destroy();
+  for (const c of connections) c.close();
   parentPort.postMessage({ latencies, errors, notAccepted, seconds });
 })();
 `;
 
-/** One run at the given `synchronous` level; figures in ms and requests per second. */
-async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
+/**
+ * One run at the given `synchronous` level, paced at `rate` requests/s in all, or saturated when
+ * `rate` is null; figures in ms and requests per second.
+ */
+export async function run(synchronous: Synchronous, rate: number | null): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "openavail-bench-rest-"));
   const config = configFromEnv(
     {},
@@ -105,6 +148,7 @@ async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
   const { key } = await createApiKey(db, agent.id, now);
   const server = await startHttpServer(app);
   // The clients run on a worker thread, so the load generator does not share the server's event loop.
+  const serverLoop = performance.eventLoopUtilization();
   const worker = new Worker(CLIENT_SOURCE, {
     eval: true,
     workerData: {
@@ -114,6 +158,7 @@ async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
       clients: CLIENTS,
       warmupMs: WARMUP_MS,
       durationMs: DURATION_MS,
+      rate,
       firstSlot: Math.ceil((now + DAY) / (30 * MINUTE)) * 30 * MINUTE,
     },
   });
@@ -121,6 +166,9 @@ async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
     worker.once("message", resolve);
     worker.once("error", reject);
   });
+  // How busy each event loop was (0 to 1): a server loop near 1 is the server's CPU limit.
+  const serverBusy = performance.eventLoopUtilization(serverLoop).utilization;
+  const clientBusy = worker.performance.eventLoopUtilization().utilization;
   await worker.terminate();
   const { latencies, errors, notAccepted, seconds } = result;
 
@@ -133,6 +181,7 @@ async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
   const p99 = round(percentile(latencies, 99));
   return {
     synchronous,
+    load: rate === null ? "saturated" : `paced at ${rate}/s`,
     clients: CLIENTS,
     seconds: round(seconds),
     requests: latencies.length,
@@ -142,32 +191,38 @@ async function run(synchronous: Synchronous): Promise<Record<string, unknown>> {
     max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
     errors,
     not_accepted: notAccepted,
+    server_event_loop_busy: round(serverBusy),
+    client_event_loop_busy: round(clientBusy),
   };
 }
 
 /**
- * Runs the REST benchmark with the default durability (synchronous=full) and, for comparison, with
- * synchronous=normal. Pass/fail is judged on the default.
+ * Runs the REST benchmark with the default durability (synchronous=full), paced and saturated, and
+ * saturated with synchronous=normal for comparison. Pass/fail is judged on the paced default.
  */
 export async function benchRest(): Promise<Record<string, unknown>> {
-  const full = await run("full");
-  const normal = await run("normal");
-  for (const r of [full, normal]) {
+  const paced = await run("full", TARGET_RPS);
+  const saturated = await run("full", null);
+  const normal = await run("normal", null);
+  for (const r of [paced, saturated, normal]) {
     console.log(
-      `rest create_booking (${r["synchronous"]}): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
-        `${r["requests"]} requests by ${r["clients"]} clients in ${r["seconds"]} s, ${r["errors"]} errors, ${r["not_accepted"]} not accepted`,
+      `rest create_booking (${r["synchronous"]}, ${r["load"]}): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
+        `${r["requests"]} requests by ${r["clients"]} clients in ${r["seconds"]} s, ${r["errors"]} errors, ${r["not_accepted"]} not accepted, ` +
+        `event loops busy: server ${r["server_event_loop_busy"]}, client ${r["client_event_loop_busy"]}`,
     );
   }
-  const rps = full["requests_per_s"] as number;
-  const p99 = full["p99_ms"] as number;
+  const rps = paced["requests_per_s"] as number;
+  const p99 = paced["p99_ms"] as number;
   return {
-    ...full,
-    synchronous_normal: normal,
+    ...paced,
+    saturated,
+    synchronous_normal_saturated: normal,
     targets: { requests_per_s: TARGET_RPS, p99_ms: TARGET_P99_MS },
     pass: {
-      requests_per_s: rps >= TARGET_RPS,
+      requests_per_s: rps >= TARGET_RPS * RATE_TOLERANCE,
       p99_ms: p99 < TARGET_P99_MS,
-      no_errors: full["errors"] === 0 && full["not_accepted"] === 0,
+      saturated_requests_per_s: (saturated["requests_per_s"] as number) >= TARGET_RPS,
+      no_errors: [paced, saturated].every((r) => r["errors"] === 0 && r["not_accepted"] === 0),
     },
   };
 }
