@@ -166,6 +166,7 @@ export async function createApp(
   const syncDeps = { db: ledger.db, now: config.now, logger, providerFor: providers };
   const service = new SchedulingService({
     db: ledger.db,
+    walFlush: ledger.walFlush,
     policy,
     now: config.now,
     logger,

@@ -3,6 +3,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
+import type { WalFlush } from "./wal-flush.js";
 
 /** Bounds how long one group holds SQLite's write lock while other processes wait for it. */
 const DEFAULT_MAX_GROUP = 32;
@@ -25,15 +26,27 @@ type Outcome =
  * A unit that arrives when nothing is running gets a transaction of its own, so an idle ledger
  * answers as fast as before. Like `immediate`, a unit must use only the `trx` it is given.
  */
+export interface GroupCommitOptions {
+  /** Largest number of units in one transaction. */
+  readonly maxGroup?: number;
+  /**
+   * When given, a group commits without fsync and its units are answered once this flush has made
+   * the WAL durable, off the event loop; the next group may run meanwhile (see wal-flush.ts).
+   */
+  readonly walFlush?: Pick<WalFlush, "flush"> | null;
+}
+
 export class GroupCommit {
   readonly #db: Kysely<Database>;
   readonly #maxGroup: number;
+  readonly #walFlush: Pick<WalFlush, "flush"> | null;
   #queue: Pending[] = [];
   #running = false;
 
-  constructor(db: Kysely<Database>, maxGroup = DEFAULT_MAX_GROUP) {
+  constructor(db: Kysely<Database>, options: GroupCommitOptions = {}) {
     this.#db = db;
-    this.#maxGroup = maxGroup;
+    this.#maxGroup = options.maxGroup ?? DEFAULT_MAX_GROUP;
+    this.#walFlush = options.walFlush ?? null;
   }
 
   run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
@@ -62,41 +75,52 @@ export class GroupCommit {
   }
 
   async #runGroup(group: readonly Pending[]): Promise<void> {
-    if (group.length === 1) {
-      const only = group[0]!;
-      try {
-        only.resolve(await immediate(this.#db, only.work));
-      } catch (err) {
-        only.reject(err);
-      }
-      return;
-    }
     const outcomes: Outcome[] = [];
     try {
-      await immediate(this.#db, async (trx) => {
-        for (const unit of group) {
-          await sql`SAVEPOINT decision`.execute(trx);
-          try {
-            const value = await unit.work(trx);
-            await sql`RELEASE decision`.execute(trx);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            await sql`ROLLBACK TO decision`.execute(trx);
-            await sql`RELEASE decision`.execute(trx);
-            outcomes.push({ ok: false, error });
+      await immediate(
+        this.#db,
+        async (trx) => {
+          if (group.length === 1) {
+            // Alone, a unit's failure rolls back the whole transaction, and no savepoint is needed.
+            outcomes.push({ ok: true, value: await group[0]!.work(trx) });
+            return;
           }
-        }
-      });
+          for (const unit of group) {
+            await sql`SAVEPOINT decision`.execute(trx);
+            try {
+              const value = await unit.work(trx);
+              await sql`RELEASE decision`.execute(trx);
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              await sql`ROLLBACK TO decision`.execute(trx);
+              await sql`RELEASE decision`.execute(trx);
+              outcomes.push({ ok: false, error });
+            }
+          }
+        },
+        { deferSync: this.#walFlush !== null },
+      );
     } catch (err) {
       // Nothing of the group was committed: its units all fail, successful or not.
       for (const unit of group) unit.reject(err);
       return;
     }
+    // A unit that failed changed nothing: it is answered now. The others wait for durability.
+    const committed: [Pending, unknown][] = [];
     group.forEach((unit, i) => {
       const outcome = outcomes[i]!;
-      if (outcome.ok) unit.resolve(outcome.value);
+      if (outcome.ok) committed.push([unit, outcome.value]);
       else unit.reject(outcome.error);
     });
+    const answer = () => {
+      for (const [unit, value] of committed) unit.resolve(value);
+    };
+    // Not awaited: the next group runs while this one's flush is on the thread pool.
+    if (this.#walFlush) {
+      this.#walFlush.flush().then(answer, (err: unknown) => {
+        for (const [unit] of committed) unit.reject(err);
+      });
+    } else answer();
   }
 }
 

@@ -17,6 +17,7 @@ import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
+import { WalFlush } from "./wal-flush.js";
 
 /** `full` makes an acknowledged booking survive power loss; `normal` risks the last commits for ~2x throughput. */
 export type Synchronous = "full" | "normal";
@@ -39,6 +40,11 @@ export interface Ledger {
   readonly path: string;
   /** The raw driver, for statements kysely cannot express (pragmas, backups). */
   readonly sqlite: BetterSqlite3.Database;
+  /**
+   * With synchronous=FULL on a file, the off-event-loop fsync that group commits use instead of
+   * SQLite's own at COMMIT (wal-flush.ts); null otherwise.
+   */
+  readonly walFlush: WalFlush | null;
   close(): Promise<void>;
 }
 
@@ -123,12 +129,16 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     options.backgroundCheckpoint && options.path !== ":memory:"
       ? startBackgroundCheckpoint(sqlite, options.path, synchronous)
       : null;
+  const walFlush =
+    synchronous === "FULL" && options.path !== ":memory:" ? new WalFlush(`${options.path}-wal`) : null;
   return {
     db,
     path: options.path,
     sqlite,
+    walFlush,
     close: async () => {
       await checkpoint?.stop();
+      await walFlush?.close();
       await db.destroy();
     },
   };

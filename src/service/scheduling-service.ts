@@ -63,6 +63,7 @@ import {
   updateHold,
 } from "../ledger/schedule.repository.js";
 import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
+import type { WalFlush } from "../ledger/wal-flush.js";
 import { type Caller, hasScope, requireOwner } from "./caller.js";
 import { OpenavailError } from "./errors.js";
 import { notifyAgent } from "./notify.js";
@@ -88,6 +89,8 @@ const SNAPSHOT_MARGIN_MS = 2 * DAY;
 
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
+  /** The ledger's off-event-loop fsync for group commits (Ledger.walFlush), when it has one. */
+  readonly walFlush?: WalFlush | null;
   readonly policy: LoadedPolicy;
   /** The only clock: injected so that tests decide what "now" is. */
   readonly now: () => number;
@@ -168,7 +171,7 @@ export class SchedulingService {
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
-    this.#commits = new GroupCommit(deps.db);
+    this.#commits = new GroupCommit(deps.db, { walFlush: deps.walFlush ?? null });
     this.#decisionLog = deps.logger.child({}, { redact: { paths: [] } });
   }
 

@@ -23,7 +23,7 @@ import { startHttpServer } from "../../src/transports/http/server.js";
 
 const CLIENTS = 50;
 const DURATION_MS = 5_000;
-const WARMUP_MS = 500;
+const WARMUP_MS = 2_000;
 const TARGET_RPS = 1_500;
 /** The paced run asks for the target rate; it passes if it got within 2% of it. */
 const RATE_TOLERANCE = 0.98;

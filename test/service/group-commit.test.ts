@@ -107,4 +107,75 @@ describe("GroupCommit", () => {
     // The committer keeps working afterwards.
     expect(await commits.run(async () => "next")).toBe("next");
   });
+
+  describe("with a deferred WAL flush", () => {
+    /** A flush that resolves or fails only when the test says so; `called(n)` waits for the n-th call. */
+    function manualFlush() {
+      const calls: { resolve: () => void; reject: (err: Error) => void }[] = [];
+      const waiting: (() => void)[] = [];
+      return {
+        calls,
+        flush: () =>
+          new Promise<void>((resolve, reject) => {
+            calls.push({ resolve, reject });
+            for (const wake of waiting.splice(0)) wake();
+          }),
+        async called(n: number): Promise<void> {
+          while (calls.length < n) await new Promise<void>((wake) => waiting.push(wake));
+        },
+      };
+    }
+    const owner = (id: string) => async (trx: ReturnType<typeof world>["app"]["ledger"]["db"]) => {
+      await trx
+        .insertInto("owners")
+        .values({
+          id,
+          email: `${id}@example.com`,
+          name: null,
+          timezone: "UTC",
+          default_calendar_type: null,
+          created_at: 0,
+        })
+        .execute();
+      return id;
+    };
+
+    it("answers a committed unit only once the flush has returned, a failed one at once", async () => {
+      const w = world();
+      const db = w.app.ledger.db;
+      const flush = manualFlush();
+      const commits = new GroupCommit(db, { walFlush: flush });
+      let answered = false;
+      const ok = commits.run(owner("own_a")).then((v) => {
+        answered = true;
+        return v;
+      });
+      const failing = commits.run(async () => {
+        throw new Error("refused");
+      });
+      await expect(failing).rejects.toThrow("refused");
+      await flush.called(1);
+      // Committed (another connection sees it) but not yet durable, so not yet answered.
+      expect(await emails(db)).toEqual(["own_a@example.com"]);
+      expect(answered).toBe(false);
+      flush.calls[0]!.resolve();
+      expect(await ok).toBe("own_a");
+      // The commit ran with SQLite's own fsync off, and the connection is back to FULL after it.
+      expect(w.app.ledger.sqlite.pragma("synchronous", { simple: true })).toBe(2);
+    });
+
+    it("runs the next group while a flush is under way, and fails only the units it covered", async () => {
+      const w = world();
+      const flush = manualFlush();
+      const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
+      const first = commits.run(owner("own_1"));
+      await flush.called(1);
+      const second = commits.run(owner("own_2"));
+      await flush.called(2);
+      flush.calls[0]!.reject(new Error("disk gone"));
+      flush.calls[1]!.resolve();
+      await expect(first).rejects.toThrow("disk gone");
+      expect(await second).toBe("own_2");
+    });
+  });
 });
