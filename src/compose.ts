@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino, { type Logger, type LoggerOptions } from "pino";
 import { type Ledger, openLedger, type Synchronous } from "./ledger/open-ledger.js";
-import { authenticate } from "./service/authenticate.js";
+import { authenticate, KeyCache } from "./service/authenticate.js";
 import {
   type BackgroundJobs,
   type BackgroundJobsDeps,
@@ -167,6 +167,7 @@ export async function createApp(
   const service = new SchedulingService({
     db: ledger.db,
     walFlush: ledger.walFlush,
+    changes: ledger.changes,
     policy,
     now: config.now,
     logger,
@@ -175,6 +176,7 @@ export async function createApp(
     staleAfterMs: 5 * config.mirrorFreshForMs,
   });
   const limiter = new RateLimiter({ limit: config.rateLimitPerMinute, now: config.now });
+  const keys = new KeyCache(ledger.changes);
   return {
     config,
     ledger,
@@ -184,8 +186,9 @@ export async function createApp(
     providers,
     startBackgroundJobs: (intervals) => startBackgroundJobs({ ...syncDeps, service, ...intervals }),
     // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
-    authenticate: async (raw) => limiter.admit(await authenticate(ledger.db, raw, config.now()), raw ?? ""),
-    checkKey: (raw) => authenticate(ledger.db, raw, config.now()),
+    authenticate: async (raw) =>
+      limiter.admit(await authenticate(ledger.db, raw, config.now(), keys), raw ?? ""),
+    checkKey: (raw) => authenticate(ledger.db, raw, config.now(), keys),
     countCall: (caller, raw) => limiter.admit(caller, raw),
     close: async () => {
       await ledger.close();

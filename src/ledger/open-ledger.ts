@@ -12,6 +12,7 @@ import {
   SqliteDialect,
 } from "kysely";
 import { startBackgroundCheckpoint } from "./background-checkpoint.js";
+import { ChangeTracker } from "./change-tracker.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
@@ -45,6 +46,8 @@ export interface Ledger {
    * SQLite's own at COMMIT (wal-flush.ts); null otherwise.
    */
   readonly walFlush: WalFlush | null;
+  /** Whether tables may have changed since a moment (change-tracker.ts), for caches of rarely changed rows. */
+  readonly changes: ChangeTracker;
   close(): Promise<void>;
 }
 
@@ -66,22 +69,28 @@ const STATEMENT_CACHE_SIZE = 256;
  * running the small queries of a decision, so statements are reused by SQL text (least recently used
  * dropped first). A statement still busy in an iteration is never handed out twice.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, changes: ChangeTracker): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (text: string): BetterSqlite3.Statement => {
+    const hit = cache.get(text);
+    if (hit && !hit.busy) {
+      cache.delete(text);
+      cache.set(text, hit);
+      return hit;
+    }
+    const stmt = sqlite.prepare(text);
+    if (!hit) {
+      cache.set(text, stmt);
+      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    return stmt;
+  };
   return {
     close: () => sqlite.close(),
+    // kysely prepares each statement right before running it: the moment to note what it changes.
     prepare: (text: string) => {
-      const hit = cache.get(text);
-      if (hit && !hit.busy) {
-        cache.delete(text);
-        cache.set(text, hit);
-        return hit;
-      }
-      const stmt = sqlite.prepare(text);
-      if (!hit) {
-        cache.set(text, stmt);
-        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
+      const stmt = prepare(text);
+      changes.noteStatement(text, stmt.reader);
       return stmt;
     },
   };
@@ -103,7 +112,10 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL";
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const changes = new ChangeTracker(sqlite);
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite, changes) }),
+  });
   // Several processes may open a fresh file at once: migrating inside one BEGIN IMMEDIATE makes the
   // others wait and then find nothing to do, instead of racing to create the same tables.
   let outcome: MigrationResultSet;
@@ -136,6 +148,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     path: options.path,
     sqlite,
     walFlush,
+    changes,
     close: async () => {
       await checkpoint?.stop();
       await walFlush?.close();

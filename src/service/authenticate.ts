@@ -1,7 +1,8 @@
 // Turns a raw API key into a Caller, or an `unauthorized` error that says what to do.
 import type { Kysely } from "kysely";
 import { findAgent, findApiKeyByHash, touchApiKey } from "../ledger/agents.repository.js";
-import type { AgentRow, Database } from "../ledger/tables.js";
+import type { ChangeStamp, ChangeTracker } from "../ledger/change-tracker.js";
+import type { AgentRow, ApiKeyRow, Database } from "../ledger/tables.js";
 import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
 import { type Caller, SCOPES, type Scope } from "./caller.js";
 import { OpenavailError } from "./errors.js";
@@ -9,10 +10,54 @@ import { OpenavailError } from "./errors.js";
 /** last_used_at is refreshed at most this often, so reads do not turn every request into a write. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** What a key resolves to: kept by KeyCache while neither table can have changed. */
+interface Resolved {
+  readonly key: ApiKeyRow;
+  readonly agent: AgentRow | undefined;
+  readonly caller: Caller | null;
+}
+
+const KEY_TABLES = ["api_keys", "agents"] as const;
+const KEY_CACHE_LIMIT = 1_000;
+
+/**
+ * A key's row, its agent and the Caller they make, by key hash, kept between requests while no write
+ * to api_keys or agents (revoking, expiring, disabling, editing an agent) can have happened in this
+ * process or any other: such a write makes every entry stale at once (change-tracker.ts). Expiry is
+ * still checked against `now` on every request. Keys that fail are never kept.
+ */
+export class KeyCache {
+  readonly #changes: ChangeTracker;
+  readonly #entries = new Map<string, { stamp: ChangeStamp; resolved: Resolved }>();
+
+  constructor(changes: ChangeTracker) {
+    this.#changes = changes;
+  }
+
+  get(hash: string): Resolved | undefined {
+    const entry = this.#entries.get(hash);
+    if (!entry) return undefined;
+    if (this.#changes.unchangedSince(entry.stamp, KEY_TABLES)) return entry.resolved;
+    this.#entries.delete(hash);
+    return undefined;
+  }
+
+  /** Take the stamp before reading what `set` will keep. */
+  stamp(): ChangeStamp {
+    return this.#changes.stamp(KEY_TABLES);
+  }
+
+  set(hash: string, stamp: ChangeStamp, resolved: Resolved): void {
+    if (this.#entries.size >= KEY_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(hash, { stamp, resolved });
+  }
+}
+
 export async function authenticate(
   db: Kysely<Database>,
   raw: string | undefined,
   now: number,
+  cache?: KeyCache,
 ): Promise<Caller> {
   if (!raw) {
     throw new OpenavailError(
@@ -27,9 +72,17 @@ export async function authenticate(
     );
   }
   const hash = hashApiKey(raw);
-  const key = await findApiKeyByHash(db, hash);
-  if (!key || !hashesEqual(key.hash, hash))
-    throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
+  let resolved = cache?.get(hash);
+  if (!resolved) {
+    const stamp = cache?.stamp();
+    const key = await findApiKeyByHash(db, hash);
+    if (!key || !hashesEqual(key.hash, hash))
+      throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
+    const agent = await findAgent(db, key.agent_id);
+    resolved = { key, agent, caller: agent ? callerOf(agent, keyPrefix(raw)) : null };
+    if (cache && stamp) cache.set(hash, stamp, resolved);
+  }
+  const { key, agent, caller } = resolved;
   if (key.revoked_at !== null)
     throw new OpenavailError(
       "unauthorized",
@@ -38,13 +91,13 @@ export async function authenticate(
   if (key.expires_at !== null && key.expires_at <= now) {
     throw new OpenavailError("unauthorized", `API key ${key.prefix}… expired; ask the owner for a new one.`);
   }
-  const agent = await findAgent(db, key.agent_id);
-  if (agent?.status !== "active") {
+  if (agent?.status !== "active" || !caller) {
     throw new OpenavailError("unauthorized", `Agent ${key.agent_id} is disabled; its keys no longer work.`);
   }
+  // The write makes the cached entry stale, so the next request reads the new last_used_at.
   if (key.last_used_at === null || now - key.last_used_at >= TOUCH_INTERVAL_MS)
     await touchApiKey(db, key.id, now);
-  return callerOf(agent, keyPrefix(raw));
+  return caller;
 }
 
 export function callerOf(agent: AgentRow, prefix: string | null): Caller {

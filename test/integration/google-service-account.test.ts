@@ -152,6 +152,7 @@ describe("openavail connect google --service-account", () => {
     const syncDeps = { db, now, logger, providerFor: registry };
     const service = new SchedulingService({
       db,
+      changes: w.app.ledger.changes,
       policy: w.app.policy,
       now,
       logger,

@@ -80,6 +80,7 @@ export async function makeGoogleWorld(
   const syncDeps: SyncDeps = { db, now, logger, providerFor: registry };
   const service = new SchedulingService({
     db,
+    changes: w.app.ledger.changes,
     policy: w.app.policy,
     now,
     logger,

@@ -1,0 +1,74 @@
+// Knows whether tables may have changed since a moment, so that what a request reads about its
+// caller and its owner (rows that change rarely) can be kept between requests instead of read again:
+// four of a booking's ~14 statements, a fifth of a REST booking's CPU.
+// A change made through this process's connection is seen in the statement it runs: every statement
+// kysely runs is prepared through the ledger's statement cache, which reports it here. A change made
+// by any other connection (another process, another ledger on the file) moves SQLite's data_version.
+// The answer errs one way only: "may have changed" when in doubt.
+import type BetterSqlite3 from "better-sqlite3";
+
+/** A moment, for the tables it was taken for; compare with `ChangeTracker.unchangedSince`. */
+export interface ChangeStamp {
+  readonly dataVersion: number;
+  readonly writes: readonly number[];
+}
+
+// The table a write statement changes: kysely writes `insert into "t"`, `update "t"`, `delete from "t"`.
+const WRITE_TARGET =
+  /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?(\w+)"?/i;
+// Statements that return no rows and change no table's rows.
+const CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release|pragma)\b/i;
+// A statement that returns rows may still write: INSERT ... RETURNING, or a WITH in front of a write.
+const MAY_WRITE = /\b(?:insert|update|delete|replace)\b/i;
+
+/** How many statement texts' classifications are kept; the statement cache holds 256 statements. */
+const CLASSIFIED_LIMIT = 1_024;
+const UNATTRIBUTED = Symbol("unattributed");
+
+export class ChangeTracker {
+  readonly #dataVersion: BetterSqlite3.Statement<[], number>;
+  readonly #writes = new Map<string, number>();
+  /** Per statement text: the table it writes, UNATTRIBUTED, or null when it writes none. */
+  readonly #classified = new Map<string, string | typeof UNATTRIBUTED | null>();
+  /** Writes whose table could not be told: they count against every table. */
+  #unattributed = 0;
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    this.#dataVersion = sqlite.prepare<[], number>("PRAGMA data_version").pluck();
+  }
+
+  /** Called with every statement about to run on the connection; `reader` if it returns rows. */
+  noteStatement(text: string, reader: boolean): void {
+    let target = this.#classified.get(text);
+    if (target === undefined) {
+      target = classify(text, reader);
+      if (this.#classified.size >= CLASSIFIED_LIMIT) this.#classified.clear();
+      this.#classified.set(text, target);
+    }
+    if (target === UNATTRIBUTED) this.#unattributed++;
+    else if (target !== null) this.#writes.set(target, (this.#writes.get(target) ?? 0) + 1);
+  }
+
+  /** The moment now, for `tables`. Take it before reading what it will vouch for. */
+  stamp(tables: readonly string[]): ChangeStamp {
+    return { dataVersion: this.#dataVersion.get()!, writes: this.#counts(tables) };
+  }
+
+  /** True when none of `tables` can have changed since `stamp` (taken for the same tables). */
+  unchangedSince(stamp: ChangeStamp, tables: readonly string[]): boolean {
+    if (this.#dataVersion.get() !== stamp.dataVersion) return false;
+    const now = this.#counts(tables);
+    return now.every((count, i) => count === stamp.writes[i]);
+  }
+
+  #counts(tables: readonly string[]): number[] {
+    return [...tables.map((t) => this.#writes.get(t) ?? 0), this.#unattributed];
+  }
+}
+
+function classify(text: string, reader: boolean): string | typeof UNATTRIBUTED | null {
+  const table = WRITE_TARGET.exec(text)?.[1];
+  if (table) return table;
+  const writes = reader ? /^\s*with\b/i.test(text) && MAY_WRITE.test(text) : !CONTROL.test(text);
+  return writes ? UNATTRIBUTED : null;
+}

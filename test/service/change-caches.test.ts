@@ -1,0 +1,128 @@
+// What this process keeps between requests (a key's agent, an owner's calendar, "nothing pending" for
+// an agent) goes stale the moment another connection changes it: another `openavail` process on the
+// same file is played here by a second app on it. Changes made through this process are covered by
+// the tests of each feature (authenticate.test.ts, verdicts.test.ts, ...), which all run with the caches.
+import BetterSqlite3 from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ChangeTracker } from "../../src/ledger/change-tracker.js";
+import { revokeKey, setAgentStatus } from "../../src/service/agents-admin.js";
+import { makeWorld, type World } from "../helpers/world.js";
+
+let here: World;
+let there: World;
+beforeEach(async () => {
+  here = await makeWorld("2026-03-02T12:00:00Z");
+  there = await makeWorld("2026-03-02T12:00:00Z", here.dbPath);
+  await here.addOwner("ceo@example.com", "UTC");
+});
+afterEach(async () => {
+  await there.close();
+  await here.close();
+});
+
+const slot = { owner_email: "ceo@example.com", start: "2026-03-03T15:00:00Z", duration_minutes: 30 };
+
+describe("caches across connections", () => {
+  it("a key revoked or an agent disabled by another process fails here on the next request", async () => {
+    const a = await here.addAgent({ name: "a" });
+    await here.app.authenticate(a.key);
+    const keyId = (
+      await here.app.ledger.db
+        .selectFrom("api_keys")
+        .select("id")
+        .where("agent_id", "=", a.agentId)
+        .executeTakeFirstOrThrow()
+    ).id;
+    await revokeKey(there.app.ledger.db, a.agentId, keyId, there.clock.now);
+    await expect(here.app.authenticate(a.key)).rejects.toMatchObject({ type: "unauthorized" });
+
+    const b = await here.addAgent({ name: "b" });
+    await here.app.authenticate(b.key);
+    await setAgentStatus(there.app.ledger.db, b.agentId, "disabled", there.clock.now);
+    await expect(here.app.authenticate(b.key)).rejects.toMatchObject({
+      message: expect.stringContaining("disabled"),
+    });
+  });
+
+  it("rules set by another process apply to the next decision here", async () => {
+    const a = await here.addAgent({ name: "a" });
+    expect((await here.call(a.caller, "create_booking", { ...slot, title: "t" })).verdict).toBe("Accept");
+    const calendarId = (
+      await here.call(a.caller, "create_booking", { ...slot, start: "2026-03-03T16:00:00Z", title: "t" })
+    ).booking.calendar_id;
+    const remote = await there.addAgent({ name: "admin" });
+    const set = await there.call(remote.caller, "set_availability_rules", {
+      calendar_id: calendarId,
+      rules: { timezone: "UTC", working_hours: { tue: { start: "09:00", end: "12:00" } } },
+    });
+    expect(set.isError).toBeUndefined();
+    const late = await here.call(a.caller, "create_booking", {
+      ...slot,
+      start: "2026-03-03T17:00:00Z",
+      title: "t",
+    });
+    expect(late.verdict).not.toBe("Accept");
+  });
+
+  it("a preemption by another process reaches the displaced agent's next result here", async () => {
+    const sales = await here.addAgent({ name: "sales", defaultClass: "external_customer_call" });
+    const booked = await here.call(sales.caller, "create_booking", { ...slot, title: "Demo" });
+    expect(booked.pending_notifications).toEqual([]);
+    // Known to have nothing pending; then another process displaces the booking.
+    expect((await here.call(sales.caller, "whoami", {})).pending_notifications).toEqual([]);
+    const exec = await there.addAgent({ name: "exec", defaultClass: "exec_meeting", priority: 5 });
+    expect((await there.call(exec.caller, "create_booking", { ...slot, title: "Board" })).verdict).toBe(
+      "Preempt",
+    );
+    const next = await here.call(sales.caller, "whoami", {});
+    expect(next.pending_notifications).toHaveLength(1);
+    expect(next.pending_notifications[0]).toMatchObject({
+      type: "booking.preempted",
+      booking_id: booked.booking.booking_id,
+    });
+  });
+});
+
+describe("ChangeTracker", () => {
+  it("tells writes to a table from reads, control statements and writes to other tables", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    const changes = new ChangeTracker(sqlite);
+    const stamp = changes.stamp(["agents"]);
+    for (const [text, reader] of [
+      ['select * from "agents" where "id" = ?', true],
+      ["BEGIN IMMEDIATE", false],
+      ["SAVEPOINT decision", false],
+      ["PRAGMA synchronous = NORMAL", false],
+      ['insert into "bookings" ("id") values (?)', false],
+      ['update "api_keys" set "last_used_at" = ?', false],
+      ["COMMIT", false],
+    ] as const) {
+      changes.noteStatement(text, reader);
+    }
+    expect(changes.unchangedSince(stamp, ["agents"])).toBe(true);
+    for (const text of [
+      'update "agents" set "status" = ? where "id" = ?',
+      'insert into "agents" ("id") values (?) returning "id"',
+      'delete from "agents" where "id" = ?',
+      "INSERT OR REPLACE INTO agents (id) VALUES (?)",
+    ]) {
+      const before = changes.stamp(["agents"]);
+      changes.noteStatement(text, text.includes("returning"));
+      expect(changes.unchangedSince(before, ["agents"]), text).toBe(false);
+    }
+  });
+
+  it("counts a write it cannot attribute against every table", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    const changes = new ChangeTracker(sqlite);
+    for (const [text, reader] of [
+      ["CREATE TABLE t (x)", false],
+      ["WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x RETURNING *", true],
+    ] as const) {
+      const before = changes.stamp(["owners"]);
+      changes.noteStatement(text, reader);
+      expect(changes.unchangedSince(before, ["owners"]), text).toBe(false);
+    }
+    sqlite.close();
+  });
+});
