@@ -30,8 +30,9 @@ export interface GroupCommitOptions {
   /** Largest number of units in one transaction. */
   readonly maxGroup?: number;
   /**
-   * When given, a group commits without fsync and its units are answered once this flush has made
-   * the WAL durable, off the event loop; the next group may run meanwhile (see wal-flush.ts).
+   * When given, a group of two or more units commits without fsync and its units are answered once
+   * this flush has made the WAL durable, off the event loop; the next group may run meanwhile
+   * (see wal-flush.ts). A group of one commits with SQLite's own fsync.
    */
   readonly walFlush?: Pick<WalFlush, "flush"> | null;
 }
@@ -76,6 +77,10 @@ export class GroupCommit {
 
   async #runGroup(group: readonly Pending[]): Promise<void> {
     const outcomes: Outcome[] = [];
+    // A lone unit waits for its fsync either way: on the thread pool it would only add the hop there
+    // and back (p50 1.07 against 0.73 ms for sequential decisions here, p99 4.9 against 2.6). With
+    // company, the event loop gets the fsync's time for the next requests.
+    const flush = this.#walFlush && group.length > 1 ? this.#walFlush : null;
     try {
       await immediate(
         this.#db,
@@ -98,7 +103,7 @@ export class GroupCommit {
             }
           }
         },
-        { deferSync: this.#walFlush !== null },
+        { deferSync: flush !== null },
       );
     } catch (err) {
       // Nothing of the group was committed: its units all fail, successful or not.
@@ -116,8 +121,8 @@ export class GroupCommit {
       for (const [unit, value] of committed) unit.resolve(value);
     };
     // Not awaited: the next group runs while this one's flush is on the thread pool.
-    if (this.#walFlush) {
-      this.#walFlush.flush().then(answer, (err: unknown) => {
+    if (flush) {
+      flush.flush().then(answer, (err: unknown) => {
         for (const [unit] of committed) unit.reject(err);
       });
     } else answer();

@@ -1,9 +1,10 @@
 // Makes committed WAL frames durable without blocking the event loop. With synchronous=FULL, SQLite
 // fsyncs the WAL inside COMMIT, and better-sqlite3 is synchronous: every group commit froze the
 // event loop for the length of an fsync (0.3-2 ms here), during which no request could be read or
-// answered. Decisions now commit with synchronous=NORMAL (frames written, not yet synced) and are
-// answered only after this flush, an fdatasync of the WAL on libuv's thread pool, has returned: an
-// acknowledged decision is on stable storage exactly as under FULL, and the event loop stays free.
+// answered. A group of decisions now commits with synchronous=NORMAL (frames written, not yet
+// synced) and is answered only after this flush, an fdatasync of the WAL on libuv's thread pool, has
+// returned: an acknowledged decision is on stable storage exactly as under FULL, and the event loop
+// stays free. (A lone decision keeps SQLite's own fsync: see group-commit.ts.)
 // Checkpoints are unaffected: SQLite syncs the WAL itself before copying frames into the database.
 import { type FileHandle, open } from "node:fs/promises";
 

@@ -168,14 +168,22 @@ describe("GroupCommit", () => {
       const w = world();
       const flush = manualFlush();
       const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
-      const first = commits.run(owner("own_1"));
+      const first = [commits.run(owner("own_1")), commits.run(owner("own_2"))];
       await flush.called(1);
-      const second = commits.run(owner("own_2"));
+      const second = [commits.run(owner("own_3")), commits.run(owner("own_4"))];
       await flush.called(2);
       flush.calls[0]!.reject(new Error("disk gone"));
       flush.calls[1]!.resolve();
-      await expect(first).rejects.toThrow("disk gone");
-      expect(await second).toBe("own_2");
+      for (const unit of first) await expect(unit).rejects.toThrow("disk gone");
+      expect(await Promise.all(second)).toEqual(["own_3", "own_4"]);
+    });
+
+    it("commits a lone unit with SQLite's own fsync and answers it without the flush", async () => {
+      const w = world();
+      const flush = manualFlush();
+      const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
+      expect(await commits.run(owner("own_alone"))).toBe("own_alone");
+      expect(flush.calls).toHaveLength(0);
     });
   });
 });
