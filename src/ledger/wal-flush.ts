@@ -8,6 +8,19 @@
 // Checkpoints are unaffected: SQLite syncs the WAL itself before copying frames into the database.
 import { type FileHandle, open } from "node:fs/promises";
 
+/** A failed fdatasync of the WAL: what was committed since the last durable write is in doubt. */
+export class DurabilityError extends Error {
+  constructor(cause: unknown) {
+    super(
+      "The ledger could not make this decision durable (an fsync of its write-ahead log failed: a full or " +
+        "failing disk?). It may or may not have been kept; Openavail refuses every write until it is " +
+        "restarted. Retry with the same idempotency key once it is back.",
+      { cause },
+    );
+    this.name = "DurabilityError";
+  }
+}
+
 export class WalFlush {
   readonly #walPath: string;
   #file: Promise<FileHandle> | null = null;
@@ -16,7 +29,7 @@ export class WalFlush {
   /** The next fdatasync, shared by every caller that arrives while one is running. */
   #next: Promise<void> | null = null;
   /** Set by a failed fdatasync: the kernel may have dropped the dirty pages, so nothing is acknowledged again. */
-  #failure: Error | null = null;
+  #failure: DurabilityError | null = null;
 
   constructor(walPath: string) {
     this.#walPath = walPath;
@@ -65,11 +78,7 @@ export class WalFlush {
       this.#file ??= open(this.#walPath, "r");
       await (await this.#file).datasync();
     } catch (err) {
-      this.#failure = new Error(
-        `Could not make the ledger's write-ahead log durable (${String(err)}); restart Openavail so that ` +
-          "SQLite recovers it. Decisions since the last durable write may or may not have been kept.",
-        { cause: err },
-      );
+      this.#failure = new DurabilityError(err);
       throw this.#failure;
     }
   }

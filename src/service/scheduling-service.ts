@@ -62,7 +62,7 @@ import {
   updateHold,
 } from "../ledger/schedule.repository.js";
 import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
-import type { WalFlush } from "../ledger/wal-flush.js";
+import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
 import { type Caller, hasScope, requireOwner } from "./caller.js";
 import { OpenavailError } from "./errors.js";
 import { notifyAgent } from "./notify.js";
@@ -215,38 +215,47 @@ export class SchedulingService {
     const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
     const decisions: DecisionLine[] = [];
     if (this.#deps.refresh) await this.#deps.refresh(ownerEmailsOf(request));
-    const result = await this.#commits.run(async (trx): Promise<ToolResult> => {
-      const now = this.#deps.now();
-      if (key) {
-        const prior = await findIdempotency(trx, caller.agentId, key);
-        if (prior && prior.created_at > now - IDEMPOTENCY_TTL_MS) {
-          if (prior.fingerprint !== fingerprint) {
-            throw new OpenavailError(
-              "idempotency_key_reused",
-              `Idempotency key "${key}" was already used for a different request; use a new key for a new request.`,
-            );
+    const result = await this.#commits
+      .run(async (trx): Promise<ToolResult> => {
+        const now = this.#deps.now();
+        if (key) {
+          const prior = await findIdempotency(trx, caller.agentId, key);
+          if (prior && prior.created_at > now - IDEMPOTENCY_TTL_MS) {
+            if (prior.fingerprint !== fingerprint) {
+              throw new OpenavailError(
+                "idempotency_key_reused",
+                `Idempotency key "${key}" was already used for a different request; use a new key for a new request.`,
+              );
+            }
+            return { json: prior.response_json, replayed: true };
           }
-          return { json: prior.response_json, replayed: true };
         }
-      }
-      const tx: Tx = { trx, caller, now, tool, decisions, startedAt: started };
-      const value = await op(tx);
-      const body =
-        options.deliverNotifications === false
-          ? value
-          : { ...value, pending_notifications: await this.takeNotifications(tx, 100) };
-      const json = JSON.stringify(body);
-      if (key) {
-        await saveIdempotency(trx, {
-          agent_id: caller.agentId,
-          key,
-          fingerprint,
-          response_json: json,
-          created_at: now,
-        });
-      }
-      return { json, replayed: false };
-    });
+        const tx: Tx = { trx, caller, now, tool, decisions, startedAt: started };
+        const value = await op(tx);
+        const body =
+          options.deliverNotifications === false
+            ? value
+            : { ...value, pending_notifications: await this.takeNotifications(tx, 100) };
+        const json = JSON.stringify(body);
+        if (key) {
+          await saveIdempotency(trx, {
+            agent_id: caller.agentId,
+            key,
+            fingerprint,
+            response_json: json,
+            created_at: now,
+          });
+        }
+        return { json, replayed: false };
+      })
+      .catch((err: unknown) => {
+        // Said as it is: the generic internal error would claim the request was not applied.
+        if (err instanceof DurabilityError) {
+          this.#deps.logger.error({ err }, "the ledger's write-ahead log could not be fsynced");
+          throw new OpenavailError("internal", err.message);
+        }
+        throw err;
+      });
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     for (const d of decisions) this.#decisionLog.info({ ...d, latency_ms: latencyMs }, "decision");
     return result;

@@ -2,10 +2,16 @@
 // that arrive while one runs, and refusing everything after a failure.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { openLedger } from "../../src/ledger/open-ledger.js";
-import { WalFlush } from "../../src/ledger/wal-flush.js";
+import { DurabilityError, WalFlush } from "../../src/ledger/wal-flush.js";
+import { OpenavailError } from "../../src/service/errors.js";
+import { SchedulingService } from "../../src/service/scheduling-service.js";
+import { executeTool } from "../../tools/execute-tool.js";
+import { findTool } from "../../tools/index.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
+import { makeWorld } from "../helpers/world.js";
 
 const tempDir = useTempDirs("openavail-walflush");
 
@@ -27,9 +33,9 @@ describe("WalFlush", () => {
   it("fails with a message that says what to do, and refuses every flush after a failure", async () => {
     const flush = new WalFlush(join(tempDir(), "missing.db-wal"));
     await expect(flush.flush()).rejects.toThrow(
-      /could not make the ledger's write-ahead log durable.*restart/i,
+      /could not make this decision durable.*restarted.*idempotency key/i,
     );
-    await expect(flush.flush()).rejects.toThrow(/durable/);
+    await expect(flush.flush()).rejects.toBeInstanceOf(DurabilityError);
     await flush.close();
   });
 
@@ -45,5 +51,43 @@ describe("WalFlush", () => {
     expect(full.sqlite.pragma("synchronous", { simple: true })).toBe(2);
     await full.walFlush!.flush();
     await Promise.all([full.close(), normal.close(), memory.close()]);
+  });
+});
+
+describe("a failed WAL flush, as an agent sees it", () => {
+  it("answers every decision of the group with an internal error that says what happened and what to do", async () => {
+    const w = await makeWorld("2026-03-02T12:00:00Z");
+    try {
+      await w.addOwner("ceo@example.com", "UTC");
+      const agent = await w.addAgent({ name: "a" });
+      const failing = { flush: () => Promise.reject(new DurabilityError(new Error("EIO"))) };
+      const service = new SchedulingService({
+        db: w.app.ledger.db,
+        changes: w.app.ledger.changes,
+        walFlush: failing as unknown as WalFlush,
+        policy: w.app.policy,
+        now: () => w.clock.now,
+        logger: pino({ level: "silent" }),
+      });
+      const tool = findTool("create_booking")!;
+      const book = (start: string) =>
+        executeTool(service, tool, agent.caller, {
+          owner_email: "ceo@example.com",
+          start,
+          duration_minutes: 30,
+          title: "t",
+        });
+      // Queued in one turn, the two share a group, whose fsync is the one deferred to the flush.
+      const outcomes = await Promise.allSettled([book("2026-03-03T15:00:00Z"), book("2026-03-03T16:00:00Z")]);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe("rejected");
+        const err = (outcome as PromiseRejectedResult).reason;
+        expect(err).toBeInstanceOf(OpenavailError);
+        expect(err).toMatchObject({ type: "internal", status: 500 });
+        expect(err.message).toMatch(/could not make this decision durable/);
+      }
+    } finally {
+      await w.close();
+    }
   });
 });
