@@ -24,7 +24,7 @@ const KEY_CACHE_LIMIT = 1_000;
  * A key's row, its agent and the Caller they make, by key hash, kept between requests while no write
  * to api_keys or agents (revoking, expiring, disabling, editing an agent) can have happened in this
  * process or any other: such a write makes every entry stale at once (change-tracker.ts). Expiry is
- * still checked against `now` on every request. Keys that fail are never kept.
+ * still checked against `now` on every request. Unknown keys are never kept.
  */
 export class KeyCache {
   readonly #changes: ChangeTracker;
