@@ -34,15 +34,21 @@ export interface GroupCommitOptions {
    * this flush has made the WAL durable, off the event loop; the next group may run meanwhile
    * (see wal-flush.ts). A group of one commits with SQLite's own fsync.
    */
-  readonly walFlush?: Pick<WalFlush, "flush"> | null;
+  readonly walFlush?: Pick<WalFlush, "flush" | "failure"> | null;
 }
 
 export class GroupCommit {
   readonly #db: Kysely<Database>;
   readonly #maxGroup: number;
-  readonly #walFlush: Pick<WalFlush, "flush"> | null;
+  readonly #walFlush: Pick<WalFlush, "flush" | "failure"> | null;
   #queue: Pending[] = [];
   #running = false;
+  /**
+   * The flush of the last group committed without fsync, until it settles. Whatever runs meanwhile
+   * may have read that group's writes (an idempotent replay, a conflict with them), so it is not
+   * answered before they are durable either.
+   */
+  #pendingFlush: Promise<void> | null = null;
 
   constructor(db: Kysely<Database>, options: GroupCommitOptions = {}) {
     this.#db = db;
@@ -51,6 +57,9 @@ export class GroupCommit {
   }
 
   run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    // After a failed fsync the kernel may have dropped what was written: nothing runs any more.
+    const failure = this.#walFlush?.failure;
+    if (failure) return Promise.reject(failure);
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#running) {
@@ -77,6 +86,7 @@ export class GroupCommit {
 
   async #runGroup(group: readonly Pending[]): Promise<void> {
     const outcomes: Outcome[] = [];
+    let committed = true;
     // A lone unit waits for its fsync either way: on the thread pool it would only add the hop there
     // and back (p50 1.07 against 0.73 ms for sequential decisions here, p99 4.9 against 2.6). With
     // company, the event loop gets the fsync's time for the next requests.
@@ -107,25 +117,38 @@ export class GroupCommit {
       );
     } catch (err) {
       // Nothing of the group was committed: its units all fail, successful or not.
-      for (const unit of group) unit.reject(err);
-      return;
+      committed = false;
+      outcomes.splice(0, outcomes.length, ...group.map((): Outcome => ({ ok: false, error: err })));
     }
-    // A unit that failed changed nothing: it is answered now. The others wait for durability.
-    const committed: [Pending, unknown][] = [];
-    group.forEach((unit, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) committed.push([unit, outcome.value]);
-      else unit.reject(outcome.error);
-    });
-    const answer = () => {
-      for (const [unit, value] of committed) unit.resolve(value);
-    };
+    const answer = () =>
+      group.forEach((unit, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) unit.resolve(outcome.value);
+        else unit.reject(outcome.error);
+      });
+    // A deferred group waits for its own flush, which starts after its COMMIT and so covers every
+    // write before it. A group committed with SQLite's fsync waits for a deferred flush still under
+    // way: if it wrote, its own fsync already covered those writes, and if it only read, it may have
+    // read them. Failed units wait too: a refusal can rest on writes just as an answer can.
+    const durable = flush && committed ? flush.flush() : this.#pendingFlush;
+    if (flush && committed && durable) {
+      this.#pendingFlush = durable;
+      const settled = () => {
+        if (this.#pendingFlush === durable) this.#pendingFlush = null;
+      };
+      durable.then(settled, settled);
+    }
     // Not awaited: the next group runs while this one's flush is on the thread pool.
-    if (flush) {
-      flush.flush().then(answer, (err: unknown) => {
-        for (const [unit] of committed) unit.reject(err);
+    if (durable) {
+      durable.then(answer, (err: unknown) => {
+        for (const unit of group) unit.reject(err);
       });
     } else answer();
+  }
+
+  /** Resolves once every commit made so far is durable: before acting on them outside the ledger. */
+  async durable(): Promise<void> {
+    await this.#pendingFlush;
   }
 }
 

@@ -50,6 +50,11 @@ export class WalFlush {
     return this.#next;
   }
 
+  /** The failed fsync that stopped this ledger's writes, if one has. */
+  get failure(): DurabilityError | null {
+    return this.#failure;
+  }
+
   /** Waits for flushes under way, then closes the file. */
   async close(): Promise<void> {
     await Promise.allSettled([this.#running, this.#next]);

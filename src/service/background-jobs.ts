@@ -44,7 +44,11 @@ export function startBackgroundJobs(deps: BackgroundJobsDeps): BackgroundJobs {
     outbox: startPeriodic("outbox", deps.outboxIntervalMs ?? 2_000, deps.logger, async () => {
       // Drain in batches until nothing due is left, so a backlog clears within one tick.
       for (let batch = 0; batch < 20; batch++) {
-        const r = await drainOutbox({ ...syncDeps, ...(deps.random ? { random: deps.random } : {}) });
+        const r = await drainOutbox({
+          ...syncDeps,
+          durable: () => deps.service.durable(),
+          ...(deps.random ? { random: deps.random } : {}),
+        });
         if (r.done + r.retried + r.abandoned === 0) break;
       }
     }),

@@ -33,6 +33,11 @@ export interface OutboxDeps {
   readonly random?: () => number;
   /** How long a claimed entry is this worker's before another may take it; default 2 minutes. */
   readonly leaseMs?: number;
+  /**
+   * Resolves once every commit made so far is on disk (SchedulingService.durable): nothing is written
+   * to a provider for a booking that a crash could still undo.
+   */
+  readonly durable?: () => Promise<void>;
 }
 
 const BASE_DELAY_MS = 1_000;
@@ -63,7 +68,9 @@ export async function drainOutbox(deps: OutboxDeps, limit = 50): Promise<DrainRe
   let done = 0;
   let retried = 0;
   let abandoned = 0;
-  for (const row of await dueOutbox(deps.db, deps.now(), limit)) {
+  const due = await dueOutbox(deps.db, deps.now(), limit);
+  await deps.durable?.();
+  for (const row of due) {
     const claimedAt = deps.now();
     if (!(await claimOutbox(deps.db, row.seq, claimedAt, claimedAt + leaseMs))) continue;
     const outcome = await processEntry(deps, row, random);

@@ -186,6 +186,11 @@ export class SchedulingService {
     this.#owners = new OwnerDirectory(deps.changes);
   }
 
+  /** Resolves once every decision committed so far is on disk, for acting on them outside the ledger. */
+  durable(): Promise<void> {
+    return this.#commits.durable();
+  }
+
   get policy(): LoadedPolicy {
     return this.#deps.policy;
   }

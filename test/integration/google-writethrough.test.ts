@@ -76,6 +76,30 @@ describe("booking -> outbox -> Google", () => {
     expect(g.fake.requests.length).toBe(count);
   });
 
+  it("writes nothing to Google before the ledger says its commits are on disk", async () => {
+    const { g, agent } = await setup();
+    await book(g, agent);
+    const before = g.fake.requests.length;
+    let durable!: () => void;
+    const onDisk = new Promise<void>((resolve) => {
+      durable = resolve;
+    });
+    let asked = false;
+    const draining = drainOutbox({
+      ...g.syncDeps,
+      random: () => 0.5,
+      durable: () => {
+        asked = true;
+        return onDisk;
+      },
+    });
+    while (!asked) await new Promise((resolve) => setImmediate(resolve));
+    expect(g.fake.requests.length).toBe(before);
+    durable();
+    expect(await draining).toEqual({ done: 1, retried: 0, abandoned: 0 });
+    expect(g.fake.requests.length).toBeGreaterThan(before);
+  });
+
   it("retries 500s and a 429 with Retry-After on the backoff schedule, and still writes one event", async () => {
     const { g, agent } = await setup();
     g.random = () => 0.5;

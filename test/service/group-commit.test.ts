@@ -115,6 +115,7 @@ describe("GroupCommit", () => {
       const waiting: (() => void)[] = [];
       return {
         calls,
+        failure: null,
         flush: () =>
           new Promise<void>((resolve, reject) => {
             calls.push({ resolve, reject });
@@ -140,7 +141,7 @@ describe("GroupCommit", () => {
       return id;
     };
 
-    it("answers a committed unit only once the flush has returned, a failed one at once", async () => {
+    it("answers the units of a group, committed or failed, only once the flush has returned", async () => {
       const w = world();
       const db = w.app.ledger.db;
       const flush = manualFlush();
@@ -150,16 +151,24 @@ describe("GroupCommit", () => {
         answered = true;
         return v;
       });
-      const failing = commits.run(async () => {
-        throw new Error("refused");
-      });
-      await expect(failing).rejects.toThrow("refused");
+      let refused = false;
+      const failing = commits
+        .run(async () => {
+          throw new Error("refused");
+        })
+        .catch((err: Error) => {
+          refused = true;
+          throw err;
+        });
       await flush.called(1);
       // Committed (another connection sees it) but not yet durable, so not yet answered.
       expect(await emails(db)).toEqual(["own_a@example.com"]);
       expect(answered).toBe(false);
+      // A refusal may rest on writes of the same group just as well, so it waits too.
+      expect(refused).toBe(false);
       flush.calls[0]!.resolve();
       expect(await ok).toBe("own_a");
+      await expect(failing).rejects.toThrow("refused");
       // The commit ran with SQLite's own fsync off, and the connection is back to FULL after it.
       expect(w.app.ledger.sqlite.pragma("synchronous", { simple: true })).toBe(2);
     });
@@ -184,6 +193,65 @@ describe("GroupCommit", () => {
       const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
       expect(await commits.run(owner("own_alone"))).toBe("own_alone");
       expect(flush.calls).toHaveLength(0);
+    });
+
+    it("answers a unit that runs while a deferred flush is under way only after that flush", async () => {
+      const w = world();
+      const flush = manualFlush();
+      const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
+      const pair = [commits.run(owner("own_p1")), commits.run(owner("own_p2"))];
+      await flush.called(1);
+      // Alone, so committed with SQLite's own fsync; it may have read the pair's writes. Its
+      // transaction runs in microtasks from `ran` on: one macrotask later it has committed.
+      const settledAfter = async <T>(unit: (trx: typeof w.app.ledger.db) => Promise<T>) => {
+        let ran!: () => void;
+        const running = new Promise<void>((resolve) => {
+          ran = resolve;
+        });
+        let answered = false;
+        const result = commits.run(async (trx) => {
+          ran();
+          return unit(trx);
+        });
+        result.then(
+          () => {
+            answered = true;
+          },
+          () => {
+            answered = true;
+          },
+        );
+        await running;
+        await new Promise((resolve) => setImmediate(resolve));
+        return { result, answered: () => answered };
+      };
+      const reader = await settledAfter(
+        async (trx) => (await trx.selectFrom("owners").select("id").execute()).length,
+      );
+      const refusal = await settledAfter(async () => {
+        throw new Error("refused after reading");
+      });
+      expect(reader.answered()).toBe(false);
+      expect(refusal.answered()).toBe(false);
+      flush.calls[0]!.resolve();
+      expect(await reader.result).toBe(2);
+      await expect(refusal.result).rejects.toThrow("refused after reading");
+      expect(await Promise.all(pair)).toEqual(["own_p1", "own_p2"]);
+    });
+
+    it("runs nothing once a flush has failed", async () => {
+      const w = world();
+      const failure = new Error("EIO");
+      let ran = false;
+      const commits = new GroupCommit(w.app.ledger.db, {
+        walFlush: { failure: failure as never, flush: () => Promise.reject(failure) },
+      });
+      await expect(
+        commits.run(async () => {
+          ran = true;
+        }),
+      ).rejects.toBe(failure);
+      expect(ran).toBe(false);
     });
   });
 });
