@@ -16,8 +16,9 @@ export interface ChangeStamp {
 // The table a write statement changes: kysely writes `insert into "t"`, `update "t"`, `delete from "t"`.
 const WRITE_TARGET =
   /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?(\w+)"?/i;
-// Statements that return no rows and change no table's rows.
-const CONTROL = /^\s*(?:begin|commit|end|rollback|savepoint|release|pragma)\b/i;
+// Statements that return no rows and change no table's rows. Not ROLLBACK: it undoes writes of any
+// table, which a stamp taken between them and the rollback would otherwise vouch for.
+const CONTROL = /^\s*(?:begin|commit|end|savepoint|release|pragma)\b/i;
 // A statement that returns rows may still write: INSERT ... RETURNING, or a WITH in front of a write.
 const MAY_WRITE = /\b(?:insert|update|delete|replace)\b/i;
 

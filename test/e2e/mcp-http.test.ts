@@ -310,9 +310,13 @@ describe("MCP over HTTP: tools/call answered without building an SDK server", ()
     expect(direct.status).toBe(200);
     expect(viaSdk.status).toBe(200);
     expect(direct.headers.get("content-type")).toBe(viaSdk.headers.get("content-type"));
-    const body = await direct.json();
-    expect(body).toEqual(await viaSdk.json());
-    expect(body).toMatchObject({ jsonrpc: "2.0", id: 7, result: { structuredContent: { busy: [] } } });
+    const text = await direct.text();
+    expect(text).toBe(await viaSdk.text());
+    expect(JSON.parse(text)).toMatchObject({
+      jsonrpc: "2.0",
+      id: 7,
+      result: { structuredContent: { busy: [] } },
+    });
   });
 
   it("gives the same error object for bad arguments, including an own __proto__ key", async () => {
@@ -320,9 +324,9 @@ describe("MCP over HTTP: tools/call answered without building an SDK server", ()
       name: "create_booking",
       arguments: JSON.parse('{"owner_email":"ceo@example.com","__proto__":{}}'),
     };
-    const direct = (await (await post("/mcp", auth(), toolCall("a", bad))).json()) as any;
-    const viaSdk = (await (await post("/mcp", auth(), toolCall("a", { ...bad, _meta: {} }))).json()) as any;
-    expect(direct).toEqual(viaSdk);
+    const directText = await (await post("/mcp", auth(), toolCall("a", bad))).text();
+    expect(directText).toBe(await (await post("/mcp", auth(), toolCall("a", { ...bad, _meta: {} }))).text());
+    const direct = JSON.parse(directText);
     expect(direct.result.isError).toBe(true);
     expect(JSON.parse(direct.result.content[0].text)).toMatchObject({ error: "bad_request" });
     expect(direct.result.content[0].text).toContain("__proto__");

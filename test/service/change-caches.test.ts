@@ -117,6 +117,9 @@ describe("ChangeTracker", () => {
     const changes = new ChangeTracker(sqlite);
     for (const [text, reader] of [
       ["CREATE TABLE t (x)", false],
+      // A rollback undoes writes to any table, counted or not when they were made.
+      ["ROLLBACK", false],
+      ["ROLLBACK TO decision", false],
       ["WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x RETURNING *", true],
     ] as const) {
       const before = changes.stamp(["owners"]);

@@ -25,6 +25,7 @@ describe("directToolCall", () => {
     ["a batch", [CALL], HEADERS],
     ["a notification (no id)", { jsonrpc: "2.0", method: "tools/call", params: CALL.params }, HEADERS],
     ["a fractional id", { ...CALL, id: 1.5 }, HEADERS],
+    ["an id past the safe integers", { ...CALL, id: 2 ** 53 }, HEADERS],
     ["another method", { ...CALL, method: "tools/list" }, HEADERS],
     ["a wrong jsonrpc version", { ...CALL, jsonrpc: "1.0" }, HEADERS],
     ["an unknown tool", { ...CALL, params: { name: "nope" } }, HEADERS],

@@ -107,13 +107,15 @@ export async function callTool(
     const caller = await resolveCaller();
     const { json, replayed } = await executeTool(app.service, tool, caller, args);
     const body = JSON.parse(json) as Record<string, unknown>;
+    // Keys in the order the SDK's result schema writes them, so the direct HTTP path
+    // (direct-tool-call.ts) sends the very bytes the SDK would.
     return {
-      structuredContent: body,
-      content: [{ type: "text", text: `${summarize(tool.name, body)}\n${json}` }],
       ...(replayed ? { _meta: { [REPLAYED_META_KEY]: true } } : {}),
+      content: [{ type: "text", text: `${summarize(tool.name, body)}\n${json}` }],
+      structuredContent: body,
     };
   } catch (err) {
     if (!(err instanceof OpenavailError)) app.logger.error({ err, tool: tool.name }, "tool call failed");
-    return { isError: true, content: [{ type: "text", text: JSON.stringify(toErrorBody(err).toJSON()) }] };
+    return { content: [{ type: "text", text: JSON.stringify(toErrorBody(err).toJSON()) }], isError: true };
   }
 }

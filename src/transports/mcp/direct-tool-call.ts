@@ -36,7 +36,8 @@ export function directToolCall(headers: Headers, message: unknown): DirectToolCa
   if (!isPlainObject(message) || !hasOnlyKeys(message, REQUEST_KEYS)) return null;
   const { jsonrpc, id, method, params } = message;
   if (jsonrpc !== "2.0" || method !== "tools/call") return null;
-  if (typeof id !== "string" && !(typeof id === "number" && Number.isInteger(id))) return null;
+  // The SDK takes zod's int: a safe integer.
+  if (typeof id !== "string" && !(typeof id === "number" && Number.isSafeInteger(id))) return null;
   if (!isPlainObject(params) || !hasOnlyKeys(params, PARAMS_KEYS)) return null;
   if (typeof params.name !== "string") return null;
   if (params.arguments !== undefined && !isPlainObject(params.arguments)) return null;
