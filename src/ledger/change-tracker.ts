@@ -73,3 +73,54 @@ function classify(text: string, reader: boolean): string | typeof UNATTRIBUTED |
   const writes = reader ? /^\s*with\b/i.test(text) && MAY_WRITE.test(text) : !CONTROL.test(text);
   return writes ? UNATTRIBUTED : null;
 }
+
+/**
+ * Values read from `tables`, by key, each served only while none of those tables can have changed
+ * since it was read; at most `limit` of them, the oldest dropped first.
+ */
+export class StampedCache<V> {
+  readonly #changes: ChangeTracker;
+  readonly #tables: readonly string[];
+  readonly #limit: number;
+  readonly #entries = new Map<string, { stamp: ChangeStamp; value: V }>();
+
+  constructor(changes: ChangeTracker, tables: readonly string[], limit: number) {
+    this.#changes = changes;
+    this.#tables = tables;
+    this.#limit = limit;
+  }
+
+  /** The value kept for `key`, if it is still current. */
+  get(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (this.#changes.unchangedSince(entry.stamp, this.#tables)) return entry.value;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  /** The moment to keep a value with: take it before reading the value. */
+  stamp(): ChangeStamp {
+    return this.#changes.stamp(this.#tables);
+  }
+
+  set(key: string, stamp: ChangeStamp, value: V): void {
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#limit) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(key, { stamp, value });
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key);
+  }
+
+  /** The current value for `key`, or what `read` returns, kept; nothing is kept if `read` throws. */
+  async readThrough(key: string, read: () => Promise<V>): Promise<V> {
+    const kept = this.get(key);
+    if (kept !== undefined) return kept;
+    const stamp = this.stamp();
+    const value = await read();
+    this.set(key, stamp, value);
+    return value;
+  }
+}

@@ -18,14 +18,6 @@ type Outcome =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: unknown };
 
-/**
- * Runs units of work as if each had its own `BEGIN IMMEDIATE ... COMMIT`: in arrival order, one at
- * a time, each seeing the writes of those before it, each undone alone (a SAVEPOINT) when it throws.
- * Units queued while a transaction runs go together into the next one, and none is answered before
- * the COMMIT that makes it durable; if that COMMIT fails, every unit of the group fails with it.
- * A unit that arrives when nothing is running gets a transaction of its own, so an idle ledger
- * answers as fast as before. Like `immediate`, a unit must use only the `trx` it is given.
- */
 export interface GroupCommitOptions {
   /** Largest number of units in one transaction. */
   readonly maxGroup?: number;
@@ -37,6 +29,14 @@ export interface GroupCommitOptions {
   readonly walFlush?: Pick<WalFlush, "flush" | "failure"> | null;
 }
 
+/**
+ * Runs units of work as if each had its own `BEGIN IMMEDIATE ... COMMIT`: in arrival order, one at
+ * a time, each seeing the writes of those before it, each undone alone (a SAVEPOINT) when it throws.
+ * Units queued while a transaction runs go together into the next one, and none is answered before
+ * the COMMIT that makes it durable; if that COMMIT fails, every unit of the group fails with it.
+ * A unit that arrives when nothing is running gets a transaction of its own, so an idle ledger
+ * answers as fast as before. Like `immediate`, a unit must use only the `trx` it is given.
+ */
 export class GroupCommit {
   readonly #db: Kysely<Database>;
   readonly #maxGroup: number;

@@ -1,7 +1,7 @@
 // Turns a raw API key into a Caller, or an `unauthorized` error that says what to do.
 import type { Kysely } from "kysely";
 import { findAgent, findApiKeyByHash, touchApiKey } from "../ledger/agents.repository.js";
-import type { ChangeStamp, ChangeTracker } from "../ledger/change-tracker.js";
+import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
 import type { AgentRow, ApiKeyRow, Database } from "../ledger/tables.js";
 import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
 import { type Caller, SCOPES, type Scope } from "./caller.js";
@@ -17,39 +17,15 @@ interface Resolved {
   readonly caller: Caller | null;
 }
 
-const KEY_TABLES = ["api_keys", "agents"] as const;
-const KEY_CACHE_LIMIT = 1_000;
-
 /**
  * A key's row, its agent and the Caller they make, by key hash, kept between requests while no write
  * to api_keys or agents (revoking, expiring, disabling, editing an agent) can have happened in this
  * process or any other: such a write makes every entry stale at once (change-tracker.ts). Expiry is
  * still checked against `now` on every request. Unknown keys are never kept.
  */
-export class KeyCache {
-  readonly #changes: ChangeTracker;
-  readonly #entries = new Map<string, { stamp: ChangeStamp; resolved: Resolved }>();
-
+export class KeyCache extends StampedCache<Resolved> {
   constructor(changes: ChangeTracker) {
-    this.#changes = changes;
-  }
-
-  get(hash: string): Resolved | undefined {
-    const entry = this.#entries.get(hash);
-    if (!entry) return undefined;
-    if (this.#changes.unchangedSince(entry.stamp, KEY_TABLES)) return entry.resolved;
-    this.#entries.delete(hash);
-    return undefined;
-  }
-
-  /** Take the stamp before reading what `set` will keep. */
-  stamp(): ChangeStamp {
-    return this.#changes.stamp(KEY_TABLES);
-  }
-
-  set(hash: string, stamp: ChangeStamp, resolved: Resolved): void {
-    if (this.#entries.size >= KEY_CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(hash, { stamp, resolved });
+    super(changes, ["api_keys", "agents"], 1_000);
   }
 }
 
@@ -72,16 +48,14 @@ export async function authenticate(
     );
   }
   const hash = hashApiKey(raw);
-  let resolved = cache?.get(hash);
-  if (!resolved) {
-    const stamp = cache?.stamp();
+  const resolve = async (): Promise<Resolved> => {
     const key = await findApiKeyByHash(db, hash);
     if (!key || !hashesEqual(key.hash, hash))
       throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
     const agent = await findAgent(db, key.agent_id);
-    resolved = { key, agent, caller: agent ? callerOf(agent, keyPrefix(raw)) : null };
-    if (cache && stamp) cache.set(hash, stamp, resolved);
-  }
+    return { key, agent, caller: agent ? callerOf(agent, keyPrefix(raw)) : null };
+  };
+  const resolved = cache ? await cache.readThrough(hash, resolve) : await resolve();
   const { key, agent, caller } = resolved;
   if (key.revoked_at !== null)
     throw new OpenavailError(

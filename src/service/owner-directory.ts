@@ -3,7 +3,7 @@
 // calendar sync changes now and then. Any write to owners or calendars, here or in another process,
 // makes every entry stale at once.
 import type { Kysely } from "kysely";
-import type { ChangeStamp, ChangeTracker } from "../ledger/change-tracker.js";
+import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
 import { findCalendarByType, findOwnerByEmail, listCalendars } from "../ledger/owners.repository.js";
 import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 
@@ -18,24 +18,17 @@ export interface OwnerCalendar {
 }
 
 export class OwnerDirectory {
-  readonly #changes: ChangeTracker;
-  readonly #entries = new Map<string, { stamp: ChangeStamp; found: OwnerCalendar }>();
+  readonly #entries: StampedCache<OwnerCalendar>;
 
   constructor(changes: ChangeTracker) {
-    this.#changes = changes;
+    this.#entries = new StampedCache(changes, TABLES, LIMIT);
   }
 
   /** The owner with `email` and the calendar a request of `calendarType` (or none) acts on. */
   async find(db: Kysely<Database>, email: string, calendarType: string | undefined): Promise<OwnerCalendar> {
-    const cacheKey = `${email}\u0000${calendarType ?? ""}`;
-    const entry = this.#entries.get(cacheKey);
-    if (entry && this.#changes.unchangedSince(entry.stamp, TABLES)) return entry.found;
-    const stamp = this.#changes.stamp(TABLES);
-    const found = await read(db, email, calendarType);
-    this.#entries.delete(cacheKey);
-    if (this.#entries.size >= LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(cacheKey, { stamp, found });
-    return found;
+    return this.#entries.readThrough(`${email}\u0000${calendarType ?? ""}`, () =>
+      read(db, email, calendarType),
+    );
   }
 }
 

@@ -40,7 +40,7 @@ import {
   saveIdempotency,
   takePendingNotifications,
 } from "../ledger/audit.repository.js";
-import type { ChangeStamp, ChangeTracker } from "../ledger/change-tracker.js";
+import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
 import { GroupCommit } from "../ledger/group-commit.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox } from "../ledger/outbox.repository.js";
@@ -107,8 +107,6 @@ export interface ServiceDeps {
 }
 
 const DEFAULT_STALE_AFTER_MS = 5 * MINUTE;
-const NOTIFICATION_TABLES = ["notifications"] as const;
-const NOTHING_PENDING_LIMIT = 10_000;
 
 /** The context an operation runs in: the open transaction, the caller, and the instant of the call. */
 export interface Tx {
@@ -177,13 +175,14 @@ export class SchedulingService {
    * Agents known to have no pending notification, with the moment that was read: the check every
    * result makes costs nothing until a notification is written (change-tracker.ts).
    */
-  readonly #nothingPending = new Map<string, ChangeStamp>();
+  readonly #nothingPending: StampedCache<true>;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
     this.#commits = new GroupCommit(deps.db, { walFlush: deps.walFlush ?? null });
     this.#decisionLog = deps.logger.child({}, { redact: { paths: [] } });
     this.#owners = new OwnerDirectory(deps.changes);
+    this.#nothingPending = new StampedCache(deps.changes, ["notifications"], 10_000);
   }
 
   /** Resolves once every decision committed so far is on disk, for acting on them outside the ledger. */
@@ -269,15 +268,11 @@ export class SchedulingService {
   /** Undelivered notifications of the caller, oldest first, marked delivered. */
   async takeNotifications(tx: Tx, limit: number): Promise<Notification[]> {
     const { agentId } = tx.caller;
-    const known = this.#nothingPending.get(agentId);
-    if (known && this.#deps.changes.unchangedSince(known, NOTIFICATION_TABLES)) return [];
-    const stamp = this.#deps.changes.stamp(NOTIFICATION_TABLES);
+    if (this.#nothingPending.get(agentId)) return [];
+    const stamp = this.#nothingPending.stamp();
     const rows = await takePendingNotifications(tx.trx, agentId, tx.now, limit);
     if (rows.length > 0) this.#nothingPending.delete(agentId);
-    else {
-      if (this.#nothingPending.size >= NOTHING_PENDING_LIMIT) this.#nothingPending.clear();
-      this.#nothingPending.set(agentId, stamp);
-    }
+    else this.#nothingPending.set(agentId, stamp, true);
     return rows.map(presentNotification);
   }
 
