@@ -114,15 +114,25 @@ export async function findIdempotency(
   return (await idempotencyRecord(db, agentId, key))[0];
 }
 
+// A key reused after its record expired, but before pruning removed it, takes the record over.
+const upsertIdempotency = preparedQuery<[string, string, string, string, number], never>((db, arg) =>
+  db
+    .insertInto("idempotency")
+    .values({ agent_id: arg(0), key: arg(1), fingerprint: arg(2), response_json: arg(3), created_at: arg(4) })
+    .onConflict((oc) =>
+      oc.columns(["agent_id", "key"]).doUpdateSet((eb) => ({
+        fingerprint: eb.ref("excluded.fingerprint"),
+        response_json: eb.ref("excluded.response_json"),
+        created_at: eb.ref("excluded.created_at"),
+      })),
+    ),
+);
+
 export async function saveIdempotency(
   db: Kysely<Database>,
   row: { agent_id: string; key: string; fingerprint: string; response_json: string; created_at: number },
 ): Promise<void> {
-  await db
-    .insertInto("idempotency")
-    .values(row)
-    .onConflict((oc) => oc.columns(["agent_id", "key"]).doUpdateSet(row))
-    .execute();
+  await upsertIdempotency(db, row.agent_id, row.key, row.fingerprint, row.response_json, row.created_at);
 }
 
 export async function pruneIdempotency(db: Kysely<Database>, before: number): Promise<number> {
