@@ -16,6 +16,7 @@ import { ChangeTracker } from "./change-tracker.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
+import { registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
 import { WalFlush } from "./wal-flush.js";
@@ -113,9 +114,9 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
   const changes = new ChangeTracker(sqlite);
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite, changes) }),
-  });
+  const handle = withStatementCache(sqlite, changes);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  registerLedgerHandle(db, handle);
   // Several processes may open a fresh file at once: migrating inside one BEGIN IMMEDIATE makes the
   // others wait and then find nothing to do, instead of racing to create the same tables.
   let outcome: MigrationResultSet;

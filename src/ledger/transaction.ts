@@ -1,6 +1,7 @@
 // One decision, one transaction: BEGIN IMMEDIATE takes SQLite's write lock up front, so the
 // snapshot a decision reads cannot be changed by another process before it commits.
 import { type Kysely, sql } from "kysely";
+import { holdingConnection } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 
 export interface ImmediateOptions {
@@ -26,7 +27,7 @@ export async function immediate<T>(
     try {
       await sql`BEGIN IMMEDIATE`.execute(conn);
       try {
-        const result = await work(conn);
+        const result = await holdingConnection(db, conn, () => work(conn));
         await sql`COMMIT`.execute(conn);
         return result;
       } catch (err) {

@@ -1,0 +1,75 @@
+// Prepared queries (src/ledger/prepared-query.ts): inside a transaction they run straight on the
+// driver, which must be the same connection and the same transaction kysely's own queries use.
+import { describe, expect, it, vi } from "vitest";
+import { preparedInsert, preparedQuery } from "../../src/ledger/prepared-query.js";
+import { immediate } from "../../src/ledger/transaction.js";
+import { useWorld } from "./fixtures.js";
+
+const world = useWorld("2026-03-02T12:00:00Z");
+
+const insertOwner = preparedInsert("owners", [
+  "id",
+  "email",
+  "name",
+  "timezone",
+  "default_calendar_type",
+  "created_at",
+]);
+const ownersNamed = preparedQuery<[string], { id: string; email: string; created_at: number }>((db, arg) =>
+  db.selectFrom("owners").select(["id", "email", "created_at"]).where("name", "=", arg(0)).orderBy("id"),
+);
+
+const owner = (id: string) => ({
+  id,
+  email: `${id}@example.com`,
+  name: "prepared",
+  timezone: "UTC",
+  default_calendar_type: null,
+  created_at: 7,
+});
+
+describe("prepared queries in a transaction", () => {
+  it("share the transaction with kysely's queries: each sees the other's writes, a throw undoes both", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    await expect(
+      immediate(db, async (trx) => {
+        await insertOwner(trx, owner("own_a"));
+        await trx.insertInto("owners").values(owner("own_b")).execute();
+        expect(await ownersNamed(trx, "prepared")).toEqual([
+          { id: "own_a", email: "own_a@example.com", created_at: 7 },
+          { id: "own_b", email: "own_b@example.com", created_at: 7 },
+        ]);
+        const seen = await trx.selectFrom("owners").select("id").where("name", "=", "prepared").execute();
+        expect(seen.map((r) => r.id)).toEqual(["own_a", "own_b"]);
+        throw new Error("undo");
+      }),
+    ).rejects.toThrow("undo");
+    expect(await ownersNamed(db, "prepared")).toEqual([]);
+    expect(w.app.ledger.sqlite.inTransaction).toBe(false);
+
+    await immediate(db, (trx) => insertOwner(trx, owner("own_c")));
+    expect(await ownersNamed(db, "prepared")).toEqual([
+      { id: "own_c", email: "own_c@example.com", created_at: 7 },
+    ]);
+  });
+
+  it("skip kysely's executor only while the transaction holds the connection", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    let executorCalls = -1;
+    await immediate(db, async (trx) => {
+      const spy = vi.spyOn(trx, "executeQuery");
+      await insertOwner(trx, owner("own_d"));
+      expect(await ownersNamed(trx, "prepared")).toHaveLength(1);
+      executorCalls = spy.mock.calls.length;
+      spy.mockRestore();
+    });
+    expect(executorCalls).toBe(0);
+    // Outside any transaction the query waits for kysely's connection mutex like any other.
+    const spy = vi.spyOn(db, "executeQuery");
+    expect(await ownersNamed(db, "prepared")).toHaveLength(1);
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+  });
+});
