@@ -15,9 +15,6 @@ import type BetterSqlite3 from "better-sqlite3";
  */
 const CHECKPOINT_INTERVAL_MS = 50;
 
-/** Passes per round: each copies what was committed during the one before, until none was. */
-const MAX_PASSES = 4;
-
 /**
  * The writer still runs its own checkpoint, but 4x less often than SQLite's default. Only the writer
  * can restart the WAL under a steady load: a checkpoint that runs beside commits never quite catches
@@ -37,13 +34,10 @@ const Database = require(workerData.driverPath);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("synchronous = " + workerData.synchronous);
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-const catchUp = () => {
-  for (let pass = 0; pass < workerData.maxPasses; pass++) {
-    const { log, checkpointed } = checkpoint.get();
-    if (log === checkpointed) return;
-  }
-};
-const timer = setInterval(catchUp, workerData.intervalMs);
+// A pass copies every frame committed before it began, and reports them all copied although more
+// land meanwhile: those wait for the next tick. (It used to repeat a pass until it reported none
+// left, which the first pass always did.)
+const timer = setInterval(() => parentPort.postMessage(checkpoint.get()), workerData.intervalMs);
 parentPort.once("message", () => {
   clearInterval(timer);
   db.close();
@@ -51,7 +45,19 @@ parentPort.once("message", () => {
 });
 `;
 
+/** What one `PRAGMA wal_checkpoint(PASSIVE)` of the worker reported. */
+export interface CheckpointPass {
+  /** 1 if another checkpoint was running. */
+  readonly busy: number;
+  /** Frames in the WAL when the pass began. */
+  readonly log: number;
+  /** Frames of those now copied into the database file. */
+  readonly checkpointed: number;
+}
+
 export interface BackgroundCheckpoint {
+  /** Resolves with the worker's next pass; rejects if the worker failed or stopped first. */
+  nextPass(): Promise<CheckpointPass>;
   stop(): Promise<void>;
 }
 
@@ -72,17 +78,33 @@ export function startBackgroundCheckpoint(
       path,
       synchronous,
       intervalMs: CHECKPOINT_INTERVAL_MS,
-      maxPasses: MAX_PASSES,
     },
   });
   // A checkpointer must never keep a process alive that has nothing else to do.
   worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
-  const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
-  worker.once("error", () => {
-    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
+  const waiting: { resolve: (pass: CheckpointPass) => void; reject: (err: Error) => void }[] = [];
+  let ended: Error | null = null;
+  const end = (err: Error) => {
+    ended ??= err;
+    for (const w of waiting.splice(0)) w.reject(ended);
+  };
+  worker.on("message", (pass: CheckpointPass) => {
+    for (const w of waiting.splice(0)) w.resolve(pass);
   });
+  worker.once("error", (err) => {
+    if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
+    end(err);
+  });
+  const exited = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      end(new Error("the checkpoint worker has stopped"));
+      resolve();
+    }),
+  );
   return {
+    nextPass: () =>
+      ended ? Promise.reject(ended) : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
     stop: async () => {
       // Referenced again, so that a process with nothing else left waits for the worker to close.
       worker.ref();

@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { startBackgroundCheckpoint } from "../../src/ledger/background-checkpoint.js";
 import { openLedger } from "../../src/ledger/open-ledger.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 
@@ -39,6 +40,27 @@ describe("background checkpoint", () => {
     const reader = new BetterSqlite3(path, { readonly: true });
     expect(reader.prepare("SELECT count(*) AS n FROM filler").get()).toEqual({ n: 12_000 });
     reader.close();
+  });
+
+  it("copies committed frames into the database file on its own, and says when it has stopped", async () => {
+    const path = tempPath();
+    const sqlite = new BetterSqlite3(path);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.exec("CREATE TABLE t (x TEXT)");
+    const checkpoint = startBackgroundCheckpoint(sqlite, path, "FULL");
+    const insert = sqlite.prepare("INSERT INTO t (x) VALUES (?)");
+    sqlite.transaction(() => {
+      for (let i = 0; i < 100; i++) insert.run("y".repeat(1_000));
+    })();
+    // The pass under way may have begun before those commits; the one after it has not.
+    await checkpoint.nextPass();
+    const pass = await checkpoint.nextPass();
+    expect(pass.busy).toBe(0);
+    expect(pass.log).toBeGreaterThan(20);
+    expect(pass.checkpointed).toBe(pass.log);
+    await checkpoint.stop();
+    await expect(checkpoint.nextPass()).rejects.toThrow("stopped");
+    sqlite.close();
   });
 
   it("lets a process that has nothing else to do finish closing the ledger and exit", async () => {
