@@ -206,7 +206,9 @@ export async function latency(synchronous: Synchronous): Promise<Record<string, 
     const dayStart = first.start - (first.start % DAY);
     const inDay = count.get(dayStart + DAY, dayStart) as { n: number };
     const accept = await timeEach(b, gaps.slice(WARMUP), true);
-    // Conflicts: onto seeded bookings; the arbiter then searches the local day for alternatives.
+    // Conflicts: onto seeded bookings; the arbiter then searches the local day for alternatives. Its
+    // days are full on the 15-minute grid (a seeded booking starts on every grid point), so nearly
+    // all end in Reject NO_CAPACITY after the whole search: the slow case.
     const clashes = shuffled(
       Array.from({ length: CONFLICTS }, (_, i) => 500 + i * 4),
       7,
