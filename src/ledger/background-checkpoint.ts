@@ -34,11 +34,21 @@ const Database = require(workerData.driverPath);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("synchronous = " + workerData.synchronous);
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
-// A pass copies every frame committed before it began, and reports them all copied although more
-// land meanwhile: those wait for the next tick. (It used to repeat a pass until it reported none
-// left, which the first pass always did.)
-const timer = setInterval(() => parentPort.postMessage(checkpoint.get()), workerData.intervalMs);
-parentPort.once("message", () => {
+// A pass copies the frames committed before it began (up to the oldest snapshot another connection
+// still reads); what lands meanwhile waits for the next tick.
+let report = false;
+const timer = setInterval(() => {
+  const pass = checkpoint.get();
+  if (report) {
+    report = false;
+    parentPort.postMessage(pass);
+  }
+}, workerData.intervalMs);
+parentPort.on("message", (message) => {
+  if (message === "report") {
+    report = true;
+    return;
+  }
   clearInterval(timer);
   db.close();
   parentPort.close();
@@ -47,7 +57,7 @@ parentPort.once("message", () => {
 
 /** What one `PRAGMA wal_checkpoint(PASSIVE)` of the worker reported. */
 export interface CheckpointPass {
-  /** 1 if another checkpoint was running. */
+  /** 1 if another checkpoint was running; `log` and `checkpointed` are then -1. */
   readonly busy: number;
   /** Frames in the WAL when the pass began. */
   readonly log: number;
@@ -56,7 +66,10 @@ export interface CheckpointPass {
 }
 
 export interface BackgroundCheckpoint {
-  /** Resolves with the worker's next pass; rejects if the worker failed or stopped first. */
+  /**
+   * Resolves with the first pass that begins after the call (so it covers every commit made before
+   * it); rejects if the worker failed or stopped first. For tests and diagnostics.
+   */
   nextPass(): Promise<CheckpointPass>;
   stop(): Promise<void>;
 }
@@ -80,8 +93,6 @@ export function startBackgroundCheckpoint(
       intervalMs: CHECKPOINT_INTERVAL_MS,
     },
   });
-  // A checkpointer must never keep a process alive that has nothing else to do.
-  worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
   const waiting: { resolve: (pass: CheckpointPass) => void; reject: (err: Error) => void }[] = [];
   let ended: Error | null = null;
@@ -102,9 +113,15 @@ export function startBackgroundCheckpoint(
       resolve();
     }),
   );
+  // A checkpointer must never keep a process alive that has nothing else to do. After the listeners:
+  // adding a "message" listener references the worker again.
+  worker.unref();
   return {
-    nextPass: () =>
-      ended ? Promise.reject(ended) : new Promise((resolve, reject) => waiting.push({ resolve, reject })),
+    nextPass: () => {
+      if (ended) return Promise.reject(ended);
+      worker.postMessage("report");
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
     stop: async () => {
       // Referenced again, so that a process with nothing else left waits for the worker to close.
       worker.ref();

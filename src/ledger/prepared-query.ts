@@ -20,6 +20,8 @@ export function registerLedgerHandle(db: Kysely<Database>, handle: SqliteDatabas
  * ledger's only connection (kysely's mutex), so nothing else can run on it meanwhile. Through
  * kysely's executor each query allocated ~3 KB of promises and result objects: a third of a
  * decision's garbage (96 KB, now 64), and so of its young-generation collections, ~1 ms each here.
+ * A direct query runs when it is called, a kysely one a few microtasks later: a unit of work must
+ * await each write before a query that should see it (they all do).
  */
 export async function holdingConnection<T>(
   db: Kysely<Database>,

@@ -2,7 +2,7 @@
 // a steady stream of commits, every commit is readable by a fresh connection, and closing the ledger
 // stops the worker.
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
@@ -52,12 +52,13 @@ describe("background checkpoint", () => {
     sqlite.transaction(() => {
       for (let i = 0; i < 100; i++) insert.run("y".repeat(1_000));
     })();
-    // The pass under way may have begun before those commits; the one after it has not.
-    await checkpoint.nextPass();
+    const before = statSync(path).size;
     const pass = await checkpoint.nextPass();
     expect(pass.busy).toBe(0);
     expect(pass.log).toBeGreaterThan(20);
     expect(pass.checkpointed).toBe(pass.log);
+    // The ~100 KB committed are now in the database file itself, not only in the WAL.
+    expect(statSync(path).size - before).toBeGreaterThan(100_000);
     await checkpoint.stop();
     await expect(checkpoint.nextPass()).rejects.toThrow("stopped");
     sqlite.close();
@@ -77,6 +78,26 @@ describe("background checkpoint", () => {
     });
     expect(child.stderr).toBe("");
     expect(child.stdout.trim()).toBe("closed");
+    expect(child.status).toBe(0);
+  });
+
+  it("does not keep alive a process that never closes its ledger", async () => {
+    // From a file: a script given with -e exited even while the worker held the process.
+    const script = join(tempDir(), "left-open.mjs");
+    writeFileSync(
+      script,
+      `import { openLedger } from ${JSON.stringify(new URL("../../src/ledger/open-ledger.ts", import.meta.url).href)};
+      const ledger = await openLedger({ path: ${JSON.stringify(tempPath())}, backgroundCheckpoint: true });
+      ledger.sqlite.exec("CREATE TABLE t (x)");
+      console.log("left open");`,
+    );
+    const child = spawnSync(process.execPath, ["--import", "tsx", script], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.stderr).toBe("");
+    expect(child.stdout.trim()).toBe("left open");
+    expect(child.signal).toBeNull();
     expect(child.status).toBe(0);
   });
 

@@ -128,4 +128,20 @@ describe("idempotency", () => {
     expect(await countRows(w, "bookings")).toBe(1);
     expect(await countRows(w, "decisions")).toBe(2);
   });
+
+  it("after 24 h, gives the key to a different request: its response replays, the old request is refused", async () => {
+    const w = world();
+    const a = await agent(w);
+    await w.call(a, "create_booking", ARGS, "reused");
+    w.clock.now = NOW + DAY;
+    const later = { ...ARGS, start: "2026-03-04T15:00:00Z", title: "Later" }; // Wed 10:00 EST
+    const second = await w.call(a, "create_booking", later, "reused");
+    expect(second._replayed).toBe(false);
+    expect(second.verdict).toBe("Accept");
+    const replay = await w.call(a, "create_booking", later, "reused");
+    expect(replay._json).toBe(second._json);
+    const first = await w.call(a, "create_booking", ARGS, "reused");
+    expect(first.error).toBe("idempotency_key_reused");
+    expect(await countRows(w, "idempotency")).toBe(1);
+  });
 });

@@ -58,7 +58,9 @@ describe("prepared queries in a transaction", () => {
     const w = world();
     const db = w.app.ledger.db;
     let executorCalls = -1;
+    let finished: typeof db | undefined;
     await immediate(db, async (trx) => {
+      finished = trx;
       const spy = vi.spyOn(trx, "executeQuery");
       await insertOwner(trx, owner("own_d"));
       expect(await ownersNamed(trx, "prepared")).toHaveLength(1);
@@ -66,6 +68,11 @@ describe("prepared queries in a transaction", () => {
       spy.mockRestore();
     });
     expect(executorCalls).toBe(0);
+    // Once the transaction has ended, its trx no longer runs anything past kysely.
+    const after = vi.spyOn(finished!, "executeQuery");
+    expect(await ownersNamed(finished!, "prepared")).toHaveLength(1);
+    expect(after).toHaveBeenCalledTimes(1);
+    after.mockRestore();
     // Outside any transaction the query waits for kysely's connection mutex like any other.
     const spy = vi.spyOn(db, "executeQuery");
     expect(await ownersNamed(db, "prepared")).toHaveLength(1);
