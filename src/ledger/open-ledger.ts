@@ -8,7 +8,6 @@ import {
   type MigrationProvider,
   type MigrationResultSet,
   Migrator,
-  type SqliteDatabase,
   SqliteDialect,
 } from "kysely";
 import { startBackgroundCheckpoint } from "./background-checkpoint.js";
@@ -16,7 +15,7 @@ import { ChangeTracker } from "./change-tracker.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
-import { registerLedgerHandle } from "./prepared-query.js";
+import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
 import { WalFlush } from "./wal-flush.js";
@@ -70,7 +69,7 @@ const STATEMENT_CACHE_SIZE = 256;
  * running the small queries of a decision, so statements are reused by SQL text (least recently used
  * dropped first). A statement still busy in an iteration is never handed out twice.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, changes: ChangeTracker): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, changes: ChangeTracker): DriverHandle {
   const cache = new Map<string, BetterSqlite3.Statement>();
   const prepare = (text: string): BetterSqlite3.Statement => {
     const hit = cache.get(text);

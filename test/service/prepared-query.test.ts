@@ -28,7 +28,57 @@ const owner = (id: string) => ({
   created_at: 7,
 });
 
+// Two tables, an alias and a column name both have ("id"): the later one wins, in either path.
+const ownersWithCalendars = preparedQuery<[string], Record<string, unknown>>((db, arg) =>
+  db
+    .selectFrom("owners")
+    .innerJoin("calendars", "calendars.owner_id", "owners.id")
+    .select([
+      "owners.id",
+      "owners.email as address",
+      "calendars.id",
+      "calendars.calendar_type",
+      "owners.name",
+    ])
+    .where("owners.name", "=", arg(0))
+    .orderBy("owners.id"),
+);
+
 describe("prepared queries in a transaction", () => {
+  it("give the same rows, with keys in the same order, as through kysely", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    for (const id of ["own_x", "own_y"]) {
+      await db.insertInto("owners").values(owner(id)).execute();
+      await db
+        .insertInto("calendars")
+        .values({
+          id: `cal_${id}`,
+          owner_id: id,
+          calendar_type: "work",
+          provider: "local",
+          name: null,
+          external_id: null,
+          rules_json: null,
+          status: "active",
+          credential_id: null,
+          sync_token: null,
+          synced_at: null,
+          created_at: 1,
+        })
+        .execute();
+    }
+    const outside = await ownersWithCalendars(db, "prepared");
+    const inside = await immediate(db, (trx) => ownersWithCalendars(trx, "prepared"));
+    expect(JSON.stringify(inside)).toBe(JSON.stringify(outside));
+    expect(inside).toEqual([
+      { id: "cal_own_x", address: "own_x@example.com", calendar_type: "work", name: "prepared" },
+      { id: "cal_own_y", address: "own_y@example.com", calendar_type: "work", name: "prepared" },
+    ]);
+    // The statement is shared with kysely's path, which still gets objects.
+    expect(await ownersWithCalendars(db, "prepared")).toEqual(outside);
+  });
+
   it("share the transaction with kysely's queries: each sees the other's writes, a throw undoes both", async () => {
     const w = world();
     const db = w.app.ledger.db;
