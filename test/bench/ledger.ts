@@ -33,7 +33,7 @@ const WARMUP = 100;
 /**
  * Decisions timed right after the warm-up, while each commit still extends the new WAL file: its
  * fsync then also journals the file's size (with synchronous=FULL on this machine, p99 2.2-4.5 ms
- * against 0.9-2.8 once the WAL is reused, median 1.8). A fresh process spends its first few hundred
+ * against 0.9-3.1 once the WAL is reused, median 2.0). A fresh process spends its first few hundred
  * decisions so; the judged figures come after SQLite has restarted the WAL, the state a running
  * server is in. Both are printed.
  */
