@@ -5,6 +5,7 @@ import { AvailabilityRules } from "../../schemas/rules.js";
 import { findFreeSlots, nearestSlots, type SlotQuery } from "../../src/core/free-slots.js";
 import { type Interval, interval } from "../../src/core/interval.js";
 import { compileRules } from "../../src/core/rules.js";
+import { prng } from "../helpers/prng.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -13,18 +14,6 @@ const WARMUP = 50;
 const ITERATIONS = 400;
 const TARGET_P99_10K_MS = 10;
 const TARGET_RATIO = 12;
-
-/** mulberry32: a small seeded PRNG, so every run measures the same calendars. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 // Mon 2026-03-02 00:00 EST .. Thu 2026-04-02 00:00 EDT: 31 days, across the spring-forward change.
 const WINDOW = interval(Date.parse("2026-03-02T05:00:00Z"), Date.parse("2026-03-02T05:00:00Z") + 31 * DAY);

@@ -23,6 +23,7 @@ import { createAgent, createApiKey, createCalendar, createOwner } from "../../sr
 import type { Caller } from "../../src/service/caller.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
+import { prng } from "../helpers/prng.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -181,16 +182,9 @@ function summarize(times: number[], verdicts: Record<string, number>, cpu: NodeJ
   };
 }
 
-/** Deterministic shuffle (mulberry32), so every run asks for the same slots in the same order. */
+/** Deterministic shuffle, so every run asks for the same slots in the same order. */
 function shuffled<T>(items: readonly T[], seedValue: number): T[] {
-  let a = seedValue >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rand = prng(seedValue);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
