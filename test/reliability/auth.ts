@@ -23,7 +23,7 @@ import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRest } from ".
 import { buildFixture } from "./fixture.js";
 import { ledgerHash } from "./hostile.js";
 import { CallLog } from "./load.js";
-import { type ScenarioResult, summarizeCalls } from "./report.js";
+import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
 
 export interface AuthOptions {
@@ -528,17 +528,11 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
     await server.close();
     fixture.remove();
   }
-  const calls = summarizeCalls(log.records);
-  return {
-    name,
-    durationMs: Date.now() - started,
-    ...calls,
+  return scenarioResult(name, started, log.records, {
     requests: attacks,
-    killsSurvived: 0,
-    hostileInputs: 0,
     authAttacks: attacks,
     checks: attacks,
     violations: [...log.violations, ...violations],
     extra,
-  };
+  });
 }

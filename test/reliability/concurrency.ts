@@ -9,7 +9,7 @@ import { type Driver, mcpHttpDriver, restDriver, stdioDriver } from "./drivers.j
 import { buildFixture, type Fixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
 import { type AgentRuntime, CallLog, runLoad } from "./load.js";
-import { type ScenarioResult, summarizeCalls } from "./report.js";
+import { type ScenarioResult, scenarioResult } from "./report.js";
 import {
   type InProcessServer,
   openCheckerLedger,
@@ -156,16 +156,9 @@ export async function concurrencyScenario(o: ConcurrencyOptions): Promise<Scenar
     await ledger.close();
     fixture.remove();
   }
-  const calls = summarizeCalls(log.records);
-  return {
-    name,
-    durationMs: Date.now() - started,
-    ...calls,
-    killsSurvived: 0,
-    hostileInputs: 0,
-    authAttacks: 0,
+  return scenarioResult(name, started, log.records, {
     checks,
     violations: [...log.violations, ...violations],
     extra: { server: o.server === "in-process" ? "in-process" : `child (${o.entry.kind})`, ledger: stats },
-  };
+  });
 }

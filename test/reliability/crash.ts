@@ -11,7 +11,7 @@ import { driversFor, loggedErrors, transportsFor } from "./concurrency.js";
 import { buildFixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
 import { type AgentRuntime, CallLog, runLoad } from "./load.js";
-import { type ScenarioResult, summarizeCalls } from "./report.js";
+import { type ScenarioResult, scenarioResult } from "./report.js";
 import { openCheckerLedger, type ServeChild, spawnServe } from "./servers.js";
 
 export interface CrashOptions {
@@ -140,14 +140,8 @@ export async function crashScenario(o: CrashOptions): Promise<ScenarioResult> {
     violations.push(...final.violations.map((v) => ({ ...v, detail: `final: ${v.detail}` })));
     for (const [i, text] of stderrs.entries())
       violations.push(...loggedErrors(text, `openavail serve #${i + 1}`, name));
-    const calls = summarizeCalls(log.records);
-    return {
-      name,
-      durationMs: Date.now() - started,
-      ...calls,
+    return scenarioResult(name, started, log.records, {
       killsSurvived: kills,
-      hostileInputs: 0,
-      authAttacks: 0,
       checks,
       violations: [...log.violations, ...violations],
       extra: {
@@ -172,7 +166,7 @@ export async function crashScenario(o: CrashOptions): Promise<ScenarioResult> {
             ),
         ).length,
       },
-    };
+    });
   } finally {
     await ledger.close();
     fixture.remove();

@@ -38,7 +38,7 @@ import { type CliEntry, type Outcome, sleep, type Violation } from "./common.js"
 import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRest, stdioDriver } from "./drivers.js";
 import { buildFixture } from "./fixture.js";
 import { CallLog } from "./load.js";
-import { type ScenarioResult, summarizeCalls } from "./report.js";
+import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
 
 export interface HostileOptions {
@@ -800,14 +800,8 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
     await server.close();
     fixture.remove();
   }
-  const calls = summarizeCalls(log.records);
-  return {
-    name,
-    durationMs: Date.now() - started,
-    ...calls,
-    killsSurvived: 0,
+  return scenarioResult(name, started, log.records, {
     hostileInputs: tried,
-    authAttacks: 0,
     checks: tried,
     violations: [
       ...log.violations,
@@ -822,7 +816,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       ),
     ],
     extra: { categories: byCategory },
-  };
+  });
 }
 
 async function healthz(

@@ -51,6 +51,29 @@ export function summarizeCalls(records: readonly CallRecord[]) {
   };
 }
 
+/**
+ * A scenario's result: its calls summarized, zero for every count it does not set, and what it
+ * does set (`fields` wins over the summary, e.g. a request count of its own).
+ */
+export function scenarioResult(
+  name: string,
+  started: number,
+  records: readonly CallRecord[],
+  fields: Partial<Omit<ScenarioResult, "name" | "durationMs">> &
+    Pick<ScenarioResult, "checks" | "violations">,
+): ScenarioResult {
+  return {
+    name,
+    durationMs: Date.now() - started,
+    ...summarizeCalls(records),
+    killsSurvived: 0,
+    hostileInputs: 0,
+    authAttacks: 0,
+    extra: {},
+    ...fields,
+  };
+}
+
 export interface Report {
   readonly startedAt: string;
   readonly finishedAt: string;

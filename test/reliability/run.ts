@@ -17,7 +17,7 @@ import { cliEntry, REPO, settingsFromEnv } from "./common.js";
 import { concurrencyScenario } from "./concurrency.js";
 import { crashScenario } from "./crash.js";
 import { hostileScenario } from "./hostile.js";
-import { buildReport, formatReport, type ScenarioResult } from "./report.js";
+import { buildReport, formatReport, type ScenarioResult, scenarioResult } from "./report.js";
 import { checkerSelfTest } from "./selftest.js";
 
 const settings = settingsFromEnv();
@@ -92,24 +92,14 @@ for (const [name, run] of runs) {
     );
   } catch (err) {
     progress(`${name}: the scenario itself failed: ${(err as Error).stack ?? err}`);
-    results.push({
-      name,
-      durationMs: Date.now() - started,
-      requests: 0,
-      byTransport: {},
-      verdicts: {},
-      errors: {},
-      lost: 0,
-      refused: 0,
-      killsSurvived: 0,
-      hostileInputs: 0,
-      authAttacks: 0,
-      checks: 0,
-      violations: [
-        { scenario: name, invariant: "scenario-completes", detail: String((err as Error).message ?? err) },
-      ],
-      extra: {},
-    });
+    results.push(
+      scenarioResult(name, started, [], {
+        checks: 0,
+        violations: [
+          { scenario: name, invariant: "scenario-completes", detail: String((err as Error).message ?? err) },
+        ],
+      }),
+    );
   }
 }
 

@@ -13,7 +13,7 @@ import { driversFor, transportsFor } from "./concurrency.js";
 import { buildFixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
 import { CallLog, runLoad } from "./load.js";
-import type { ScenarioResult } from "./report.js";
+import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
 
 interface Fault {
@@ -224,20 +224,11 @@ export async function checkerSelfTest(options: {
   } finally {
     fixture.remove();
   }
-  return {
-    name,
-    durationMs: Date.now() - started,
+  // Its requests are the checker's own probes, not load: counted, not summarized.
+  return scenarioResult(name, started, [], {
     requests: log.records.length,
-    byTransport: {},
-    verdicts: {},
-    errors: {},
-    lost: 0,
-    refused: 0,
-    killsSurvived: 0,
-    hostileInputs: 0,
-    authAttacks: 0,
     checks: FAULTS.length + 1,
     violations: [...log.violations, ...violations],
     extra: { caught: `${caught.length}/${FAULTS.length} planted faults: ${caught.join(", ")}` },
-  };
+  });
 }
