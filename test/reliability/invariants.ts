@@ -75,6 +75,22 @@ interface Live {
   readonly placedAt: number;
 }
 
+function liveItem(
+  kind: Live["kind"],
+  row: { id: string; owner_id: string; calendar_id: string; start_ms: number; end_ms: number },
+  placedAt: number,
+): Live {
+  return {
+    kind,
+    id: row.id,
+    owner_id: row.owner_id,
+    calendar_id: row.calendar_id,
+    start: row.start_ms,
+    end: row.end_ms,
+    placedAt,
+  };
+}
+
 const localFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** Wall-clock date, weekday and minute of day of an instant in `tz`, from Intl. */
@@ -303,15 +319,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
       if (!placed || placed.length === 0) {
         fail("booking-from-decision", `booking ${b.id} (${b.status}) has no Accept/Preempt decision`);
         if (b.status === "confirmed") {
-          live.push({
-            kind: "booking",
-            id: b.id,
-            owner_id: b.owner_id,
-            calendar_id: b.calendar_id,
-            start: b.start_ms,
-            end: b.end_ms,
-            placedAt: b.updated_at,
-          });
+          live.push(liveItem("booking", b, b.updated_at));
         }
         continue;
       }
@@ -339,15 +347,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
             `${desc}: last acknowledged at [${ack.start}, ${ack.end}) by ${last.id}`,
           );
         }
-        live.push({
-          kind: "booking",
-          id: b.id,
-          owner_id: b.owner_id,
-          calendar_id: b.calendar_id,
-          start: b.start_ms,
-          end: b.end_ms,
-          placedAt: last.at,
-        });
+        live.push(liveItem("booking", b, last.at));
       } else if (b.status === "needs_reschedule") {
         if (displacedAfter.length === 0) {
           fail(
@@ -373,15 +373,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
         if (displaced) fail("displaced-hold-released", `${desc} is still active after a displacement`);
         if (confirmedBy) fail("confirmed-hold-status", `${desc} is active, but a booking confirmed it`);
         if (h.expires_at > now) {
-          live.push({
-            kind: "hold",
-            id: h.id,
-            owner_id: h.owner_id,
-            calendar_id: h.calendar_id,
-            start: h.start_ms,
-            end: h.end_ms,
-            placedAt: h.created_at,
-          });
+          live.push(liveItem("hold", h, h.created_at));
         }
       } else if (h.status === "confirmed") {
         if (!confirmedBy) fail("confirmed-hold-has-booking", `${desc} is confirmed, but no booking names it`);
