@@ -7,22 +7,20 @@ import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/cli-context.js";
 import { registerConnectCommand } from "../../src/cli/commands/connect.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { parseSecretKey, SecretBox } from "../../src/providers/secret-box.js";
-import { createRefresher, syncCalendar } from "../../src/service/calendar-sync.js";
+import { syncCalendar } from "../../src/service/calendar-sync.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { drainOutbox } from "../../src/service/outbox-worker.js";
 import { createProviderRegistry, decodeGoogleGrant } from "../../src/service/provider-registry.js";
-import { SchedulingService } from "../../src/service/scheduling-service.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
 import { type FakeGoogle, startFakeGoogle } from "../fakes/google-calendar.js";
 import { makeWorld, type World } from "../helpers/world.js";
-import { capture } from "./google-world.js";
+import { capture, googleBackedService } from "./google-world.js";
 
 const OWNER = "ceo@example.com";
 const SA_EMAIL = "openavail@acme-scheduling.iam.gserviceaccount.com";
@@ -132,33 +130,22 @@ describe("openavail connect google --service-account", () => {
     expect(() => box.open(cred.sealed_token, "own_other")).toThrow();
 
     // The registry builds the delegated client from the credential: no OAuth client configured.
-    const now = () => w.clock.now;
-    const logger = pino({ level: "silent" });
     const registry = createProviderRegistry({
       db,
       secretBox: box,
       google: null,
       googleEndpoints: { rootUrl: fake.url, tokenUrl: fake.tokenUrl, timeoutMs: 2_000 },
-      now,
+      now: () => w.clock.now,
     });
+    const { service, syncDeps } = googleBackedService(w, registry);
     const calendarId = result.calendars[0].id as string;
     fake.human.addTimed(OWNER, "Dentist", "2026-03-04T14:00:00Z", "2026-03-04T15:00:00Z");
-    const synced = await syncCalendar({ db, now, logger, providerFor: registry }, calendarId);
+    const synced = await syncCalendar(syncDeps, calendarId);
     expect(synced?.events).toBeGreaterThanOrEqual(1);
     const titles = await db.selectFrom("external_events").select("title").execute();
     expect(titles.map((t) => t.title).sort()).toEqual(["Board meeting", "Dentist"]);
 
     // A booking is committed to the ledger, then reaches Google through the outbox.
-    const syncDeps = { db, now, logger, providerFor: registry };
-    const service = new SchedulingService({
-      db,
-      changes: w.app.ledger.changes,
-      policy: w.app.policy,
-      now,
-      logger,
-      refresh: createRefresher(syncDeps, { freshForMs: 60_000, retryAfterFailureMs: 30_000 }),
-      staleAfterMs: 300_000,
-    });
     const tool = findTool("create_booking")!;
     let booked: Record<string, any>;
     try {

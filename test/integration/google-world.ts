@@ -59,6 +59,30 @@ export interface GoogleWorld {
   close(): Promise<void>;
 }
 
+/**
+ * A scheduling service on `w`'s ledger whose calendars are refreshed through `registry`, as
+ * `openavail serve` wires it, and the sync dependencies it uses (for syncing and the outbox).
+ */
+export function googleBackedService(
+  w: World,
+  registry: ProviderRegistry,
+): { service: SchedulingService; syncDeps: SyncDeps } {
+  const db = w.app.ledger.db;
+  const now = () => w.clock.now;
+  const logger = pino({ level: "silent" });
+  const syncDeps: SyncDeps = { db, now, logger, providerFor: registry };
+  const service = new SchedulingService({
+    db,
+    changes: w.app.ledger.changes,
+    policy: w.app.policy,
+    now,
+    logger,
+    refresh: createRefresher(syncDeps, { freshForMs: FRESH_FOR_MS, retryAfterFailureMs: 30_000 }),
+    staleAfterMs: STALE_AFTER_MS,
+  });
+  return { service, syncDeps };
+}
+
 export async function makeGoogleWorld(
   options: { start?: string; rules?: AvailabilityRulesInput | null; sync?: boolean; timeoutMs?: number } = {},
 ): Promise<GoogleWorld> {
@@ -75,18 +99,9 @@ export async function makeGoogleWorld(
     timeoutMs: options.timeoutMs ?? 2_000,
   };
   const db = w.app.ledger.db;
-  const logger = pino({ level: "silent" });
   const registry = createProviderRegistry({ db, secretBox: box, google, now });
-  const syncDeps: SyncDeps = { db, now, logger, providerFor: registry };
-  const service = new SchedulingService({
-    db,
-    changes: w.app.ledger.changes,
-    policy: w.app.policy,
-    now,
-    logger,
-    refresh: createRefresher(syncDeps, { freshForMs: FRESH_FOR_MS, retryAfterFailureMs: 30_000 }),
-    staleAfterMs: STALE_AFTER_MS,
-  });
+  const { service, syncDeps } = googleBackedService(w, registry);
+  const logger = syncDeps.logger;
   const refreshToken = fake.issueRefreshToken();
   const attached = await attachGoogleAccount({
     db,
