@@ -8,6 +8,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerServeCommand } from "../../src/cli/commands/serve.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { listeningUrl } from "../helpers/serve-process.js";
 
 const ENTRY = join(import.meta.dirname, "serve-entry.ts");
 const dirs: string[] = [];
@@ -48,21 +49,8 @@ async function startServe(db: string): Promise<Started> {
     err += b.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}\n${err}`)), 20_000);
-    const poll = setInterval(() => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    }, 20);
-    child.on("exit", () => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`serve exited early: ${out}\n${err}`));
-    });
+  const url = await listeningUrl(child, () => out, 20_000).catch((e: Error) => {
+    throw new Error(`${e.message}: ${out}\n${err}`);
   });
   return { child, url, stdout: () => out, stderr: () => err, exited };
 }

@@ -7,6 +7,7 @@ import { type App, configFromEnv, createApp } from "../../src/compose.js";
 import { type Ledger, openLedger } from "../../src/ledger/open-ledger.js";
 import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
 import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { listeningUrl } from "../helpers/serve-process.js";
 import { type CliEntry, REPO } from "./common.js";
 
 export interface InProcessServer {
@@ -92,25 +93,9 @@ export async function spawnServe(entry: CliEntry, dbPath: string, timeoutMs = 30
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      clearInterval(poll);
-      child.kill("SIGKILL");
-      reject(new Error(`serve did not start within ${timeoutMs} ms:\n${out}\n${err}`));
-    }, timeoutMs);
-    const poll = setInterval(() => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    }, 10);
-    void exited.then(({ code, signal }) => {
-      clearInterval(poll);
-      clearTimeout(timer);
-      reject(new Error(`serve exited early (${code ?? signal}):\n${out}\n${err}`));
-    });
+  const url = await listeningUrl(child, () => out, timeoutMs).catch((e: Error) => {
+    child.kill("SIGKILL");
+    throw new Error(`${e.message}:\n${out}\n${err}`);
   });
   return {
     url,
