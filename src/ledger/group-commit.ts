@@ -1,6 +1,7 @@
 // Group commit: decisions that arrive while a transaction is open share the next one, so with
 // synchronous=FULL one fsync covers a group of decisions instead of each paying for its own.
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
+import { runStatement } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
 import type { WalFlush } from "./wal-flush.js";
@@ -101,14 +102,14 @@ export class GroupCommit {
             return;
           }
           for (const unit of group) {
-            await sql`SAVEPOINT decision`.execute(trx);
+            await runStatement(trx, "SAVEPOINT decision");
             try {
               const value = await unit.work(trx);
-              await sql`RELEASE decision`.execute(trx);
+              await runStatement(trx, "RELEASE decision");
               outcomes.push({ ok: true, value });
             } catch (error) {
-              await sql`ROLLBACK TO decision`.execute(trx);
-              await sql`RELEASE decision`.execute(trx);
+              await runStatement(trx, "ROLLBACK TO decision");
+              await runStatement(trx, "RELEASE decision");
               outcomes.push({ ok: false, error });
             }
           }

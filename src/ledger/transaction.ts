@@ -1,7 +1,7 @@
 // One decision, one transaction: BEGIN IMMEDIATE takes SQLite's write lock up front, so the
 // snapshot a decision reads cannot be changed by another process before it commits.
-import { type Kysely, sql } from "kysely";
-import { holdingConnection } from "./prepared-query.js";
+import type { Kysely } from "kysely";
+import { holdingConnection, runStatement } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 
 export interface ImmediateOptions {
@@ -21,21 +21,23 @@ export async function immediate<T>(
   work: (trx: Kysely<Database>) => Promise<T>,
   options: ImmediateOptions = {},
 ): Promise<T> {
-  return db.connection().execute(async (conn) => {
+  return db.connection().execute((conn) =>
     // On the same held connection as the transaction, so no other statement runs in between.
-    if (options.deferSync) await sql`PRAGMA synchronous = NORMAL`.execute(conn);
-    try {
-      await sql`BEGIN IMMEDIATE`.execute(conn);
+    holdingConnection(db, conn, async () => {
+      if (options.deferSync) await runStatement(conn, "PRAGMA synchronous = NORMAL");
       try {
-        const result = await holdingConnection(db, conn, () => work(conn));
-        await sql`COMMIT`.execute(conn);
-        return result;
-      } catch (err) {
-        await sql`ROLLBACK`.execute(conn);
-        throw err;
+        await runStatement(conn, "BEGIN IMMEDIATE");
+        try {
+          const result = await work(conn);
+          await runStatement(conn, "COMMIT");
+          return result;
+        } catch (err) {
+          await runStatement(conn, "ROLLBACK");
+          throw err;
+        }
+      } finally {
+        if (options.deferSync) await runStatement(conn, "PRAGMA synchronous = FULL");
       }
-    } finally {
-      if (options.deferSync) await sql`PRAGMA synchronous = FULL`.execute(conn);
-    }
-  });
+    }),
+  );
 }

@@ -1,7 +1,11 @@
 // Prepared queries (src/ledger/prepared-query.ts): inside a transaction they run straight on the
 // driver, which must be the same connection and the same transaction kysely's own queries use.
+import Database from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
 import { describe, expect, it, vi } from "vitest";
+import { GroupCommit } from "../../src/ledger/group-commit.js";
 import { preparedInsert, preparedQuery } from "../../src/ledger/prepared-query.js";
+import type { Database as Tables } from "../../src/ledger/tables.js";
 import { immediate } from "../../src/ledger/transaction.js";
 import { createCalendar, createOwner } from "../../src/service/admin.js";
 import { useWorld } from "./fixtures.js";
@@ -116,5 +120,52 @@ describe("prepared queries in a transaction", () => {
     expect(await ownersNamed(db, "prepared")).toHaveLength(1);
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
+  });
+
+  it("carry the transaction's own statements too: BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO, COMMIT", async () => {
+    const w = world();
+    const db = w.app.ledger.db;
+    const spy = vi.spyOn(Kysely.prototype, "executeQuery");
+    await immediate(db, (trx) => insertOwner(trx, owner("own_e")));
+    // Units queued in one turn form one group: each in a savepoint, the failing one undone alone.
+    const commits = new GroupCommit(db);
+    const outcomes = await Promise.allSettled([
+      commits.run((trx) => insertOwner(trx, owner("own_f"))),
+      commits.run(async (trx) => {
+        await insertOwner(trx, owner("own_g"));
+        throw new Error("undo");
+      }),
+    ]);
+    const executorCalls = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(executorCalls).toBe(0);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected"]);
+    expect((await ownersNamed(db, "prepared")).map((r) => r.id)).toEqual(["own_e", "own_f"]);
+    expect(w.app.ledger.sqlite.inTransaction).toBe(false);
+  });
+
+  it("go through kysely on a database whose driver they do not know, in the same transaction", async () => {
+    const sqlite = new Database(":memory:");
+    const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: sqlite }) });
+    try {
+      await db.schema.createTable("owners").addColumn("id", "text").execute();
+      const spy = vi.spyOn(Kysely.prototype, "executeQuery");
+      await expect(
+        immediate(db, async (trx) => {
+          await trx
+            .insertInto("owners")
+            .values({ id: "own_h" } as never)
+            .execute();
+          expect(sqlite.inTransaction).toBe(true);
+          throw new Error("undo");
+        }),
+      ).rejects.toThrow("undo");
+      const texts = spy.mock.calls.map(([query]) => ("sql" in query ? query.sql : query.compile().sql));
+      spy.mockRestore();
+      expect(texts).toEqual(["BEGIN IMMEDIATE", "ROLLBACK"]);
+      expect(await db.selectFrom("owners").selectAll().execute()).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
   });
 });
