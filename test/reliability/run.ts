@@ -37,7 +37,7 @@ progress(
 if (entry.staleWarning) progress(`warning: ${entry.staleWarning}`);
 
 const runs: [string, () => Promise<ScenarioResult>][] = [
-  ["checker", () => checkerSelfTest({ seconds: 3, seed: settings.seed, progress })],
+  ["checker", () => checkerSelfTest({ seconds: 3, seed: settings.seed })],
   [
     "concurrency",
     () =>

@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
+import Database from "better-sqlite3";
 import { DEFAULT_POLICY_PATH } from "../../src/compose.js";
 import { openLedger } from "../../src/ledger/open-ledger.js";
 import { loadPolicyFile } from "../../src/service/policy.js";
@@ -151,11 +152,36 @@ const FAULTS: readonly Fault[] = [
   },
 ];
 
-export async function checkerSelfTest(options: {
-  seconds: number;
-  seed: number;
-  progress?: (line: string) => void;
-}): Promise<ScenarioResult> {
+/** How long past its `seconds` the load may go on to make what the faults are planted on. */
+const MATERIAL_WAIT_MS = 30_000;
+
+/**
+ * Whether the ledger at rest has what every fault is planted on: confirmed bookings, one of them on
+ * the New York calendar with 10-minute buffers, an Accept and a Reject decision, and a displaced
+ * agent's notification.
+ */
+function hasMaterial(dbPath: string): boolean {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const row = db
+      .prepare(
+        `SELECT
+           EXISTS (SELECT 1 FROM bookings b JOIN calendars c ON c.id = b.calendar_id
+                   WHERE b.status = 'confirmed'
+                     AND c.rules_json LIKE '%"buffer_after_minutes":10%'
+                     AND c.rules_json LIKE '%America/New_York%')
+           AND EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Accept')
+           AND EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Reject')
+           AND EXISTS (SELECT 1 FROM notifications WHERE type = 'booking.preempted') AS ok`,
+      )
+      .get() as { ok: number };
+    return row.ok === 1;
+  } finally {
+    db.close();
+  }
+}
+
+export async function checkerSelfTest(options: { seconds: number; seed: number }): Promise<ScenarioResult> {
   const name = "checker self-test";
   const started = Date.now();
   const fixture = await buildFixture({ transports: transportsFor(4, 0), seed: options.seed });
@@ -166,17 +192,23 @@ export async function checkerSelfTest(options: {
   try {
     const server = await startInProcess(fixture.dbPath);
     const agents = await driversFor(fixture, () => server.url, cliEntry());
-    const deadline = Date.now() + options.seconds * 1000;
-    await runLoad(agents, {
-      fixture,
-      log,
-      seed: options.seed,
-      stop: () => Date.now() >= deadline,
-      pauseMs: 5,
-      idempotencyRate: 0,
-      replayRate: 0,
-      retryLost: false,
-    });
+    // The load runs its `seconds`, then on in short rounds until the ledger has what every fault
+    // is planted on: how much a second of load makes depends on the machine, and a fault with
+    // nothing to plant it on would look like one the checker missed.
+    const cap = Date.now() + options.seconds * 1000 + MATERIAL_WAIT_MS;
+    for (let round = 0; round === 0 || (!hasMaterial(fixture.dbPath) && Date.now() < cap); round++) {
+      const until = Date.now() + (round === 0 ? options.seconds * 1000 : 250);
+      await runLoad(agents, {
+        fixture,
+        log,
+        seed: options.seed + round,
+        stop: () => Date.now() >= until,
+        pauseMs: 5,
+        idempotencyRate: 0,
+        replayRate: 0,
+        retryLost: false,
+      });
+    }
     await Promise.all(agents.map((a) => a.driver.close()));
     await server.close();
     const clean = await openLedger({ path: fixture.dbPath });
@@ -196,7 +228,11 @@ export async function checkerSelfTest(options: {
       try {
         ledger.sqlite.pragma("foreign_keys = OFF");
         if (!fault.plant(ledger.sqlite)) {
-          options.progress?.(`  checker self-test: nothing to plant "${fault.name}" on (the load made none)`);
+          violations.push({
+            scenario: name,
+            invariant: "checker-catches-faults",
+            detail: `nothing to plant ${fault.name} on: ${log.records.length} calls in ${Date.now() - started} ms made none`,
+          });
           continue;
         }
         const r = await checkLedger({
