@@ -20,6 +20,11 @@ import {
 
 export interface ConcurrencyOptions {
   readonly seconds: number;
+  /**
+   * Calls to make at the least: the load goes on past `seconds` (by up to 30 s) until it has, since
+   * how many calls a second holds depends on the machine.
+   */
+  readonly minRequests?: number;
   /** Agents over REST and MCP Streamable HTTP (alternating). */
   readonly agents: number;
   /** `openavail mcp` processes, one agent each. */
@@ -99,11 +104,13 @@ export async function concurrencyScenario(o: ConcurrencyOptions): Promise<Scenar
       `concurrency: ${agents.length} agents (${o.agents} REST/MCP HTTP, ${o.stdio} stdio) for ${o.seconds} s on ${url}`,
     );
     const deadline = Date.now() + o.seconds * 1000;
+    const cap = deadline + 30_000;
+    const enough = () => log.records.length >= (o.minRequests ?? 0);
     await runLoad(agents, {
       fixture,
       log,
       seed: o.seed,
-      stop: () => Date.now() >= deadline,
+      stop: () => Date.now() >= cap || (Date.now() >= deadline && enough()),
       pauseMs: 15,
       idempotencyRate: 0.3,
       replayRate: 0.3,
