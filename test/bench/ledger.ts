@@ -33,10 +33,10 @@ const DECISIONS = 1_000;
 const CONFLICTS = 200;
 const WARMUP = 100;
 /**
- * The decisions after the warm-up until SQLite first restarts the WAL (170-190 here) are timed apart,
+ * The decisions after the warm-up until SQLite first restarts the WAL (~440 here) are timed apart,
  * as "fresh_start": each extends the new WAL file, and its fsync then also journals the file's size
- * (with synchronous=FULL on this machine, p99 2.2-4.7 ms against 0.9-3.1 once the WAL is reused,
- * median 2.0). A fresh process spends its first few hundred decisions so; the judged figures come
+ * (with synchronous=FULL on this machine, p99 3.6-4.9 ms against 0.84-3.5 once the WAL is reused,
+ * median 1.4). A fresh process spends its first few hundred decisions so; the judged figures come
  * after, the state a running server is in.
  */
 const RESTART_QUIET = 30;
