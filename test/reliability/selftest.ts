@@ -4,7 +4,6 @@
 // client saw), and the checker must name each. A checker that passes everything proves nothing.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type BetterSqlite3 from "better-sqlite3";
 import Database from "better-sqlite3";
 import { DEFAULT_POLICY_PATH } from "../../src/compose.js";
 import { openLedger } from "../../src/ledger/open-ledger.js";
@@ -22,7 +21,7 @@ interface Fault {
   /** The invariant the checker must report. */
   readonly expect: string;
   /** Plants the fault; false when this ledger has nothing to plant it on. */
-  readonly plant: (db: BetterSqlite3.Database) => boolean;
+  readonly plant: (db: Database.Database) => boolean;
 }
 
 type Row = Record<string, any>;
