@@ -35,7 +35,7 @@ const WARMUP = 100;
 /**
  * The decisions after the warm-up until SQLite first restarts the WAL (~440 here) are timed apart,
  * as "fresh_start": each extends the new WAL file, and its fsync then also journals the file's size
- * (with synchronous=FULL on this machine, p99 3.6-4.9 ms against 0.84-3.5 once the WAL is reused,
+ * (with synchronous=FULL on this machine, p99 3.6-4.9 ms against 0.84-7.2 once the WAL is reused,
  * median 1.4). A fresh process spends its first few hundred decisions so; the judged figures come
  * after, the state a running server is in.
  */
