@@ -2,7 +2,7 @@
 // commit that crosses its threshold, on the thread that answers requests: every ~70 decisions one of
 // them copied ~1,000 pages into the database file and fsynced it, 1-3 ms that made the decision p99.
 // A worker thread with its own connection now runs PASSIVE checkpoints every 50 ms (they
-// never wait for or block the writer), and the writer's own checkpoint, due 4x less often, finds
+// never wait for or block the writer), and the writer's own checkpoint, due 8x less often, finds
 // little left to copy.
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
@@ -23,8 +23,9 @@ const CHECKPOINT_INTERVAL_MS = 50;
  * growing file (fsync then also writes the file's metadata). With the worker copying every 50 ms,
  * the writer's checkpoint has little left to copy, but it still fsyncs the database file inside a
  * commit: 1.5-2 ms added to one decision. At 4,000 pages that was one decision in ~280 under steady
- * load; at 8,000 (a WAL of up to 32 MB) one in ~560, and the benchmark's FULL decision p99 went from
- * a median of 1.9 ms to 1.3 (18 runs each, alternated). With a dead worker it is SQLite's usual one.
+ * load; at 8,000 (a WAL of ~33 MB, more while its checkpoint waits for the worker's) one in ~560,
+ * and the benchmark's FULL decision p99 went from a median of 1.9 ms to 1.3 (18 runs each,
+ * alternated). With a dead worker it is SQLite's usual one.
  */
 const WRITER_CHECKPOINT_PAGES = 8_000;
 const SQLITE_DEFAULT_PAGES = 1_000;

@@ -32,7 +32,7 @@ describe("background checkpoint", () => {
       // Between commits the event loop turns, as it does between requests.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // Left unchecked the WAL would hold all ~30,000 frames written (~120 MB). The writer restarts it
+    // Left unchecked the WAL would hold all ~40,000 frames written (~160 MB). The writer restarts it
     // after ~8,000 (a 4 KiB page and a 24-byte header each), later when its checkpoint had to wait
     // for the worker's, which on a loaded machine can take a few hundred commits more.
     expect(largestWal).toBeLessThan(12_000 * (4_096 + 24));
