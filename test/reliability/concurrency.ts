@@ -8,7 +8,7 @@ import type { CliEntry, TransportName, Violation } from "./common.js";
 import { type Driver, mcpHttpDriver, restDriver, stdioDriver } from "./drivers.js";
 import { buildFixture, type Fixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
-import { type AgentRuntime, CallLog, runLoad } from "./load.js";
+import { type AgentRuntime, CallLog, runLoad, stopAfter } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import {
   type InProcessServer,
@@ -20,10 +20,7 @@ import {
 
 export interface ConcurrencyOptions {
   readonly seconds: number;
-  /**
-   * Calls to make at the least: the load goes on past `seconds` (by up to 30 s) until it has, since
-   * how many calls a second holds depends on the machine.
-   */
+  /** Calls to make at the least: the load goes on past `seconds` (see `stopAfter`) until it has. */
   readonly minRequests?: number;
   /** Agents over REST and MCP Streamable HTTP (alternating). */
   readonly agents: number;
@@ -103,14 +100,11 @@ export async function concurrencyScenario(o: ConcurrencyOptions): Promise<Scenar
     say(
       `concurrency: ${agents.length} agents (${o.agents} REST/MCP HTTP, ${o.stdio} stdio) for ${o.seconds} s on ${url}`,
     );
-    const deadline = Date.now() + o.seconds * 1000;
-    const cap = deadline + 30_000;
-    const enough = () => log.records.length >= (o.minRequests ?? 0);
     await runLoad(agents, {
       fixture,
       log,
       seed: o.seed,
-      stop: () => Date.now() >= cap || (Date.now() >= deadline && enough()),
+      stop: stopAfter(o.seconds, () => log.records.length >= (o.minRequests ?? 0)),
       pauseMs: 15,
       idempotencyRate: 0.3,
       replayRate: 0.3,

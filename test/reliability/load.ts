@@ -151,6 +151,29 @@ export interface LoadStats {
   readonly byTransport: Record<TransportName, number>;
 }
 
+/**
+ * A `stop` for runLoad: true once `seconds` have passed and `enough()` holds, or `capMs` after that
+ * either way. How much a second of load makes depends on the machine, so a scenario that needs some
+ * of it says what it needs instead of trusting the time. `enough` is asked at most every `everyMs`.
+ */
+export function stopAfter(
+  seconds: number,
+  enough: () => boolean,
+  { capMs = 30_000, everyMs = 0 }: { capMs?: number; everyMs?: number } = {},
+): () => boolean {
+  const deadline = Date.now() + seconds * 1000;
+  let nextLook = deadline;
+  let done = false;
+  return () => {
+    const now = Date.now();
+    if (done || now >= deadline + capMs) return true;
+    if (now < nextLook) return false;
+    nextLook = now + everyMs;
+    done = enough();
+    return done;
+  };
+}
+
 /** Runs every agent's loop until `stop()`; resolves when all have finished their last call. */
 export async function runLoad(agents: readonly AgentRuntime[], options: LoadOptions): Promise<void> {
   const pool = new Pool();

@@ -12,7 +12,7 @@ import { cliEntry, MINUTE, type Violation } from "./common.js";
 import { driversFor, transportsFor } from "./concurrency.js";
 import { buildFixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
-import { CallLog, runLoad } from "./load.js";
+import { CallLog, runLoad, stopAfter } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
 
@@ -151,9 +151,6 @@ const FAULTS: readonly Fault[] = [
   },
 ];
 
-/** How long past its `seconds` the load may go on to make what the faults are planted on. */
-const MATERIAL_WAIT_MS = 30_000;
-
 /**
  * Whether the ledger has what every fault is planted on: confirmed bookings, one of them on the New
  * York calendar with 10-minute buffers (the fixture's one calendar with both), an Accept and a
@@ -191,25 +188,13 @@ export async function checkerSelfTest(options: { seconds: number; seed: number }
   try {
     const server = await startInProcess(fixture.dbPath);
     const agents = await driversFor(fixture, () => server.url, cliEntry());
-    // The load runs its `seconds`, then on until the ledger has what every fault is planted on
-    // (looked at every 250 ms): how much a second of load makes depends on the machine, and a fault
-    // with nothing to plant it on would look like one the checker missed.
-    const deadline = Date.now() + options.seconds * 1000;
-    const cap = deadline + MATERIAL_WAIT_MS;
-    let nextLook = deadline;
-    let ready = false;
+    // A fault with nothing to plant it on would look like one the checker missed: the load goes on
+    // past its `seconds` until the ledger has what every fault needs.
     await runLoad(agents, {
       fixture,
       log,
       seed: options.seed,
-      stop: () => {
-        const now = Date.now();
-        if (ready || now >= cap) return true;
-        if (now < nextLook) return false;
-        nextLook = now + 250;
-        ready = hasMaterial(fixture.dbPath);
-        return ready;
-      },
+      stop: stopAfter(options.seconds, () => hasMaterial(fixture.dbPath), { everyMs: 250 }),
       pauseMs: 5,
       idempotencyRate: 0,
       replayRate: 0,
