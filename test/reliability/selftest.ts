@@ -20,6 +20,8 @@ interface Fault {
   readonly name: string;
   /** The invariant the checker must report. */
   readonly expect: string;
+  /** An SQL condition that holds when the ledger has what `plant` needs. */
+  readonly needs: string;
   /** Plants the fault; false when this ledger has nothing to plant it on. */
   readonly plant: (db: Database.Database) => boolean;
 }
@@ -30,6 +32,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a second confirmed booking on top of a live one",
     expect: "no-overlap",
+    needs: "EXISTS (SELECT 1 FROM bookings WHERE status = 'confirmed')",
     plant: (db) => {
       const b = db.prepare("SELECT * FROM bookings WHERE status = 'confirmed' LIMIT 1").get() as
         | Row
@@ -44,6 +47,8 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a booking 5 minutes after another on the calendar with 10-minute buffers",
     expect: "buffers-kept",
+    needs: `EXISTS (SELECT 1 FROM bookings b JOIN calendars c ON c.id = b.calendar_id
+       WHERE b.status = 'confirmed' AND c.rules_json LIKE '%"buffer_after_minutes":10%')`,
     plant: (db) => {
       const b = db
         .prepare(
@@ -69,6 +74,8 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a New York booking moved to 03:00 local time, outside its working hours",
     expect: "working-hours",
+    needs: `EXISTS (SELECT 1 FROM bookings b JOIN calendars c ON c.id = b.calendar_id
+       WHERE b.status = 'confirmed' AND c.rules_json LIKE '%America/New_York%')`,
     plant: (db) => {
       const b = db
         .prepare(
@@ -89,6 +96,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "an acknowledged decision row lost",
     expect: "acknowledged-decision-durable",
+    needs: "EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Accept')",
     plant: (db) => {
       // The ledger keeps decisions append-only with triggers; a fault has to get past them.
       for (const t of db
@@ -108,6 +116,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a confirmed booking cancelled without a cancel_booking",
     expect: "cancelled-only-on-request",
+    needs: "EXISTS (SELECT 1 FROM bookings WHERE status = 'confirmed')",
     plant: (db) =>
       db
         .prepare(
@@ -118,6 +127,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a confirmed booking marked needs_reschedule without a displacement",
     expect: "needs-reschedule-after-displacement",
+    needs: "EXISTS (SELECT 1 FROM bookings WHERE status = 'confirmed')",
     plant: (db) =>
       db
         .prepare(
@@ -128,6 +138,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a displaced agent's booking.preempted notification lost",
     expect: "displaced-agent-notified",
+    needs: "EXISTS (SELECT 1 FROM notifications WHERE type = 'booking.preempted')",
     plant: (db) =>
       db
         .prepare(
@@ -138,6 +149,7 @@ const FAULTS: readonly Fault[] = [
   {
     name: "a decision row no client saw",
     expect: "decision-seen-by-client",
+    needs: "EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Reject')",
     plant: (db) => {
       const d = db.prepare("SELECT * FROM decisions WHERE verdict = 'Reject' LIMIT 1").get() as
         | Row
@@ -151,27 +163,12 @@ const FAULTS: readonly Fault[] = [
   },
 ];
 
-/**
- * Whether the ledger has what every fault is planted on: confirmed bookings, one of them on the New
- * York calendar with 10-minute buffers (the fixture's one calendar with both), an Accept and a
- * Reject decision, and a displaced agent's notification.
- */
+/** Whether the ledger has what every fault is planted on (each fault's `needs`). */
 function hasMaterial(dbPath: string): boolean {
   const db = new Database(dbPath, { readonly: true });
   try {
-    const row = db
-      .prepare(
-        `SELECT
-           EXISTS (SELECT 1 FROM bookings b JOIN calendars c ON c.id = b.calendar_id
-                   WHERE b.status = 'confirmed'
-                     AND c.rules_json LIKE '%"buffer_after_minutes":10%'
-                     AND c.rules_json LIKE '%America/New_York%')
-           AND EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Accept')
-           AND EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Reject')
-           AND EXISTS (SELECT 1 FROM notifications WHERE type = 'booking.preempted') AS ok`,
-      )
-      .get() as { ok: number };
-    return row.ok === 1;
+    const sql = `SELECT ${FAULTS.map((f) => `(${f.needs})`).join(" AND ")} AS ok`;
+    return (db.prepare(sql).get() as { ok: number }).ok === 1;
   } finally {
     db.close();
   }
