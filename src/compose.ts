@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly synchronous: Synchronous;
   readonly rateLimitPerMinute: number;
+  /** Failed authentications allowed per client address per minute; 0 turns the limit off. */
+  readonly authFailuresPerMinute: number;
+  /** Host names (or `*`) the HTTP server answers to besides loopback and the address it binds. */
+  readonly allowedHosts: readonly string[];
+  /** Browser origins (or `*`) allowed on /mcp and /sse besides loopback ones. */
+  readonly allowedOrigins: readonly string[];
   readonly secretKey: string | undefined;
   /** The Google OAuth client Openavail connects calendars with; null when none is configured. */
   readonly google: GoogleClientConfig | null;
@@ -71,6 +77,9 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     logLevel: env.OPENAVAIL_LOG_LEVEL || "info",
     synchronous: env.OPENAVAIL_SYNCHRONOUS === "normal" ? "normal" : "full",
     rateLimitPerMinute: intFrom(env.OPENAVAIL_RATE_LIMIT, 120, "OPENAVAIL_RATE_LIMIT"),
+    authFailuresPerMinute: intFrom(env.OPENAVAIL_AUTH_FAILURE_LIMIT, 30, "OPENAVAIL_AUTH_FAILURE_LIMIT"),
+    allowedHosts: listFrom(env.OPENAVAIL_ALLOWED_HOSTS),
+    allowedOrigins: listFrom(env.OPENAVAIL_ALLOWED_ORIGINS),
     secretKey: env.OPENAVAIL_SECRET_KEY || undefined,
     google: googleClientFromEnv(env),
     googleEndpoints: googleEndpointsFromEnv(env),
@@ -85,6 +94,13 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+function listFrom(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 /** Paths pino must never print: keys, tokens and Authorization headers. */
@@ -136,8 +152,10 @@ export interface App {
   authenticate(rawKey: string | undefined): Promise<Caller>;
   /** Authenticates a key without counting (protocol chatter: initialize, tools/list, opening a session). */
   checkKey(rawKey: string | undefined): Promise<Caller>;
-  /** Counts one request of an already authenticated caller against its key's rate limit. */
-  countCall(caller: Caller, rawKey: string): Caller;
+  /** Counts `count` requests (default 1) of an authenticated caller against its key's rate limit. */
+  countCall(caller: Caller, rawKey: string, count?: number): Caller;
+  /** Failed authentications per client address (HTTP transports record and check them). */
+  readonly authFailures: RateLimiter;
   /** Starts the periodic sync, outbox drain and hold sweep of a long-running process. */
   startBackgroundJobs(
     intervals: Pick<BackgroundJobsDeps, "syncIntervalMs" | "outboxIntervalMs" | "holdSweepIntervalMs">,
@@ -189,7 +207,12 @@ export async function createApp(
     authenticate: async (raw) =>
       limiter.admit(await authenticate(ledger.db, raw, config.now(), keys), raw ?? ""),
     checkKey: (raw) => authenticate(ledger.db, raw, config.now(), keys),
-    countCall: (caller, raw) => limiter.admit(caller, raw),
+    countCall: (caller, raw, count = 1) => limiter.admit(caller, raw, count),
+    authFailures: new RateLimiter({
+      limit: config.authFailuresPerMinute,
+      now: config.now,
+      label: "failed authentications from this address",
+    }),
     close: async () => {
       await ledger.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));

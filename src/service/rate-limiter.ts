@@ -24,6 +24,8 @@ export interface RateLimiterOptions {
   readonly windowMs?: number;
   /** The clock, epoch ms; tests inject their own. */
   readonly now: () => number;
+  /** Who is limited, for the refusal message (default "this API key"). */
+  readonly label?: string;
 }
 
 const MINUTE_MS = 60_000;
@@ -34,6 +36,7 @@ export class RateLimiter {
   readonly limit: number;
   readonly windowMs: number;
   readonly #now: () => number;
+  readonly #label: string;
   /** Request instants per key id, oldest first; never longer than `limit`. */
   readonly #log = new Map<string, number[]>();
   #hits = 0;
@@ -44,6 +47,7 @@ export class RateLimiter {
     this.limit = options.limit;
     this.windowMs = options.windowMs ?? MINUTE_MS;
     this.#now = options.now;
+    this.#label = options.label ?? "this API key";
   }
 
   get enabled(): boolean {
@@ -51,26 +55,25 @@ export class RateLimiter {
   }
 
   /**
-   * Counts one request for `keyId` (any stable id of the API key, never the raw key) and returns the
-   * state after it, or null when the limiter is off. Over the limit it throws `rate_limited` with
-   * `retryAfter` in whole seconds, and the refused request is not counted.
+   * Counts `count` requests for `keyId` (any stable id of the API key, never the raw key) and returns
+   * the state after them, or null when the limiter is off. When they do not all fit it throws
+   * `rate_limited` with `retryAfter` in whole seconds, and none of them is counted.
    */
-  hit(keyId: string): RateLimitState | null {
+  hit(keyId: string, count = 1): RateLimitState | null {
     if (!this.enabled) return null;
     const now = this.#now();
     if (++this.#hits % SWEEP_EVERY === 0) this.#sweep(now);
     const log = this.#log.get(keyId) ?? [];
     const live = log.filter((t) => t > now - this.windowMs);
-    if (live.length >= this.limit) {
+    if (live.length + count > this.limit) {
       this.#log.set(keyId, live);
-      const retryAfter = secondsUntil(live[0]! + this.windowMs, now);
-      throw new OpenavailError(
-        "rate_limited",
-        `Rate limit of ${this.limit} requests per ${this.windowMs / 1000} s reached for this API key; retry in ${retryAfter} s.`,
-        { retryAfter },
-      );
+      // The oldest entries that must leave the window first; a message larger than the whole limit
+      // never fits, and is told to wait one window.
+      const freeing = live[Math.min(live.length - 1, live.length + count - this.limit - 1)];
+      const retryAfter = secondsUntil((freeing ?? now) + this.windowMs, now);
+      throw new OpenavailError("rate_limited", this.#refusal(retryAfter, count), { retryAfter });
     }
-    live.push(now);
+    for (let i = 0; i < count; i++) live.push(now);
     this.#log.set(keyId, live);
     return {
       limit: this.limit,
@@ -79,10 +82,29 @@ export class RateLimiter {
     };
   }
 
-  /** Counts a request for an authenticated caller and returns the caller with its `rateLimit`. */
-  admit(caller: Caller, rawKey: string): Caller {
-    const state = this.hit(hashApiKey(rawKey));
+  /** Throws `rate_limited` when `keyId` has no request left in the window; counts nothing. */
+  check(keyId: string): void {
+    if (!this.enabled) return;
+    const now = this.#now();
+    const log = this.#log.get(keyId);
+    if (!log || log.length < this.limit) return;
+    const oldest = log[log.length - this.limit]!;
+    if (oldest <= now - this.windowMs) return;
+    const retryAfter = secondsUntil(oldest + this.windowMs, now);
+    throw new OpenavailError("rate_limited", this.#refusal(retryAfter, 1), { retryAfter });
+  }
+
+  /** Counts `count` requests for an authenticated caller and returns the caller with its `rateLimit`. */
+  admit(caller: Caller, rawKey: string, count = 1): Caller {
+    const state = this.hit(hashApiKey(rawKey), count);
     return state ? { ...caller, rateLimit: state } : caller;
+  }
+
+  #refusal(retryAfter: number, count: number): string {
+    const limit = `rate limit of ${this.limit} requests per ${this.windowMs / 1000} s`;
+    return count > 1
+      ? `A message of ${count} requests does not fit in the ${limit} for ${this.#label}; retry in ${retryAfter} s, or send fewer at once.`
+      : `Rate limit of ${this.limit} requests per ${this.windowMs / 1000} s reached for ${this.#label}; retry in ${retryAfter} s.`;
   }
 
   #sweep(now: number): void {

@@ -145,3 +145,43 @@ describe("RateLimiter", () => {
     });
   });
 });
+
+describe("RateLimiter counting several requests at once, and checking without counting (issue 14)", () => {
+  it("admits a message of n requests only when all n fit, and counts none of a refused one", () => {
+    const clock = { now: 0 };
+    const limiter = new RateLimiter({ limit: 10, now: () => clock.now });
+    expect(limiter.hit("k", 8)?.remaining).toBe(2);
+    clock.now = 20_000;
+    const refused = (() => {
+      try {
+        limiter.hit("k", 3);
+      } catch (err) {
+        return err as OpenavailError;
+      }
+    })();
+    expect(refused).toMatchObject({ type: "rate_limited", retryAfter: 40 });
+    expect(refused?.message).toContain("3 requests");
+    expect(limiter.hit("k", 2)?.remaining).toBe(0);
+    // Larger than the whole limit: never fits, and is told to wait one window.
+    expect(() => limiter.hit("other", 11)).toThrow(/11 requests/);
+  });
+
+  it("check() refuses at the limit without counting, and lets through once the window moves", () => {
+    const clock = { now: 0 };
+    const limiter = new RateLimiter({ limit: 3, now: () => clock.now, label: "failures from this address" });
+    limiter.check("a");
+    limiter.hit("a");
+    limiter.hit("a");
+    limiter.check("a");
+    limiter.check("a");
+    limiter.hit("a");
+    expect(() => limiter.check("a")).toThrow(/failures from this address; retry in 60 s/);
+    clock.now = 60_001;
+    limiter.check("a");
+  });
+
+  it("reads the failed-authentication limit from OPENAVAIL_AUTH_FAILURE_LIMIT (default 30, 0 off)", () => {
+    expect(configFromEnv({}).authFailuresPerMinute).toBe(30);
+    expect(configFromEnv({ OPENAVAIL_AUTH_FAILURE_LIMIT: "0" }).authFailuresPerMinute).toBe(0);
+  });
+});

@@ -262,7 +262,7 @@ describe("MCP over HTTP: the door", () => {
     expect((await post(path, auth, ping)).status).toBe(404);
   });
 
-  it("counts tool calls against the rate limit, not the protocol chatter around them", async () => {
+  it("counts every request against the rate limit: initialize, tools/list and notifications too (issue 14)", async () => {
     const limit = w.app.config.rateLimitPerMinute;
     const busy = await w.addAgent({ name: "busy" });
     for (let i = 0; i < 3; i++) {
@@ -273,18 +273,19 @@ describe("MCP over HTTP: the door", () => {
     const client = await connect(streamable(busy.key));
     try {
       let answered = 0;
-      let refused: CallToolResult | undefined;
-      while (!refused && answered <= limit) {
-        const res = await call(client, "whoami");
-        if (res.isError) refused = res;
-        else answered++;
+      let refused: unknown;
+      while (refused === undefined && answered <= limit) {
+        try {
+          await call(client, "whoami");
+          answered++;
+        } catch (err) {
+          refused = err;
+        }
       }
-      // addAgent authenticated once; the dozen initialize/list/notification requests above did not count.
-      expect(answered).toBe(limit - 1);
-      expect(JSON.parse(textOf(refused!))).toMatchObject({
-        error: "rate_limited",
-        retry_after: expect.any(Number),
-      });
+      // addAgent authenticated once; each connection sent initialize, notifications/initialized and a
+      // GET for a server stream (405), three of them listed the tools: 1 + 4 * 3 + 3 = 16 requests.
+      expect(answered).toBe(limit - 16);
+      expect(String(refused)).toContain('"error":"rate_limited"');
     } finally {
       await client.close();
     }
@@ -362,14 +363,21 @@ describe("MCP over HTTP: tools/call answered without building an SDK server", ()
     expect(anonymous.status).toBe(401);
     const counter = await w.addAgent({ name: "counted" });
     const before = w.app.config.rateLimitPerMinute;
-    let refused = 0;
+    const statuses: number[] = [];
     for (let i = 0; i < before; i++) {
-      const res = (await (
-        await post("/mcp", { authorization: `Bearer ${counter.key}` }, toolCall(i, { name: "whoami" }))
-      ).json()) as any;
-      if (res.result.isError) refused++;
+      const res = await post(
+        "/mcp",
+        { authorization: `Bearer ${counter.key}` },
+        toolCall(i, { name: "whoami" }),
+      );
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+        expect(await res.json()).toMatchObject({ error: "rate_limited" });
+      } else await res.body?.cancel();
     }
     // addAgent authenticated once, so the last of `limit` calls is the one over it.
-    expect(refused).toBe(1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
+    expect(statuses.at(-1)).toBe(429);
   });
 });

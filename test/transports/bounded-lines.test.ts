@@ -2,11 +2,15 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { boundedLines, jsonRpcIdFromEdges } from "../../src/transports/mcp/bounded-lines.js";
 
-async function run(chunks: string[], max: number) {
+async function run(chunks: string[], max: number, keep: (line: string) => boolean = () => true) {
   const seen: string[] = [];
   const dropped: [string, string][] = [];
+  const onLine = (l: Buffer) => {
+    seen.push(l.toString());
+    return keep(l.toString());
+  };
   const out = Readable.from(chunks.map((c) => Buffer.from(c))).pipe(
-    boundedLines(max, { onLine: (l) => seen.push(l.toString()), onOversize: (h, t) => dropped.push([h, t]) }),
+    boundedLines(max, { onLine, onOversize: (h, t) => dropped.push([h, t]) }),
   );
   let text = "";
   for await (const chunk of out) text += chunk.toString();
@@ -14,6 +18,12 @@ async function run(chunks: string[], max: number) {
 }
 
 describe("boundedLines", () => {
+  it("drops a line its onLine hook refuses, and only that line", async () => {
+    const r = await run(['{"a":1}\n{"drop":', '1}\n{"c":3}\n'], 100, (l) => !l.includes("drop"));
+    expect(r.text).toBe('{"a":1}\n{"c":3}\n');
+    expect(r.seen).toHaveLength(3);
+  });
+
   it("passes whole lines through, however the input is chunked", async () => {
     const r = await run(['{"a":', '1}\n{"b"', ":2}\n"], 100);
     expect(r.text).toBe('{"a":1}\n{"b":2}\n');

@@ -22,6 +22,9 @@ Environment:
   OPENAVAIL_PORT             port (default 7420; 0 picks a free one)
   OPENAVAIL_RATE_LIMIT       requests per minute per API key (default 120; 0 turns it off)
   OPENAVAIL_ALLOWED_ORIGINS  comma-separated browser origins allowed on /mcp and /sse besides loopback
+  OPENAVAIL_ALLOWED_HOSTS    comma-separated Host names served besides loopback and the bound address
+                             (needed behind a proxy that passes its public name on)
+  OPENAVAIL_AUTH_FAILURE_LIMIT  failed authentications per minute per client address (default 30; 0 off)
   OPENAVAIL_LOG_LEVEL        pino level of the logs on stderr (default info)
 
 Stop with Ctrl-C (SIGINT) or SIGTERM: in-flight requests finish, then the database is closed.
@@ -74,10 +77,6 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
   } catch (err) {
     return fail((err as Error).message);
   }
-  const allowedOrigins = (ctx.env.OPENAVAIL_ALLOWED_ORIGINS ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   try {
     // The HTTP stack loads only for `serve`, so `openavail mcp` and admin commands start faster.
@@ -85,7 +84,7 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     const { mountMcpHttp } = await import("../../transports/mcp/http.js");
     server = await startHttpServer(app, {
       mountExtra: (hono) => {
-        const mcp = mountMcpHttp(hono, app, { allowedOrigins });
+        const mcp = mountMcpHttp(hono, app, { allowedOrigins: app.config.allowedOrigins });
         return () => mcp.close();
       },
     });

@@ -9,6 +9,7 @@ import { errorResponse, jsonBody, jsonText } from "../rest/respond.js";
 import { RouteTable } from "../rest/route-table.js";
 import { mountToolRoutes } from "../rest/tool-routes.js";
 import { mountAdminRoutes } from "./admin-routes.js";
+import { authFailureGuard, hostGuard } from "./request-guards.js";
 
 /** Mounts extra routes (the MCP transport); may return a cleanup run before the server closes. */
 export type MountExtra = (hono: Hono) => undefined | void | (() => void | Promise<void>);
@@ -20,9 +21,18 @@ export interface HttpApp {
   readonly cleanup: (() => void | Promise<void>) | undefined;
 }
 
-export function createHttpApp(app: App, options: { mountExtra?: MountExtra } = {}): HttpApp {
+export interface HttpAppOptions {
+  readonly mountExtra?: MountExtra;
+  /** The address the server binds, which requests may name as their Host (default app.config.host). */
+  readonly boundHost?: string;
+}
+
+export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
   const hono = new Hono();
   const routes = new RouteTable();
+
+  hono.use(hostGuard(app, options.boundHost ?? app.config.host));
+  hono.use(authFailureGuard(app));
 
   hono.use(async (c, next) => {
     const started = performance.now();

@@ -30,7 +30,10 @@ export async function startHttpServer(app: App, options: HttpServerOptions = {})
   const host = options.host ?? app.config.host;
   const port = options.port ?? app.config.port;
   const graceMs = options.graceMs ?? 10_000;
-  const { hono, cleanup } = createHttpApp(app, options.mountExtra ? { mountExtra: options.mountExtra } : {});
+  const { hono, cleanup } = createHttpApp(app, {
+    boundHost: host,
+    ...(options.mountExtra ? { mountExtra: options.mountExtra } : {}),
+  });
   const server = createAdaptorServer({ fetch: hono.fetch }) as Server;
   // Keep-alive clients (the MCP SDK, benchmarks) reuse sockets; Node's default of 5 s is the floor.
   server.keepAliveTimeout = 65_000;

@@ -1,8 +1,6 @@
 // Origin checks against DNS rebinding: a browser page may only reach the MCP endpoints from loopback
 // or from an origin the operator allowed.
 
-const LOOPBACK_HOSTS = new Set(["localhost", "[::1]"]);
-
 /**
  * Whether a request carrying `Origin: origin` may proceed. Loopback origins (localhost, 127.0.0.0/8,
  * [::1], any port) always may; others only when listed in `allowed` (as `scheme://host[:port]`, or
@@ -17,8 +15,18 @@ export function isAllowedOrigin(origin: string, allowed: readonly string[]): boo
     return false;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return false;
-  if (LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname)) return true;
+  if (isLoopbackName(url.hostname)) return true;
   return allowed.some((entry) => entry === "*" || originOf(entry) === url.origin);
+}
+
+/** localhost (and its subdomains), 127.0.0.0/8 and [::1], as URL#hostname writes them. */
+export function isLoopbackName(name: string): boolean {
+  return (
+    name === "localhost" ||
+    name.endsWith(".localhost") ||
+    name === "[::1]" ||
+    /^127(\.\d{1,3}){3}$/.test(name)
+  );
 }
 
 function originOf(entry: string): string | undefined {

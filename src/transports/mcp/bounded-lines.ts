@@ -8,8 +8,8 @@ const NEWLINE = 0x0a;
 const EDGE_BYTES = 512;
 
 export interface LineHooks {
-  /** Sees every line passed on (without its newline). */
-  readonly onLine?: (line: Buffer) => void;
+  /** Sees every line (without its newline) before it is passed on; returning false drops it. */
+  readonly onLine?: (line: Buffer) => boolean;
   /** Called once per dropped line, when it ends, with its first and last bytes. */
   readonly onOversize: (head: string, tail: string) => void;
 }
@@ -20,7 +20,7 @@ export function boundedLines(maxBytes: number, hooks: LineHooks): Transform {
   let pendingBytes = 0;
   let dropped: { head: string; tail: Buffer } | null = null;
   const pass = (stream: Transform, line: Buffer) => {
-    hooks.onLine?.(line[line.length - 1] === NEWLINE ? line.subarray(0, -1) : line);
+    if (hooks.onLine?.(line[line.length - 1] === NEWLINE ? line.subarray(0, -1) : line) === false) return;
     stream.push(line);
   };
   const endDropped = () => {

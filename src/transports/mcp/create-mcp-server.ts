@@ -7,15 +7,17 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
-import { executeTool, findTool, TOOLS, type ToolDefinition } from "../../../tools/index.js";
+import { executeTool, findTool, type ToolDefinition } from "../../../tools/index.js";
 import { type App, PACKAGE_ROOT } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
 import type { RawArguments } from "./raw-arguments.js";
 import { summarize } from "./summarize.js";
+import { toolList } from "./tool-list.js";
 
 export const SERVER_NAME = "openavail";
 // Read at run time rather than imported: a JSON import would copy package.json into dist/, and
@@ -61,22 +63,13 @@ export function createMcpServer(
     { instructions: INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
   );
   const call = (tool: ToolDefinition, args: unknown) => callTool(app, tool, resolveCaller, args);
-  for (const tool of TOOLS) {
-    server.registerTool(
-      tool.name,
-      {
-        title: tool.title,
-        description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
-        annotations: { title: tool.title, ...tool.annotations },
-      },
-      (args) => call(tool, args),
-    );
-  }
-  // McpServer's own tools/call handler validates the arguments with the SDK before the tool runs and
-  // answers a failure with a plain-text message. Dispatching here instead hands the raw arguments to
-  // executeTool, so a bad request comes back as Openavail's error object naming the field.
+  // The handlers are set on the protocol server rather than through registerTool: the list is built
+  // once per process (tool-list.ts), and tools/call goes through executeTool (below).
+  server.server.registerCapabilities({ tools: { listChanged: true } });
+  server.server.setRequestHandler(ListToolsRequestSchema, () => toolList());
+  // McpServer's own tools/call handler would validate the arguments with the SDK before the tool runs
+  // and answer a failure with a plain-text message. Dispatching here instead hands the raw arguments
+  // to executeTool, so a bad request comes back as Openavail's error object naming the field.
   server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = findTool(request.params.name);
     if (!tool) {

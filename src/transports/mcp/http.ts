@@ -5,15 +5,23 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { Context, Env, Hono, Schema } from "hono";
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
-import { OpenavailError, toErrorBody } from "../../service/errors.js";
+import { OpenavailError } from "../../service/errors.js";
+import { bearerToken } from "../rest/agent-auth.js";
+import { isJsonMediaType, nodeBody, parseJsonText, readBodyText } from "../rest/json-body.js";
+import { errorResponse } from "../rest/respond.js";
 import { isAllowedOrigin } from "./allowed-origin.js";
+import { batchProblem, type JsonRpcErrorBody, messageCount } from "./batch-rules.js";
 import { callTool, createMcpServer } from "./create-mcp-server.js";
-import { directToolCall } from "./direct-tool-call.js";
+import { directRequest } from "./direct-tool-call.js";
 import { RawArguments } from "./raw-arguments.js";
+import { toolListJson } from "./tool-list.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
 
-/** The largest message a client may POST to /messages; /mcp applies the SDK's same 4 MiB bound. */
+/** The largest message a client may POST to /mcp or /messages (the SDK's own bound). */
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Legacy SSE sessions one agent may hold open at once, and all agents together. */
+export const MAX_SSE_SESSIONS_PER_AGENT = 10;
+export const MAX_SSE_SESSIONS = 1_000;
 
 export interface McpHttpOptions {
   /** Origins (`scheme://host[:port]`, or `*`) allowed besides loopback ones. */
@@ -40,8 +48,9 @@ interface SseSession {
 }
 
 /**
- * Adds `POST|GET|DELETE /mcp`, `GET /sse` and `POST /messages` to `hono`. Tool calls are counted
- * against the key's rate limit; admitting a request (the 401 check) is not.
+ * Adds `POST|GET|DELETE /mcp`, `GET /sse` and `POST /messages` to `hono`. Every authenticated request
+ * counts against the key's rate limit, each message of a batch as one: initialize, tools/list and
+ * opening an SSE session as much as a tool call.
  */
 export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   hono: Hono<E, S, B>,
@@ -50,7 +59,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
 ): McpHttpMount {
   const sessions = new Map<string, SseSession>();
 
-  const admit = async (c: Context): Promise<Admitted | Response> => {
+  /** Checks Origin and the key, and counts `count` requests. */
+  const admit = async (c: Context, count: number): Promise<Admitted | Response> => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowedOrigins)) {
       return errorResponse(
@@ -58,36 +68,62 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
           "forbidden",
           `Origin ${origin} may not use this server; add it to the allowed origins if it should.`,
         ),
+        app,
       );
     }
-    const rawKey = bearerToken(c.req.header("authorization"));
     try {
-      return { caller: await app.checkKey(rawKey), rawKey: rawKey ?? "" };
+      const rawKey = bearerToken(c.req.header("authorization")) ?? "";
+      const caller = await app.checkKey(rawKey);
+      return { caller: count > 0 ? app.countCall(caller, rawKey, count) : caller, rawKey };
     } catch (err) {
-      if (!(err instanceof OpenavailError)) app.logger.error({ err }, "mcp http authentication failed");
-      return errorResponse(err);
+      return errorResponse(err, app);
+    }
+  };
+
+  /** The body as one JSON-RPC message or a batch that may run; otherwise the response refusing it. */
+  const readMessage = async (c: Context): Promise<{ message: unknown } | Response> => {
+    let message: unknown;
+    try {
+      message = parseJsonText(
+        await readBodyText(c.req.raw, MAX_MESSAGE_BYTES, nodeBody(c.env)),
+        "expected a JSON-RPC 2.0 message or batch",
+      );
+    } catch (err) {
+      return errorResponse(err, app);
+    }
+    const problem = batchProblem(message);
+    return problem ? jsonRpcError(problem, 400) : { message };
+  };
+
+  /** Counts a request whose body has been read: one per message it carries, one when it was refused. */
+  const count = (who: Admitted, read: { message: unknown } | Response): Admitted | Response => {
+    try {
+      const n = read instanceof Response ? 1 : messageCount(read.message);
+      return { caller: app.countCall(who.caller, who.rawKey, n), rawKey: who.rawKey };
+    } catch (err) {
+      return errorResponse(err, app);
     }
   };
 
   hono.post("/mcp", async (c) => {
-    const admitted = await admit(c);
-    if (admitted instanceof Response) return admitted;
+    // Authenticated before the body is read, so an anonymous client cannot make the server read 4 MiB.
+    const early = await admit(c, 0);
+    if (early instanceof Response) return early;
     // The body is read here, not by the transport, so tool arguments can be kept as sent.
-    let parsedBody: unknown;
-    try {
-      const text = await c.req.text();
-      if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return tooLarge();
-      parsedBody = JSON.parse(text);
-    } catch {
-      return errorResponse(
-        new OpenavailError("bad_request", "The body is not a JSON-RPC message.", {
-          details: [{ field: "", message: "expected a JSON-RPC 2.0 message or batch" }],
-        }),
-      );
+    const read = await readMessage(c);
+    const admitted = count(early, read);
+    if (admitted instanceof Response) return admitted;
+    if (read instanceof Response) return read;
+    const parsedBody = read.message;
+    // Stateless: this request was authenticated and counted a moment ago.
+    const resolveCaller = async () => admitted.caller;
+    const direct = directRequest(c.req.raw.headers, parsedBody);
+    if (direct?.kind === "tools/list") {
+      return new Response(`{"result":${toolListJson()},"jsonrpc":"2.0","id":${JSON.stringify(direct.id)}}`, {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
     }
-    // Stateless: this request was authenticated a moment ago, so a tool call in it is only counted.
-    const resolveCaller = async () => app.countCall(admitted.caller, admitted.rawKey);
-    const direct = directToolCall(c.req.raw.headers, parsedBody);
     if (direct) {
       const result = await callTool(app, direct.tool, resolveCaller, direct.args);
       return new Response(JSON.stringify({ result, jsonrpc: "2.0", id: direct.id }), {
@@ -114,7 +150,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
 
   // Stateless: there is no session to stream server messages on or to delete.
   const notAllowed = async (c: Context) => {
-    const admitted = await admit(c);
+    const admitted = await admit(c, 1);
     if (admitted instanceof Response) return admitted;
     return new Response(
       JSON.stringify({
@@ -129,11 +165,14 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   hono.delete("/mcp", notAllowed);
 
   hono.get("/sse", async (c) => {
-    const admitted = await admit(c);
+    const admitted = await admit(c, 1);
     if (admitted instanceof Response) return admitted;
+    const refused = sessionLimit(sessions, admitted.caller.agentId);
+    if (refused) return errorResponse(refused, app);
     const transport = new WebSseServerTransport("/messages");
     const rawArguments = new RawArguments();
-    const server = createMcpServer(app, () => app.authenticate(admitted.rawKey), rawArguments);
+    // Each POST /messages is counted as it arrives; a tool call only checks the key is still good.
+    const server = createMcpServer(app, () => app.checkKey(admitted.rawKey), rawArguments);
     const { sessionId } = transport;
     transport.onclose = () => {
       sessions.delete(sessionId);
@@ -159,34 +198,37 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   });
 
   hono.post("/messages", async (c) => {
-    const admitted = await admit(c);
-    if (admitted instanceof Response) return admitted;
+    const early = await admit(c, 0);
+    if (early instanceof Response) return early;
     const sessionId = c.req.query("sessionId") ?? "";
     const session = sessions.get(sessionId);
     // Another agent's session is reported as missing: session ids must not reveal other agents' work.
-    if (!session || session.agentId !== admitted.caller.agentId) {
+    if (!session || session.agentId !== early.caller.agentId) {
       return errorResponse(
         new OpenavailError("not_found", `No SSE session ${sessionId} of yours; open one with GET /sse.`),
+        app,
       );
     }
-    const contentType = c.req.header("content-type") ?? "";
-    if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    if (!isJsonMediaType(c.req.header("content-type") ?? null)) {
       return errorResponse(
         new OpenavailError("unsupported_media_type", "Send the message as Content-Type: application/json."),
+        app,
       );
     }
-    if (Number(c.req.header("content-length") ?? 0) > MAX_MESSAGE_BYTES) return tooLarge();
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return tooLarge();
+    const read = await readMessage(c);
+    const counted = count(early, read);
+    if (counted instanceof Response) return counted;
+    if (read instanceof Response) return read;
     try {
-      const message: unknown = JSON.parse(text);
-      session.rawArguments.collect(message);
-      session.transport.receive(message);
+      session.rawArguments.collect(read.message);
+      for (const m of Array.isArray(read.message) ? read.message : [read.message])
+        session.transport.receive(m);
     } catch {
       return errorResponse(
         new OpenavailError("bad_request", "The body is not a JSON-RPC message.", {
-          details: [{ field: "", message: "expected one JSON-RPC 2.0 message" }],
+          details: [{ field: "", message: "expected a JSON-RPC 2.0 message or batch" }],
         }),
+        app,
       );
     }
     return c.text("Accepted", 202);
@@ -201,23 +243,27 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   };
 }
 
-/** The token of an `Authorization: Bearer <token>` header, if that is what the header holds. */
-function bearerToken(header: string | undefined): string | undefined {
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
-}
-
-function tooLarge(): Response {
-  return errorResponse(
-    new OpenavailError("payload_too_large", `A message may be at most ${MAX_MESSAGE_BYTES} bytes.`),
+/** Refuses a new SSE session past the per-agent or the overall bound; null when it may open. */
+function sessionLimit(sessions: ReadonlyMap<string, SseSession>, agentId: string): OpenavailError | null {
+  if (sessions.size >= MAX_SSE_SESSIONS) {
+    return new OpenavailError(
+      "rate_limited",
+      "Too many SSE sessions are open on this server; retry later, or use /mcp.",
+      {
+        retryAfter: 60,
+      },
+    );
+  }
+  let mine = 0;
+  for (const s of sessions.values()) if (s.agentId === agentId) mine++;
+  if (mine < MAX_SSE_SESSIONS_PER_AGENT) return null;
+  return new OpenavailError(
+    "rate_limited",
+    `This agent already has ${mine} SSE sessions open, the most allowed; close one, or use /mcp, which needs no session.`,
+    { retryAfter: 60 },
   );
 }
 
-/** The error object as an HTTP response, with the headers its type calls for. */
-function errorResponse(err: unknown): Response {
-  const error = toErrorBody(err);
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (error.type === "unauthorized") headers["www-authenticate"] = 'Bearer realm="openavail"';
-  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
-  return new Response(JSON.stringify(error.toJSON()), { status: error.status, headers });
+function jsonRpcError(body: JsonRpcErrorBody, status: number): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 }

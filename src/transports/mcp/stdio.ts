@@ -4,10 +4,16 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { App } from "../../compose.js";
+import type { Caller } from "../../service/caller.js";
+import { OpenavailError, toErrorBody } from "../../service/errors.js";
+import { decodeUtf8 } from "../rest/json-body.js";
+import { batchProblem, INVALID_REQUEST, requestId } from "./batch-rules.js";
 import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
 import { createMcpServer } from "./create-mcp-server.js";
 import { RawArguments } from "./raw-arguments.js";
 
+/** JSON-RPC's Parse error. */
+const PARSE_ERROR = -32700;
 /** How long a session that has lost its input waits for calls still running before it closes. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -33,30 +39,24 @@ export async function serveStdio(
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const rawArguments = new RawArguments();
-  const server = createMcpServer(app, () => app.authenticate(rawKey), rawArguments);
+  // Every message is counted as it is read (see admitLine), so a tool call only re-checks the key.
+  const server = createMcpServer(app, () => app.checkKey(rawKey), rawArguments);
+  // One whole line, like every message the transport writes, so the two never interleave.
+  const reply = (message: object) => stdout.write(`${JSON.stringify(message)}\n`);
   const lines = stdin.pipe(
     boundedLines(STDIO_DEFAULT_MAX_BUFFER_SIZE, {
-      onLine: (line) => {
-        try {
-          rawArguments.collect(JSON.parse(line.toString("utf8")));
-        } catch {
-          // Not JSON: the transport answers it with a parse error.
-        }
-      },
+      onLine: (line) => admitLine(line, { app, caller, rawKey: rawKey ?? "", rawArguments, reply }),
       onOversize: (head, tail) => {
         const id = jsonRpcIdFromEdges(head, tail);
         app.logger.warn({ agent_id: caller.agentId, id }, "mcp stdio message over the size limit discarded");
-        // One whole line, like every message the transport writes, so the two never interleave.
-        stdout.write(
-          `${JSON.stringify({
-            jsonrpc: "2.0",
-            id,
-            error: {
-              code: -32600,
-              message: `Message larger than ${STDIO_DEFAULT_MAX_BUFFER_SIZE / 1024 / 1024} MiB discarded; send smaller arguments.`,
-            },
-          })}\n`,
-        );
+        reply({
+          jsonrpc: "2.0",
+          id,
+          error: {
+            code: INVALID_REQUEST,
+            message: `Message larger than ${STDIO_DEFAULT_MAX_BUFFER_SIZE / 1024 / 1024} MiB discarded; send smaller arguments.`,
+          },
+        });
       },
     }),
   );
@@ -77,6 +77,56 @@ export async function serveStdio(
   if (!reason.startsWith("stdout")) await inflight.idle(DRAIN_TIMEOUT_MS);
   await server.close();
   app.logger.info({ agent_id: caller.agentId, reason }, "mcp stdio session ended");
+}
+
+interface LineContext {
+  readonly app: App;
+  readonly caller: Caller;
+  readonly rawKey: string;
+  readonly rawArguments: RawArguments;
+  readonly reply: (message: object) => void;
+}
+
+/**
+ * Whether one input line may reach the SDK's transport: it must be UTF-8 (the SDK would replace bad
+ * bytes and book the mangled text, where HTTP refuses it), not a batch (stdio has none since MCP
+ * 2025-06-18), and within the key's rate limit, which counts every message as HTTP does. A refused
+ * request is answered here; a line that is not JSON goes on, for the transport's parse error.
+ */
+function admitLine(line: Buffer, ctx: LineContext): boolean {
+  let message: unknown;
+  try {
+    message = JSON.parse(decodeUtf8(line));
+  } catch (err) {
+    if (!(err instanceof OpenavailError)) return true;
+    ctx.reply({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: PARSE_ERROR, message: `Parse error: ${err.message}` },
+    });
+    return false;
+  }
+  const problem = batchProblem(message, false);
+  if (problem) {
+    ctx.reply(problem);
+    return false;
+  }
+  try {
+    ctx.app.countCall(ctx.caller, ctx.rawKey);
+  } catch (err) {
+    const id = requestId(message);
+    const error = toErrorBody(err);
+    if (id !== undefined) {
+      ctx.reply({
+        jsonrpc: "2.0",
+        id,
+        error: { code: -32000, message: error.message, data: error.toJSON() },
+      });
+    }
+    return false;
+  }
+  ctx.rawArguments.collect(message);
+  return true;
 }
 
 /**
