@@ -19,7 +19,12 @@ export interface InProcessServer {
 /** What `openavail serve` mounts (REST, /mcp, /sse, /healthz, background jobs), in this process. */
 export async function startInProcess(
   dbPath: string,
-  options: { allowedOrigins?: string[]; rateLimitPerMinute?: number; backgroundJobs?: boolean } = {},
+  options: {
+    allowedOrigins?: string[];
+    rateLimitPerMinute?: number;
+    authFailuresPerMinute?: number;
+    backgroundJobs?: boolean;
+  } = {},
 ): Promise<InProcessServer> {
   const config = configFromEnv(
     {},
@@ -27,6 +32,9 @@ export async function startInProcess(
       dbPath,
       logLevel: "silent",
       rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+      // The attack scenarios send hundreds of bad keys from loopback on purpose; the limit on failed
+      // authentications is tested on its own.
+      authFailuresPerMinute: options.authFailuresPerMinute ?? 0,
       port: 0,
       host: "127.0.0.1",
     },
@@ -77,6 +85,7 @@ export async function spawnServe(entry: CliEntry, dbPath: string, timeoutMs = 30
       OPENAVAIL_DB: dbPath,
       OPENAVAIL_LOG_LEVEL: "warn",
       OPENAVAIL_RATE_LIMIT: "0",
+      OPENAVAIL_AUTH_FAILURE_LIMIT: "0",
       OPENAVAIL_PORT: "",
       OPENAVAIL_HOST: "",
     },
