@@ -1,5 +1,5 @@
 // Opens the SQLite ledger: pragmas, kysely, migrations. The one place a database connection is made.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import {
@@ -103,12 +103,39 @@ class MigrationFailed extends Error {
   }
 }
 
+/**
+ * The ledger holds titles, attendees and sealed provider tokens: only its owner may read it. SQLite
+ * creates the -wal and -shm files with the database file's mode, so a database file made 0600 here,
+ * before SQLite would make it 0644 under the usual umask, keeps all three private without touching
+ * the process umask. An existing file keeps the mode its operator gave it.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // "a" creates without truncating: a file another process made a moment ago is left as it is.
+  closeSync(openSync(path, "a", 0o600));
+}
+
+/** -wal and -shm files left by a database deleted without them would keep their old, wider mode. */
+function tightenSidecars(path: string): void {
+  for (const sidecar of [`${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(sidecar, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+}
+
 /** Opens (creating if needed) the ledger at `path` and brings its schema up to date. */
 export async function openLedger(options: LedgerOptions): Promise<Ledger> {
-  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const onDisk = options.path !== ":memory:" && options.path !== "";
+  const fresh = onDisk && !existsSync(options.path);
+  if (fresh) createPrivately(options.path);
+  else if (onDisk) mkdirSync(dirname(options.path), { recursive: true });
   const sqlite = new BetterSqlite3(options.path);
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
   sqlite.pragma("journal_mode = WAL");
+  if (fresh) tightenSidecars(options.path);
   const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL";
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma("foreign_keys = ON");
