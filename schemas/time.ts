@@ -1,13 +1,34 @@
 // Wire forms of time: RFC 3339 instants and windows. Inputs may carry any offset; outputs are UTC `Z`.
 import { z } from "zod";
 
-/** An RFC 3339 instant with an explicit offset (`Z` or `±HH:MM`). */
+/** 1970-01-01T00:00:00Z, the first accepted instant (DESIGN.md section 3). */
+export const MIN_INSTANT_MS = 0;
+/** 9999-12-31T23:59:59.999Z, the last accepted instant: the last one RFC 3339's four-digit year can write in UTC. */
+export const MAX_INSTANT_MS = 253_402_300_799_999;
+export const INSTANT_RANGE_ERROR = "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z";
+
+/** Whether epoch milliseconds lie in the accepted range (false for NaN). */
+export function isInstantInRange(ms: number): boolean {
+  return ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS;
+}
+
+/**
+ * An RFC 3339 instant with an explicit offset (`Z` or `±HH:MM`), between 1970 and 9999 in UTC.
+ * The range is checked after the offset is applied, so 9999-12-31T23:00:00-05:00 (year 10000 in UTC)
+ * is refused. Both checks abort, so the cross-field rules of the objects around an instant (end
+ * after start, window length) never run on a value already refused, and only one message is given.
+ */
 export const Instant = z.iso
   .datetime({
     offset: true,
+    abort: true,
     error: "must be an RFC 3339 date-time with an offset, e.g. 2026-03-09T14:00:00Z",
   })
-  .describe("RFC 3339 instant with offset, e.g. 2026-03-09T09:00:00-05:00. Responses always use UTC (Z).");
+  .refine((s) => isInstantInRange(Date.parse(s)), { error: INSTANT_RANGE_ERROR, abort: true })
+  .describe(
+    "RFC 3339 instant with offset between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z, " +
+      "e.g. 2026-03-09T09:00:00-05:00. Responses always use UTC (Z).",
+  );
 
 /** An IANA time zone name the runtime knows, e.g. America/New_York. */
 export const TimeZone = z
@@ -48,7 +69,7 @@ export function toEpochMs(instant: string): number {
 
 const DAY_MS = 86_400_000;
 /** 10000-01-01T00:00:00Z: from there on toISOString writes a signed six-digit year. */
-const YEAR_10000_MS = 253_402_300_800_000;
+const YEAR_10000_MS = MAX_INSTANT_MS + 1;
 // Every booking, slot and busy block in a response is formatted here (a week of free/busy is a
 // hundred instants), and Date#toISOString took a tenth of an MCP call's CPU. Instants in one
 // response mostly share their day, so the date part is kept and only the time is written.

@@ -2,11 +2,16 @@
 import { z } from "zod";
 import { MeetingClassName } from "./policy.js";
 import { AvailabilityRules } from "./rules.js";
-import { Instant, Window } from "./time.js";
+import { INSTANT_RANGE_ERROR, Instant, MAX_INSTANT_MS, Window } from "./time.js";
 import { Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
 
+const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 export const MAX_WINDOW_DAYS = 90;
+/** How long a meeting may be, whether given as duration_minutes or as start + end. */
+export const MIN_DURATION_MINUTES = 5;
+export const MAX_DURATION_MINUTES = 1440;
+const DURATION_RANGE = `between ${MIN_DURATION_MINUTES} and ${MAX_DURATION_MINUTES}`;
 
 const BoundedWindow = Window.refine(
   (w) => Date.parse(w.end) - Date.parse(w.start) <= MAX_WINDOW_DAYS * DAY_MS,
@@ -27,9 +32,9 @@ const IdempotencyKey = z
 const Duration = z
   .number({ error: "duration_minutes must be a whole number of minutes" })
   .int({ error: "duration_minutes must be a whole number of minutes" })
-  .min(5, { error: "duration_minutes must be between 5 and 1440" })
-  .max(1440, { error: "duration_minutes must be between 5 and 1440" })
-  .describe("Meeting length in minutes (5-1440).");
+  .min(MIN_DURATION_MINUTES, { error: `duration_minutes must be ${DURATION_RANGE}` })
+  .max(MAX_DURATION_MINUTES, { error: `duration_minutes must be ${DURATION_RANGE}` })
+  .describe(`Meeting length in minutes (${MIN_DURATION_MINUTES}-${MAX_DURATION_MINUTES}).`);
 
 const Granularity = z
   .number({ error: "granularity_minutes must be a whole number of minutes" })
@@ -60,9 +65,40 @@ const Span = {
   end: Instant.optional().describe("Requested end (exclusive); or give duration_minutes."),
   duration_minutes: Duration.optional(),
 };
-const spanIsComplete = (v: { end?: string | undefined; duration_minutes?: number | undefined }) =>
-  (v.end === undefined) !== (v.duration_minutes === undefined);
-const SPAN_ERROR = { error: "give exactly one of end or duration_minutes", path: ["end"] };
+const SPAN_ERROR = "give exactly one of end or duration_minutes";
+// A slot given by start + end once could last 1 ms while duration_minutes had a 5-minute floor: both
+// forms now obey the same bounds, and the message names them.
+const SPAN_LENGTH_ERROR = `must be ${DURATION_RANGE} minutes after start (the length duration_minutes allows)`;
+
+/** Whether `end` is the allowed meeting length after `start` (both already valid instants). */
+function spanLengthOk(start: string, end: string): boolean {
+  const minutes = (Date.parse(end) - Date.parse(start)) / MINUTE_MS;
+  return minutes >= MIN_DURATION_MINUTES && minutes <= MAX_DURATION_MINUTES;
+}
+
+type SpanFields = {
+  start?: string | undefined;
+  end?: string | undefined;
+  duration_minutes?: number | undefined;
+};
+
+/**
+ * The rules of a requested span: exactly one of end or duration_minutes, an end the same length
+ * duration_minutes could give, and a computed end that stays in the accepted range, like a written one.
+ */
+function checkSpan(v: SpanFields, ctx: z.RefinementCtx): void {
+  if ((v.end === undefined) === (v.duration_minutes === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_ERROR });
+  } else if (v.start !== undefined && v.end !== undefined && !spanLengthOk(v.start, v.end)) {
+    ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_LENGTH_ERROR });
+  } else if (
+    v.start !== undefined &&
+    v.duration_minutes !== undefined &&
+    Date.parse(v.start) + v.duration_minutes * MINUTE_MS > MAX_INSTANT_MS
+  ) {
+    ctx.addIssue({ code: "custom", path: ["duration_minutes"], message: `the end ${INSTANT_RANGE_ERROR}` });
+  }
+}
 
 export const CheckAvailabilityInput = z
   .object({
@@ -102,7 +138,7 @@ export const CreateHoldInput = z
     idempotency_key: IdempotencyKey,
   })
   .strict()
-  .refine(spanIsComplete, SPAN_ERROR);
+  .superRefine(checkSpan);
 
 export const ReleaseHoldInput = z
   .object({ hold_id: Id("hld", "hold"), idempotency_key: IdempotencyKey })
@@ -138,7 +174,7 @@ export const CreateBookingInput = z
       ctx.addIssue({ code: "custom", path: ["owner_email"], message: "required unless hold_id is given" });
     if (v.start === undefined)
       ctx.addIssue({ code: "custom", path: ["start"], message: "required unless hold_id is given" });
-    else if (!spanIsComplete(v)) ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_ERROR.error });
+    else checkSpan(v, ctx);
   });
 
 export const PreemptInput = z
@@ -154,6 +190,10 @@ export const PreemptInput = z
   .strict()
   .refine((v) => (v.start === undefined) === (v.end === undefined), {
     error: "give both start and end, or neither",
+    path: ["end"],
+  })
+  .refine((v) => v.start === undefined || v.end === undefined || spanLengthOk(v.start, v.end), {
+    error: SPAN_LENGTH_ERROR,
     path: ["end"],
   });
 
@@ -174,7 +214,7 @@ export const RescheduleBookingInput = z
     idempotency_key: IdempotencyKey,
   })
   .strict()
-  .refine(spanIsComplete, SPAN_ERROR);
+  .superRefine(checkSpan);
 
 export const ListBookingsInput = z
   .object({

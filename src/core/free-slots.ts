@@ -1,7 +1,7 @@
 // The free-slot engine: which slots of a window can still be booked, aligned to the owner's local grid.
 import { type Interval, intersect, normalize, overlapsAny, subtract, union } from "./interval.js";
 import { type CompiledRules, cappedDays, expandByBuffers, workingTime } from "./rules.js";
-import { type LocalDay, localDaysBetween, offsetAt } from "./zoned-time.js";
+import { type LocalDay, localDaysBetween, offsetAt, utcMidnight } from "./zoned-time.js";
 
 const MINUTE = 60_000;
 
@@ -72,7 +72,7 @@ export function slotsOn(
   const anchors = days.map((day) => {
     const offset = offsetAt(timeZone, day.start);
     if (offset !== offsetAt(timeZone, day.end - 1)) return null;
-    return Date.UTC(day.year, day.month - 1, day.day) - offset;
+    return utcMidnight(day.year, day.month, day.day) - offset;
   });
   const align = (i: number, t: number) => {
     const anchor = anchors[i] ?? null;
@@ -118,7 +118,7 @@ export function slotsOn(
 function alignAcrossShift(timeZone: string, day: LocalDay, t: number, granularityMs: number): number {
   if (granularityMs % MINUTE !== 0)
     return day.start + Math.ceil((t - day.start) / granularityMs) * granularityMs;
-  const midnight = Date.UTC(day.year, day.month - 1, day.day);
+  const midnight = utcMidnight(day.year, day.month, day.day);
   for (let m = Math.ceil(t / MINUTE) * MINUTE; ; m += MINUTE) {
     if ((m + offsetAt(timeZone, m) - midnight) % granularityMs === 0) return m;
   }

@@ -4,9 +4,21 @@
 // - a wall time that does not exist (the spring-forward gap) maps to the transition instant, so a span
 //   that starts or ends in the gap is shortened, never shifted;
 // - a wall time that occurs twice (the fall-back overlap) maps to its earlier occurrence.
+// Correct for any year a Date can hold; the wire accepts 1970-9999 in UTC (schemas/time.ts), whose
+// local days reach into 1969 and 10000.
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+/**
+ * Epoch milliseconds of 00:00 UTC on a proleptic Gregorian date (month 1-12; month and day may
+ * overflow, e.g. day 32 is the next month). Every date-to-instant step of the core goes through here,
+ * never through Date.UTC, which reads years 0-99 as 1900-1999: year 50 became 1950, which once
+ * turned a year-0050 request into a 500.
+ */
+export function utcMidnight(year: number, month: number, day: number): number {
+  return new Date(0).setUTCFullYear(year, month - 1, day);
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -72,7 +84,7 @@ export function offsetAt(timeZone: string, instant: number): number {
         break;
     }
   }
-  const offset = Date.UTC(year, month - 1, day, hour, min, sec) - at;
+  const offset = utcMidnight(year, month, day) + ((hour * 60 + min) * 60 + sec) * 1000 - at;
   if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
   offsetCache.set(key, offset);
   return offset;
@@ -112,7 +124,7 @@ export function instantOfWallTime(
   day: number,
   minuteOfDay: number,
 ): number {
-  const local = Date.UTC(year, month - 1, day) + minuteOfDay * MINUTE;
+  const local = utcMidnight(year, month, day) + minuteOfDay * MINUTE;
   if (timeZone === "UTC" || timeZone === "Etc/UTC") return local;
   // No zone changes its offset twice within two days, so the offsets two days either side are the
   // only candidates for this wall time.
@@ -152,7 +164,7 @@ export interface LocalDay {
 export function localDaysBetween(timeZone: string, from: number, to: number): LocalDay[] {
   const first = wallTimeAt(timeZone, from);
   const days: LocalDay[] = [];
-  let cursor = Date.UTC(first.year, first.month - 1, first.day);
+  let cursor = utcMidnight(first.year, first.month, first.day);
   let start = instantOfWallTime(timeZone, first.year, first.month, first.day, 0);
   // The first wall date's midnight can lie after `from` only in zones whose midnight is skipped.
   if (start > from) {
@@ -166,7 +178,10 @@ export function localDaysBetween(timeZone: string, from: number, to: number): Lo
     const month = d.getUTCMonth() + 1;
     const day = d.getUTCDate();
     const end = instantOfWallTime(timeZone, year, month, day, 24 * 60);
-    days.push({ key: d.toISOString().slice(0, 10), year, month, day, weekday: d.getUTCDay(), start, end });
+    const iso = d.toISOString();
+    // Up to the "T", not 10 characters: a local day past 9999 has a signed six-digit year.
+    const key = iso.slice(0, iso.indexOf("T"));
+    days.push({ key, year, month, day, weekday: d.getUTCDay(), start, end });
     start = end;
     cursor += DAY;
   }
@@ -176,7 +191,9 @@ export function localDaysBetween(timeZone: string, from: number, to: number): Lo
 /** RFC 3339 wall time with the zone's offset at that instant, e.g. `2026-03-09T09:00:00-04:00`. */
 export function formatLocal(timeZone: string, instant: number): string {
   const offset = offsetAt(timeZone, instant);
-  const wall = new Date(instant + offset).toISOString().slice(0, 19);
+  // Drop ".sssZ" from the end rather than cut at a fixed width: a local year past 9999 (the last
+  // accepted UTC day, seen east of UTC) is written with a signed six-digit year, as toInstant does.
+  const wall = new Date(instant + offset).toISOString().slice(0, -5);
   const sign = offset < 0 ? "-" : "+";
   const minutes = Math.round(Math.abs(offset) / MINUTE);
   return `${wall}${sign}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
