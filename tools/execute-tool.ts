@@ -3,11 +3,13 @@
 import { type Caller, requireScopes } from "../src/service/caller.js";
 import { badRequestFrom } from "../src/service/errors.js";
 import type { SchedulingService, ToolResult } from "../src/service/scheduling-service.js";
+import { requireWellFormedText } from "../src/service/well-formed-text.js";
 import type { ToolDefinition } from "./define-tool.js";
 
 /**
- * Validates `args` against the tool's input schema (a bad request changes nothing), checks scopes,
- * and runs the tool. An `idempotencyKey` from a transport header takes the place of the argument.
+ * Checks scopes, validates `args` (every string valid Unicode text, then the tool's input schema; a
+ * bad request changes nothing), and runs the tool. An `idempotencyKey` from a transport header takes
+ * the place of the argument.
  */
 export async function executeTool(
   service: SchedulingService,
@@ -21,6 +23,8 @@ export async function executeTool(
     idempotencyKey !== undefined && tool.writes && args && typeof args === "object"
       ? { ...(args as Record<string, unknown>), idempotency_key: idempotencyKey }
       : (args ?? {});
+  // Here, not in each schema: the one place every transport's input passes, so no string escapes it.
+  requireWellFormedText(withKey, `${tool.name} input`);
   const parsed = tool.input.safeParse(withKey);
   if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`);
   const input = parsed.data as Record<string, unknown>;

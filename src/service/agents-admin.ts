@@ -15,6 +15,7 @@ import type { AgentRow, ApiKeyRow, CalendarRow, Database, DecisionRow, OwnerRow 
 import { createAgent, createApiKey, createCalendar, createOwner } from "./admin.js";
 import { SCOPES, type Scope } from "./caller.js";
 import { badRequestFrom, OpenavailError } from "./errors.js";
+import { requireWellFormedText } from "./well-formed-text.js";
 
 const DAY_MS = 86_400_000;
 
@@ -288,6 +289,7 @@ export const DecisionQuery = z
 export type DecisionQuery = z.input<typeof DecisionQuery>;
 
 function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  requireWellFormedText(input, what);
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw badRequestFrom(parsed.error, what);
   return parsed.data;

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Policy } from "../../schemas/policy.js";
 import type { ArbiterPolicy } from "../core/arbiter.js";
+import { ILL_FORMED_TEXT, illFormedTextPath } from "./well-formed-text.js";
 
 export interface LoadedPolicy {
   readonly policy: Policy;
@@ -14,6 +15,10 @@ export interface LoadedPolicy {
 
 /** Validates a parsed policy object; throws an Error whose message names the field. */
 export function policyFrom(raw: unknown, source: string): LoadedPolicy {
+  const illFormed = illFormedTextPath(raw);
+  if (illFormed !== undefined) {
+    throw new Error(`invalid policy ${source}: ${illFormed || "(root)"}: ${ILL_FORMED_TEXT}`);
+  }
   const parsed = Policy.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -26,6 +26,7 @@ import {
   updateAgent,
 } from "../../service/agents-admin.js";
 import { badRequestFrom } from "../../service/errors.js";
+import { requireWellFormedText } from "../../service/well-formed-text.js";
 import { readJsonBody } from "../rest/json-body.js";
 import { queryCoercer } from "../rest/query-params.js";
 import { jsonBody } from "../rest/respond.js";
@@ -260,6 +261,8 @@ export function mountAdminRoutes(
         query = parsed.data as Record<string, unknown>;
       }
       const body = route.body ? await readJsonBody(c.req.raw) : {};
+      // The agent tools' rule, at this surface's one entrance too: no string with a lone surrogate.
+      requireWellFormedText(body, "request body");
       const out = await route.run({
         app,
         now: app.config.now(),
