@@ -36,8 +36,21 @@ export const Policy = z
       .refine((c) => Object.keys(c).length > 0, { error: "classes must define at least one meeting class" }),
   })
   .strict()
-  .refine((p) => p.default_class in p.classes, {
+  .refine((p) => classNamed(p, p.default_class) !== undefined, {
     error: "default_class must name one of the classes",
     path: ["default_class"],
   });
 export type Policy = z.infer<typeof Policy>;
+
+/**
+ * The meeting class called `name`, or undefined. Every lookup of a class by a name from outside (a
+ * request, an agent's default, a stored booking) goes through here: an own key only, so no
+ * Object.prototype member ("constructor", "toString", ...) is ever a class unless the policy
+ * defines one by that name.
+ */
+export function classNamed(
+  policy: { readonly classes: Readonly<Record<string, MeetingClass>> },
+  name: string,
+): MeetingClass | undefined {
+  return Object.hasOwn(policy.classes, name) ? policy.classes[name] : undefined;
+}

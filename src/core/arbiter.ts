@@ -22,7 +22,11 @@ export interface BusyItem extends Interval {
 
 /** The parts of the meeting-class policy the arbiter reads. */
 export interface ArbiterPolicy {
-  readonly classes: Readonly<Record<string, { readonly rank: number; readonly preemptible: boolean }>>;
+  /**
+   * A Map, not an object: class names come from requests and stored rows, and a plain object would
+   * answer "constructor" or "toString" from Object.prototype (an undisplaceable phantom class).
+   */
+  readonly classes: ReadonlyMap<string, { readonly rank: number; readonly preemptible: boolean }>;
   readonly protectAfterHours: number;
 }
 
@@ -164,8 +168,8 @@ export function displaceable(
   now: number,
 ): boolean {
   if (item.kind === "external" || item.meetingClass === null) return false;
-  const incumbent = policy.classes[item.meetingClass];
-  const challenger = policy.classes[request.meetingClass];
+  const incumbent = policy.classes.get(item.meetingClass);
+  const challenger = policy.classes.get(request.meetingClass);
   if (!incumbent || !challenger || !incumbent.preemptible) return false;
   if (now - item.createdAt >= policy.protectAfterHours * HOUR) return false;
   if (challenger.rank !== incumbent.rank) return challenger.rank > incumbent.rank;

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { Policy } from "../../schemas/policy.js";
+import { classNamed, type Policy } from "../../schemas/policy.js";
 import { AvailabilityRules } from "../../schemas/rules.js";
 import { TimeZone, toInstant } from "../../schemas/time.js";
 import { CalendarType, Email } from "../../schemas/wire.js";
@@ -15,6 +15,7 @@ import type { AgentRow, ApiKeyRow, CalendarRow, Database, DecisionRow, OwnerRow 
 import { createAgent, createApiKey, createCalendar, createOwner } from "./admin.js";
 import { SCOPES, type Scope } from "./caller.js";
 import { badRequestFrom, OpenavailError } from "./errors.js";
+import { isObjectPrototypeName } from "./lookups.js";
 import { requireWellFormedText } from "./well-formed-text.js";
 
 const DAY_MS = 86_400_000;
@@ -252,7 +253,9 @@ export type NewOwnerInput = z.input<typeof NewOwnerInput>;
 export const NewCalendarInput = z
   .object({
     owner_email: Email,
-    calendar_type: CalendarType,
+    calendar_type: CalendarType.refine((t) => !isObjectPrototypeName(t), {
+      error: "must not be a reserved name such as constructor; use a word such as work or personal",
+    }),
     provider: z.enum(["local", "google"], { error: "must be local or google" }).default("local"),
     name: z.string().trim().min(1).max(200).nullable().optional(),
   })
@@ -297,7 +300,7 @@ function parse<S extends z.ZodType>(schema: S, input: unknown, what: string): z.
 
 function checkDefaultClass(policy: Policy, name: string | null | undefined): void {
   if (name === undefined || name === null) return;
-  if (!(name in policy.classes)) {
+  if (classNamed(policy, name) === undefined) {
     const known = Object.keys(policy.classes).join(", ");
     throw new OpenavailError(
       "bad_request",

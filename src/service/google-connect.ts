@@ -16,6 +16,7 @@ import type { SecretBox } from "../providers/secret-box.js";
 import { createOwner } from "./admin.js";
 import { syncCalendar } from "./calendar-sync.js";
 import { OpenavailError } from "./errors.js";
+import { isObjectPrototypeName } from "./lookups.js";
 import {
   createProviderRegistry,
   encodeGoogleGrant,
@@ -50,7 +51,7 @@ export function parseCalendarChoice(text: string): CalendarChoice {
 
 function checkType(type: string): string {
   const parsed = CalendarType.safeParse(type);
-  if (!parsed.success) {
+  if (!parsed.success || isObjectPrototypeName(parsed.data)) {
     throw new OpenavailError(
       "bad_request",
       `"${type}" is not a calendar type: use a lowercase word such as work or personal.`,

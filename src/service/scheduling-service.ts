@@ -65,10 +65,18 @@ import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../le
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
 import { type Caller, hasScope, requireOwner } from "./caller.js";
 import { OpenavailError } from "./errors.js";
+import {
+  notFound,
+  ownBooking,
+  ownHold,
+  requireCalendarTypeName,
+  requireConfirmable,
+  visibleBooking,
+  visibleCalendar,
+} from "./lookups.js";
 import { notifyAgent } from "./notify.js";
 import { OwnerDirectory } from "./owner-directory.js";
-import type { LoadedPolicy } from "./policy.js";
-import { canonicalJson } from "./policy.js";
+import { canonicalJson, type LoadedPolicy, resolveMeetingClass } from "./policy.js";
 import {
   type NotificationPayload,
   presentBooking,
@@ -324,17 +332,13 @@ export class SchedulingService {
     let slot: Interval;
     let hold: HoldRow | null = null;
     if (input.hold_id !== undefined) {
-      hold = await this.ownHold(tx, input.hold_id);
+      hold = await ownHold(tx.trx, tx.caller, input.hold_id);
       const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
       requireOwner(tx.caller, owner.email);
+      requireConfirmable(hold, tx.now);
       const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
       target = this.targetOf(tx, owner, calendar);
       slot = { start: hold.start_ms, end: hold.end_ms };
-      if (hold.status === "confirmed") {
-        throw new OpenavailError("bad_request", `Hold ${hold.id} is already confirmed; see list_bookings.`, {
-          details: [{ field: "hold_id", message: "already confirmed" }],
-        });
-      }
     } else {
       target = await this.target(tx, input.owner_email!, input.calendar_type);
       slot = requestedSpan({ start: input.start!, end: input.end, duration_minutes: input.duration_minutes });
@@ -361,10 +365,7 @@ export class SchedulingService {
   }
 
   async preempt(tx: Tx, input: PreemptInput): Promise<VerdictBody> {
-    const victim = await findBooking(tx.trx, input.booking_id);
-    if (!victim) throw notFound("booking", input.booking_id);
-    const owner = (await findOwnerById(tx.trx, victim.owner_id))!;
-    requireOwner(tx.caller, owner.email);
+    const { booking: victim, owner } = await visibleBooking(tx.trx, tx.caller, input.booking_id);
     const calendar = (await findCalendarById(tx.trx, victim.calendar_id))!;
     const target = this.targetOf(tx, owner, calendar);
     const slot =
@@ -382,7 +383,7 @@ export class SchedulingService {
   }
 
   async rescheduleBooking(tx: Tx, input: RescheduleBookingInput): Promise<VerdictBody> {
-    const booking = await this.ownBooking(tx, input.booking_id);
+    const booking = await ownBooking(tx.trx, tx.caller, input.booking_id);
     if (booking.status === "cancelled") {
       throw new OpenavailError(
         "bad_request",
@@ -416,7 +417,9 @@ export class SchedulingService {
   // ---- plain tools -------------------------------------------------------------------------------
 
   async releaseHold(tx: Tx, holdId: string): Promise<{ hold: Hold }> {
-    const hold = await this.ownHold(tx, holdId);
+    // A hold past expires_at is expired, swept or not: releasing it must not relabel it "released".
+    await this.sweepExpiredHolds(tx);
+    const hold = await ownHold(tx.trx, tx.caller, holdId);
     const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
     requireOwner(tx.caller, owner.email);
     if (hold.status === "active") {
@@ -428,7 +431,7 @@ export class SchedulingService {
   }
 
   async cancelBooking(tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
-    const booking = await this.ownBooking(tx, bookingId);
+    const booking = await ownBooking(tx.trx, tx.caller, bookingId);
     const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
     requireOwner(tx.caller, owner.email);
     if (booking.status !== "cancelled") {
@@ -550,7 +553,7 @@ export class SchedulingService {
     tx: Tx,
     calendarId: string,
   ): Promise<{ calendar_id: string; rules: AvailabilityRules | null }> {
-    const { calendar } = await this.allowedCalendar(tx, calendarId);
+    const { calendar } = await visibleCalendar(tx.trx, tx.caller, calendarId);
     return {
       calendar_id: calendar.id,
       rules: calendar.rules_json ? AvailabilityRules.parse(JSON.parse(calendar.rules_json)) : null,
@@ -561,13 +564,13 @@ export class SchedulingService {
     tx: Tx,
     input: SetRulesInput,
   ): Promise<{ calendar_id: string; rules: AvailabilityRules | null }> {
-    const { calendar } = await this.allowedCalendar(tx, input.calendar_id);
+    const { calendar } = await visibleCalendar(tx.trx, tx.caller, input.calendar_id);
     await setCalendarRules(tx.trx, calendar.id, JSON.stringify(input.rules));
     return { calendar_id: calendar.id, rules: input.rules };
   }
 
   async deleteRules(tx: Tx, calendarId: string): Promise<{ calendar_id: string; rules: null }> {
-    const { calendar } = await this.allowedCalendar(tx, calendarId);
+    const { calendar } = await visibleCalendar(tx.trx, tx.caller, calendarId);
     await setCalendarRules(tx.trx, calendar.id, null);
     return { calendar_id: calendar.id, rules: null };
   }
@@ -883,6 +886,7 @@ export class SchedulingService {
   /** The owner and calendar a request acts on, after the owner check. */
   private async target(tx: Tx, ownerEmail: string, calendarType: string | undefined): Promise<Target> {
     requireOwner(tx.caller, ownerEmail);
+    if (calendarType !== undefined) requireCalendarTypeName(calendarType, "calendar_type");
     const { owner, calendar } = await this.#owners.find(tx.trx, ownerEmail, calendarType);
     if (!owner) throw notFound("owner", ownerEmail, "owner_email");
     if (!calendar && calendarType !== undefined) {
@@ -909,40 +913,8 @@ export class SchedulingService {
     return { owner, calendar, rules, warnings };
   }
 
-  private async allowedCalendar(
-    tx: Tx,
-    calendarId: string,
-  ): Promise<{ calendar: CalendarRow; owner: OwnerRow }> {
-    const calendar = await findCalendarById(tx.trx, calendarId);
-    if (!calendar) throw notFound("calendar", calendarId, "calendar_id");
-    const owner = (await findOwnerById(tx.trx, calendar.owner_id))!;
-    requireOwner(tx.caller, owner.email);
-    return { calendar, owner };
-  }
-
-  private async ownHold(tx: Tx, holdId: string): Promise<HoldRow> {
-    const hold = await findHold(tx.trx, holdId);
-    // Another agent's hold is reported as missing: ids must not reveal other agents' work.
-    if (!hold || hold.agent_id !== tx.caller.agentId) throw notFound("hold", holdId, "hold_id");
-    return hold;
-  }
-
-  private async ownBooking(tx: Tx, bookingId: string): Promise<BookingRow> {
-    const booking = await findBooking(tx.trx, bookingId);
-    if (!booking || booking.agent_id !== tx.caller.agentId)
-      throw notFound("booking", bookingId, "booking_id");
-    return booking;
-  }
-
   private meetingClass(caller: Caller, requested: string | undefined): string {
-    const name = requested ?? caller.defaultClass ?? this.#deps.policy.policy.default_class;
-    if (!(name in this.#deps.policy.policy.classes)) {
-      const known = Object.keys(this.#deps.policy.policy.classes).join(", ");
-      throw new OpenavailError("bad_request", `Unknown meeting class "${name}"; use one of ${known}.`, {
-        details: [{ field: "meeting_class", message: `must be one of ${known}` }],
-      });
-    }
-    return name;
+    return resolveMeetingClass(this.#deps.policy, caller, requested);
   }
 }
 
@@ -1057,12 +1029,6 @@ function requestedSpan(input: {
     });
   }
   return { start, end };
-}
-
-function notFound(what: string, id: string, field?: string): OpenavailError {
-  return new OpenavailError("not_found", `No ${what} ${id} that you can see.`, {
-    ...(field ? { details: [{ field, message: `no such ${what}` }] } : {}),
-  });
 }
 
 function sha256(text: string): string {

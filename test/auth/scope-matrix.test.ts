@@ -1,7 +1,9 @@
 // Authorization matrix (DESIGN.md sections 2 and 7): every tool in the registry x every subset of
 // the six scopes x owner allowed / not allowed. A call is allowed exactly when the caller holds every
 // scope the tool declares and, for tools that act on an owner, may act on that owner; otherwise it
-// is `forbidden` (403) — whatever other scopes it holds.
+// is `forbidden` (403) — whatever other scopes it holds. One exception: an id of someone else's object
+// on an owner the caller may not act on (a preemption target, a calendar) is `not_found`, exactly as
+// a made-up id, so ids cannot be probed (test/service/id-probing.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgent } from "../../src/service/admin.js";
 import { callerOf } from "../../src/service/authenticate.js";
@@ -35,6 +37,8 @@ interface Case {
   readonly label: string;
   readonly tool: string;
   readonly needsOwner: boolean;
+  /** The call names another agent's object by id: on a foreign owner it is not found, not forbidden. */
+  readonly byForeignId?: true;
   readonly args: (cell: Cell) => Record<string, unknown>;
 }
 
@@ -76,6 +80,7 @@ const CASES: Case[] = [
     label: "preempt",
     tool: "preempt",
     needsOwner: true,
+    byForeignId: true,
     args: () => ({ booking_id: victimId, title: "Take over" }),
   },
   {
@@ -117,18 +122,21 @@ const CASES: Case[] = [
     label: "set_availability_rules",
     tool: "set_availability_rules",
     needsOwner: true,
+    byForeignId: true,
     args: () => ({ calendar_id: calendarId, rules: {} }),
   },
   {
     label: "get_availability_rules",
     tool: "get_availability_rules",
     needsOwner: true,
+    byForeignId: true,
     args: () => ({ calendar_id: calendarId }),
   },
   {
     label: "delete_availability_rules",
     tool: "delete_availability_rules",
     needsOwner: true,
+    byForeignId: true,
     args: () => ({ calendar_id: calendarId }),
   },
   { label: "get_notifications", tool: "get_notifications", needsOwner: false, args: () => ({}) },
@@ -219,7 +227,8 @@ describe.each(CASES)("$label", (kase) => {
         const expectAllowed = hasScopes && ownerOk;
         const res = await w.call(cell.caller, kase.tool, kase.args(cell));
         const got = res.isError ? `${res.error}` : "allowed";
-        const want = expectAllowed ? "allowed" : "forbidden";
+        const hidden = hasScopes && !ownerOk && kase.byForeignId;
+        const want = expectAllowed ? "allowed" : hidden ? "not_found" : "forbidden";
         if (got !== want)
           mismatches.push(`[${cell.scopes.join(",")}]: expected ${want}, got ${got} (${res.message ?? ""})`);
         if (res.isError && res.error === "forbidden") expect(res.message).toMatch(/\S/);

@@ -37,14 +37,16 @@ const NY: AvailabilityRulesInput = { timezone: "America/New_York", working_hours
 /** The default policy's classes, plus one class above the non-preemptible exec_meeting. */
 const POLICY: ArbiterPolicy = {
   protectAfterHours: 24,
-  classes: {
-    board_override: { rank: 100, preemptible: false },
-    exec_meeting: { rank: 90, preemptible: false },
-    external_customer_call: { rank: 70, preemptible: true },
-    interview: { rank: 60, preemptible: true },
-    internal_sync: { rank: 40, preemptible: true },
-    focus_time: { rank: 20, preemptible: true },
-  },
+  classes: new Map(
+    Object.entries({
+      board_override: { rank: 100, preemptible: false },
+      exec_meeting: { rank: 90, preemptible: false },
+      external_customer_call: { rank: 70, preemptible: true },
+      interview: { rank: 60, preemptible: true },
+      internal_sync: { rank: 40, preemptible: true },
+      focus_time: { rank: 20, preemptible: true },
+    }),
+  ),
 };
 
 const NOW = at("2026-03-09T16:00:00Z"); // Mon 12:00 EDT

@@ -522,16 +522,17 @@ describe("the preempt tool", () => {
     expect(res.reason_code).toBe("HARD_BLOCK");
   });
 
-  it("needs the preempt scope, and the owner", async () => {
+  it("needs the preempt scope, and the owner: another owner's booking is as missing as a made-up one", async () => {
     const w = world();
     const { execNoPreempt, x } = await victimAndAgents(w);
     const noScope = await w.call(execNoPreempt, "preempt", { booking_id: x, title: "Board" });
     expect(noScope.error).toBe("forbidden");
     const outsider = await w.addAgent({ name: "outsider", owners: ["someone@example.com"] });
     const noOwner = await w.call(outsider.caller, "preempt", { booking_id: x, title: "Board" });
-    expect(noOwner.error).toBe("forbidden");
+    expect(noOwner.error).toBe("not_found");
     const missing = await w.call(outsider.caller, "preempt", { booking_id: "bkg_nope", title: "Board" });
     expect(missing.error).toBe("not_found");
+    expect(JSON.stringify(noOwner).replaceAll(x, "bkg_nope")).toBe(JSON.stringify(missing));
   });
 });
 
