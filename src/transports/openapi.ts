@@ -209,7 +209,7 @@ const ERROR_RESPONSES: Readonly<Record<string, { name: string; description: stri
   "409": {
     name: "Conflict",
     description:
-      "The Idempotency-Key was used for a different request (`idempotency_key_reused`), or the object exists (`conflict`).",
+      "The Idempotency-Key was used for a different request (`idempotency_key_reused`), the object exists, or the hold to confirm is no longer active (`conflict`).",
     example: {
       error: "idempotency_key_reused",
       message:

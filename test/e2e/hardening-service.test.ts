@@ -177,6 +177,16 @@ describe("Object.prototype names on the admin routes", () => {
     }
     expect(await bookingCount()).toBe(0);
   });
+
+  it("GET /v1/calendars/{id}/availability refuses every one as slot_duration", async () => {
+    const { key } = await w.addAgent({ name: "slots" });
+    for (const name of PROTO_NAMES) {
+      const query = `start=2026-03-03T00:00:00Z&end=2026-03-04T00:00:00Z&slot_duration=${encodeURIComponent(name)}`;
+      const reply = await send("GET", `/v1/calendars/${calendars.ceo}/availability?${query}`, key);
+      expectBadField(reply, "slot_duration", `slot_duration=${name}`);
+      expect(reply.text, name).toContain("must be one of 15m");
+    }
+  });
 });
 
 describe("ids of objects the caller may not see", () => {
@@ -210,6 +220,12 @@ describe("ids of objects the caller may not see", () => {
         '{"rules":{"timezone":"UTC"}}',
       ],
       ["DELETE", (id) => `/v1/calendars/${id}/availability-rules`, calendars.cfo, undefined],
+      [
+        "GET",
+        (id) => `/v1/calendars/${id}/availability?start=2026-03-03T00:00:00Z&end=2026-03-04T00:00:00Z`,
+        calendars.cfo,
+        undefined,
+      ],
     ];
     for (const [method, path, real, body] of routes) {
       const seen = await send(method, path(real), prober.key, body);

@@ -6,9 +6,9 @@ import type { z } from "zod";
 import { CheckAvailabilityOutput, FindCommonSlotsOutput, GetFreeBusyOutput } from "../../../schemas/tools.js";
 import { executeTool, findTool } from "../../../tools/index.js";
 import type { App } from "../../compose.js";
-import { findCalendarById, findOwnerById } from "../../ledger/owners.repository.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError } from "../../service/errors.js";
+import { visibleCalendar } from "../../service/lookups.js";
 import { authenticateAgent } from "./agent-auth.js";
 import { callerHeaders, jsonBody } from "./respond.js";
 import { honoPath, type RouteTable } from "./route-table.js";
@@ -46,7 +46,7 @@ export interface ReadAdapter {
   readonly pathParam?: {
     readonly name: string;
     readonly description: string;
-    readonly resolve: (app: App, value: string) => Promise<Record<string, unknown>>;
+    readonly resolve: (app: App, caller: Caller, value: string) => Promise<Record<string, unknown>>;
   };
   readonly extra?: AdapterExtra;
   /** The response body's schema (for the OpenAPI document). */
@@ -71,7 +71,7 @@ const list = (raw: string) =>
     .filter((s) => s !== "");
 const integer = (raw: string) => (/^-?\d+$/.test(raw) ? Number(raw) : raw);
 function slotMinutes(raw: string, name: string): number {
-  const minutes = SLOT_DURATIONS[raw];
+  const minutes = Object.hasOwn(SLOT_DURATIONS, raw) ? SLOT_DURATIONS[raw] : undefined;
   if (minutes === undefined) throw badParam(name, `must be one of ${Object.keys(SLOT_DURATIONS).join(", ")}`);
   return minutes;
 }
@@ -82,16 +82,15 @@ function flag(raw: string, name: string): boolean {
 }
 
 /** A calendar id stands for its owner's email and its calendar type in check_availability's input. */
-async function calendarTarget(app: App, calendarId: string): Promise<Record<string, unknown>> {
+async function calendarTarget(
+  app: App,
+  caller: Caller,
+  calendarId: string,
+): Promise<Record<string, unknown>> {
   if (!/^cal_[0-9a-z]{1,40}$/.test(calendarId))
     throw badParam("calendar_id", "must be a calendar id like cal_...");
-  const calendar = await findCalendarById(app.ledger.db, calendarId);
-  const owner = calendar ? await findOwnerById(app.ledger.db, calendar.owner_id) : undefined;
-  if (!calendar || !owner) {
-    throw new OpenavailError("not_found", `No calendar ${calendarId} that you can see.`, {
-      details: [{ field: "calendar_id", message: "no such calendar" }],
-    });
-  }
+  // Another owner's calendar answers as a made-up id does, so calendar ids cannot be probed.
+  const { calendar, owner } = await visibleCalendar(app.ledger.db, caller, calendarId);
   return { owner_email: owner.email, calendar_type: calendar.calendar_type };
 }
 
@@ -211,7 +210,7 @@ export function mountReadAdapters(
       const { input, flags } = adapterInput(adapter, c.req.queries());
       if (adapter.pathParam) {
         const value = c.req.param(adapter.pathParam.name) ?? "";
-        Object.assign(input, await adapter.pathParam.resolve(app, value));
+        Object.assign(input, await adapter.pathParam.resolve(app, caller, value));
       }
       const body = await run(app, adapter, adapter.tool, caller, input);
       if (adapter.extra && extraTool && flags[adapter.extra.flag] === true) {
