@@ -4,7 +4,6 @@
 // per address, and a 413 a still-sending client can read.
 import { request } from "node:http";
 import { PassThrough } from "node:stream";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, configFromEnv, createApp } from "../../src/compose.js";
@@ -12,7 +11,6 @@ import { type RunningServer, startHttpServer } from "../../src/transports/http/s
 import { MAX_BATCH } from "../../src/transports/mcp/batch-rules.js";
 import { mountMcpHttp } from "../../src/transports/mcp/http.js";
 import { serveStdio } from "../../src/transports/mcp/stdio.js";
-import { toolList } from "../../src/transports/mcp/tool-list.js";
 import { TOOLS } from "../../tools/index.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
@@ -167,40 +165,22 @@ describe("JSON-RPC batches on /mcp (issue 14: 3, 5e, 5f)", () => {
   });
 });
 
-describe("tools/list (issue 14: 3)", () => {
-  it("is built once and equals what the SDK builds from the registry", async () => {
-    const sdk = new McpServer({ name: "reference", version: "0" });
-    for (const tool of TOOLS) {
-      sdk.registerTool(
-        tool.name,
-        {
-          title: tool.title,
-          description: tool.description,
-          inputSchema: tool.input,
-          outputSchema: tool.output,
-          annotations: { title: tool.title, ...tool.annotations },
-        },
-        () => ({ content: [] }),
-      );
-    }
-    const handlers = (
-      sdk.server as unknown as { _requestHandlers: Map<string, (r: unknown, e: unknown) => unknown> }
-    )._requestHandlers;
-    const reference = (await handlers.get("tools/list")!({ method: "tools/list", params: {} }, {})) as {
-      tools: { execution?: unknown }[];
-    };
-    // The SDK adds `execution: {taskSupport: "forbidden"}`, which is what its absence means: not sent.
-    for (const tool of reference.tools) delete tool.execution;
-    expect(JSON.parse(JSON.stringify(toolList()))).toEqual(JSON.parse(JSON.stringify(reference)));
-    expect(toolList()).toBe(toolList());
-  });
-
+describe("tools/list (issues 14 and 15)", () => {
   it("answers a lone tools/list with the same bytes on the direct path and through the SDK", async () => {
     const { key } = await w.addAgent({ name: "lister" });
     const direct = await (await postMcp(key, rpc(5, "tools/list"))).text();
     const viaSdk = await (await postMcp(key, rpc(5, "tools/list", { _meta: {} }))).text();
     expect(direct).toBe(viaSdk);
     expect(JSON.parse(direct).result.tools).toHaveLength(TOOLS.length);
+    // An agent sees only the tools its scopes allow, on both paths.
+    const reader = await w.addAgent({ name: "reader", scopes: ["read_freebusy"] });
+    const names = (text: string) => (JSON.parse(text).result.tools as { name: string }[]).map((t) => t.name);
+    const readerDirect = await (await postMcp(reader.key, rpc(6, "tools/list"))).text();
+    const readerSdk = await (await postMcp(reader.key, rpc(6, "tools/list", { _meta: {} }))).text();
+    expect(readerDirect).toBe(readerSdk);
+    expect(names(readerDirect).sort()).toEqual(
+      ["check_availability", "find_common_slots", "get_free_busy", "get_notifications", "whoami"].sort(),
+    );
   });
 });
 

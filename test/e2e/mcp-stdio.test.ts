@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { toInstant } from "../../schemas/time.js";
 import { setAgentStatus } from "../../src/service/agents-admin.js";
 import { REPLAYED_META_KEY } from "../../src/transports/mcp/create-mcp-server.js";
+import { listedSchema } from "../../src/transports/mcp/tool-list.js";
 import { findTool, TOOLS } from "../../tools/index.js";
 import { findOverlaps } from "../helpers/invariants.js";
 import { childEnv, openStdioSession, type Session, textOf } from "../helpers/mcp-stdio-session.js";
@@ -106,8 +106,8 @@ describe("openavail mcp over stdio", () => {
       expect(l.title).toBe(tool.title);
       expect(l.description).toBe(tool.description);
       expect(l.annotations).toEqual({ title: tool.title, ...tool.annotations });
-      expect(l.inputSchema).toEqual(z.toJSONSchema(tool.input, { io: "input", target: "draft-7" }));
-      expect(l.outputSchema).toEqual(z.toJSONSchema(tool.output, { io: "output", target: "draft-7" }));
+      expect(l.inputSchema).toEqual(listedSchema(tool.input, "input"));
+      expect(l.outputSchema).toEqual(listedSchema(tool.output, "output"));
       expect(l.outputSchema?.type).toBe("object");
     }
   });

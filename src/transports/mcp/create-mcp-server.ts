@@ -64,9 +64,12 @@ export function createMcpServer(
   );
   const call = (tool: ToolDefinition, args: unknown) => callTool(app, tool, resolveCaller, args);
   // The handlers are set on the protocol server rather than through registerTool: the list is built
-  // once per process (tool-list.ts), and tools/call goes through executeTool (below).
+  // once per set of scopes (tool-list.ts), and tools/call goes through executeTool (below).
   server.server.registerCapabilities({ tools: { listChanged: true } });
-  server.server.setRequestHandler(ListToolsRequestSchema, () => toolList());
+  // Each agent sees the tools its scopes allow; the key is checked again, as for a call.
+  server.server.setRequestHandler(ListToolsRequestSchema, async () =>
+    toolList((await resolveCaller()).scopes),
+  );
   // McpServer's own tools/call handler would validate the arguments with the SDK before the tool runs
   // and answer a failure with a plain-text message. Dispatching here instead hands the raw arguments
   // to executeTool, so a bad request comes back as Openavail's error object naming the field.

@@ -119,10 +119,13 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     const resolveCaller = async () => admitted.caller;
     const direct = directRequest(c.req.raw.headers, parsedBody);
     if (direct?.kind === "tools/list") {
-      return new Response(`{"result":${toolListJson()},"jsonrpc":"2.0","id":${JSON.stringify(direct.id)}}`, {
-        status: 200,
-        headers: { "content-type": "application/json" },
-      });
+      return new Response(
+        `{"result":${toolListJson(admitted.caller.scopes)},"jsonrpc":"2.0","id":${JSON.stringify(direct.id)}}`,
+        {
+          status: 200,
+          headers: { "content-type": "application/json" },
+        },
+      );
     }
     if (direct) {
       const result = await callTool(app, direct.tool, resolveCaller, direct.args);
