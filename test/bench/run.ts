@@ -5,8 +5,10 @@ import { benchEngine } from "./engine.js";
 import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
 import { benchRest } from "./rest.js";
+import { benchToolList } from "./tool-list.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  tool_list: benchToolList,
   engine: benchEngine,
   ledger: benchLedger,
   mcp: benchMcp,
