@@ -6,9 +6,9 @@ export const createBooking = defineTool({
   name: "create_booking",
   title: "Book a meeting",
   description:
-    "Book a meeting on an owner's calendar: either confirm a hold of yours (hold_id) or give owner_email with start and end (or duration_minutes), plus title and attendees. A hold that was released, expired or already confirmed is an error (conflict): check availability again. " +
-    "verdict Accept: booking is confirmed. Preempt: you had the preempt scope and a higher meeting class or priority, so lower-priority bookings were displaced (see displaced; their agents are notified). " +
-    "CounterPropose: the slot is taken or breaks a rule (reason_code, e.g. CONFLICT, WORKING_HOURS, PREEMPT_NOT_PERMITTED); offer one of alternatives to the attendees and book it. Reject: no slot is possible (reason_code).",
+    "Book a meeting: confirm a hold of yours (hold_id), or give owner_email, start and end or duration_minutes; plus title. A released, expired or confirmed hold is an error (conflict): check availability again. " +
+    "Accept: booked. Preempt: your higher class or priority displaced the bookings in displaced (their agents are told). " +
+    "CounterPropose (CONFLICT): taken; offer one of alternatives. Reject: reason_code says why (a rule such as WORKING_HOURS or MIN_NOTICE, PREEMPT_NOT_PERMITTED, NO_CAPACITY: nothing free nearby); alternatives, when given, are free slots to suggest.",
   scopes: ["create_bookings"],
   input: CreateBookingInput,
   output: Verdict,

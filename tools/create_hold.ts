@@ -7,8 +7,8 @@ export const createHold = defineTool({
   title: "Hold a slot",
   description:
     "Reserve start..end (or start + duration_minutes) on an owner's calendar for ttl_seconds (default 300, 30-3600) while you confirm with the attendees. " +
-    "verdict Accept: hold.hold_id is yours; confirm with create_booking(hold_id) before hold.expires_at. CounterPropose: the slot is taken or breaks a rule (reason_code); pick one of alternatives and call again. " +
-    "Preempt: you outrank the holders of this slot and displaced them (see displaced). Reject: nothing is possible (reason_code).",
+    "Accept: hold.hold_id is yours; confirm with create_booking(hold_id) before hold.expires_at. Preempt: you outranked and displaced the items in displaced. " +
+    "CounterPropose (CONFLICT): taken; hold one of alternatives. Reject: reason_code says why; alternatives, when given, are free slots to try.",
   scopes: ["create_holds"],
   input: CreateHoldInput,
   output: Verdict,

@@ -7,7 +7,7 @@ export const rescheduleBooking = defineTool({
   title: "Reschedule a booking",
   description:
     "Move a booking you made (also one marked needs_reschedule after being displaced) to start..end or start + duration_minutes. " +
-    "verdict Accept: moved. Preempt: moved by displacing lower-priority items. CounterPropose: the new time is taken or breaks a rule; pick one of alternatives. Reject: impossible (reason_code); the booking keeps its old time.",
+    "Accept: moved. Preempt: moved by displacing lower-priority items. CounterPropose (CONFLICT): the new time is taken; pick one of alternatives. Reject: reason_code says why, alternatives may suggest times; the booking keeps its old time.",
   scopes: ["create_bookings"],
   input: RescheduleBookingInput,
   output: Verdict,

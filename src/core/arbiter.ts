@@ -105,16 +105,19 @@ export function arbitrate(input: ArbitrationInput): Verdict {
   }
   if (explicit) return reject(reason === "CONFLICT" ? "NO_CAPACITY" : reason);
 
+  // The seed's verdict table: a hard rule or a missing preempt scope is a Reject, which may still
+  // suggest free slots nearby; CounterPropose is only for a slot taken while the window has room.
   const window = request.window ?? dayAround(slot, rules);
   const alternatives = nearestSlots(
     slotQuery(items, rules, window, slot.end - slot.start, request.granularityMs, now),
     slot.start,
     MAX_ALTERNATIVES,
   );
+  if (reason !== "CONFLICT") return { ...reject(reason), alternatives };
   if (alternatives.length > 0) {
-    return { verdict: "CounterPropose", reasonCode: reason, displaced: [], landings: [], alternatives };
+    return { verdict: "CounterPropose", reasonCode: "CONFLICT", displaced: [], landings: [], alternatives };
   }
-  return reject(reason === "CONFLICT" ? "NO_CAPACITY" : reason);
+  return reject("NO_CAPACITY");
 }
 
 function reject(reasonCode: ReasonCode): Verdict {

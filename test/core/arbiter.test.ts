@@ -204,10 +204,10 @@ describe("hard rules, each with its reason code", () => {
       ],
     ],
   ])(
-    "%s -> CounterPropose with up to 5 alternatives, nearest first",
+    "%s -> Reject with that reason and up to 5 alternatives as suggestions, nearest first (issue 15)",
     (_name, slot, rules, now, items, code, alternatives) => {
       const v = arbitrate(input(slot, { rules, now, items }));
-      expect(v.verdict).toBe("CounterPropose");
+      expect(v.verdict).toBe("Reject");
       expect(v.reasonCode).toBe(code);
       expect(isos(v.alternatives)).toEqual(alternatives);
       for (const alt of v.alternatives) expect(alt.end - alt.start).toBe(slot.end - slot.start);
@@ -325,7 +325,7 @@ describe("hard rules, each with its reason code", () => {
     ];
     // Tue 08:30-09:00 EDT: outside working hours and on top of a displaceable booking.
     const v = arbitrate(input(span("2026-03-10T12:30:00Z", "2026-03-10T13:00:00Z"), { items }));
-    expect(v.verdict).toBe("CounterPropose");
+    expect(v.verdict).toBe("Reject");
     expect(v.reasonCode).toBe("WORKING_HOURS");
     expect(v.displaced).toEqual([]);
   });
@@ -399,12 +399,12 @@ describe("conflicts", () => {
     expect([v.verdict, v.reasonCode, v.displaced]).toEqual(["Reject", "PREEMPT_NOT_PERMITTED", []]);
   });
 
-  it("PREEMPT_NOT_PERMITTED -> CounterPropose when free slots remain", () => {
+  it("PREEMPT_NOT_PERMITTED -> Reject that still suggests the free slots nearby (issue 15)", () => {
     const items = [
       booking("bkg_1", "2026-03-10T14:00:00Z", "2026-03-10T15:00:00Z", { meetingClass: "focus_time" }),
     ];
     const v = arbitrate(input(TUE_10, { items, canPreempt: false }));
-    expect([v.verdict, v.reasonCode]).toEqual(["CounterPropose", "PREEMPT_NOT_PERMITTED"]);
+    expect([v.verdict, v.reasonCode]).toEqual(["Reject", "PREEMPT_NOT_PERMITTED"]);
     expect(v.alternatives).toHaveLength(5);
   });
 });

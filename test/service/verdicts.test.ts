@@ -72,12 +72,12 @@ async function expectDecision(
 }
 
 describe("hard rules", () => {
-  it("WORKING_HOURS: before opening counter-proposes the morning, a Saturday is rejected", async () => {
+  it("WORKING_HOURS: before opening is a Reject suggesting the morning; a Saturday suggests nothing", async () => {
     const w = world();
     const { sales } = await agents(w);
     // Tue 2026-03-03 08:00-08:30 EST: an hour before opening.
     const early = await book(w, sales, "ceo@example.com", "2026-03-03T13:00:00Z", "2026-03-03T13:30:00Z");
-    expect(early.verdict).toBe("CounterPropose");
+    expect(early.verdict).toBe("Reject");
     expect(early.reason_code).toBe("WORKING_HOURS");
     expect(early.alternatives.map((a: { start: string }) => a.start)).toEqual([
       "2026-03-03T14:00:00Z", // 09:00 EST
@@ -117,7 +117,7 @@ describe("hard rules", () => {
     expect(allDay.verdict).toBe("Accept");
   });
 
-  it("HARD_BLOCK: a slot in the block counter-proposes around it; touching the block is fine", async () => {
+  it("HARD_BLOCK: a slot in the block is a Reject suggesting slots around it; touching the block is fine", async () => {
     const w = world();
     const { sales } = await agents(w);
     await w.addOwner("block@example.com", "America/New_York", {
@@ -128,7 +128,7 @@ describe("hard rules", () => {
     });
     // Tue 12:30-13:00 EST.
     const inBlock = await book(w, sales, "block@example.com", "2026-03-03T17:30:00Z", "2026-03-03T18:00:00Z");
-    expect(inBlock.verdict).toBe("CounterPropose");
+    expect(inBlock.verdict).toBe("Reject");
     expect(inBlock.reason_code).toBe("HARD_BLOCK");
     // 13:00 EST is 30 min away; 11:30 EST is 60 min away.
     expect(inBlock.alternatives[0].start).toBe("2026-03-03T18:00:00Z");
@@ -144,7 +144,7 @@ describe("hard rules", () => {
     expect(before.verdict).toBe("Accept");
   });
 
-  it("DAILY_LIMIT: the second booking of a local day is refused, the next day is offered", async () => {
+  it("DAILY_LIMIT: the second booking of a local day is refused, the next day suggested", async () => {
     const w = world();
     const { sales } = await agents(w);
     await w.addOwner("cap@example.com", "America/New_York", {
@@ -163,7 +163,7 @@ describe("hard rules", () => {
     const wider = await book(w, sales, "cap@example.com", "2026-03-03T18:00:00Z", "2026-03-03T18:30:00Z", {
       window: { start: "2026-03-03T14:00:00Z", end: "2026-03-04T22:00:00Z" },
     });
-    expect(wider.verdict).toBe("CounterPropose");
+    expect(wider.verdict).toBe("Reject");
     expect(wider.reason_code).toBe("DAILY_LIMIT");
     expect(wider.alternatives[0].start).toBe("2026-03-04T14:00:00Z");
     expect(wider.alternatives[0].local_start).toBe("2026-03-04T09:00:00-05:00");
@@ -174,7 +174,7 @@ describe("hard rules", () => {
     expect(retry.verdict).toBe("Accept");
   });
 
-  it("MIN_NOTICE: too soon counter-proposes the first slot after the notice; exactly at it is fine", async () => {
+  it("MIN_NOTICE: too soon is a Reject suggesting the first slot after the notice; exactly at it is fine", async () => {
     const w = world();
     const { sales } = await agents(w);
     await w.addOwner("notice@example.com", "America/New_York", {
@@ -184,7 +184,7 @@ describe("hard rules", () => {
     });
     // Now is Mon 07:00 EST; notice runs to 11:00 EST (16:00Z). Ask for Mon 10:00 EST.
     const soon = await book(w, sales, "notice@example.com", "2026-03-02T15:00:00Z", "2026-03-02T15:30:00Z");
-    expect(soon.verdict).toBe("CounterPropose");
+    expect(soon.verdict).toBe("Reject");
     expect(soon.reason_code).toBe("MIN_NOTICE");
     expect(soon.alternatives[0].start).toBe("2026-03-02T16:00:00Z");
     const atNotice = await book(
@@ -217,7 +217,7 @@ describe("hard rules", () => {
       "2026-03-09T11:30:00Z",
       "2026-03-09T12:15:00Z",
     );
-    expect(straddle.verdict).toBe("CounterPropose");
+    expect(straddle.verdict).toBe("Reject");
     expect(straddle.reason_code).toBe("OUTSIDE_HORIZON");
     expect(straddle.alternatives[0]).toMatchObject({
       start: "2026-03-09T11:15:00Z",
@@ -332,7 +332,7 @@ describe("conflicts", () => {
       "2026-03-03T15:00:00Z",
       "2026-03-03T15:30:00Z",
     );
-    expect(offered.verdict).toBe("CounterPropose");
+    expect(offered.verdict).toBe("Reject");
     expect(offered.reason_code).toBe("PREEMPT_NOT_PERMITTED");
     expect(offered.alternatives[0].start).toBe("2026-03-03T14:30:00Z");
     const refused = await book(
