@@ -131,24 +131,49 @@ export function hardRuleViolation(
   rules: CompiledRules,
   now: number,
 ): HardRuleCode | null {
-  if (rules.workingHours) {
-    const days = localDaysBetween(rules.timeZone, slot.start, slot.end);
-    const working = workingTime(rules, days);
-    if (!working.some((w) => contains(w, slot))) return "WORKING_HOURS";
-  }
-  if (rules.hardBlocks.some((b) => overlaps(b, slot))) return "HARD_BLOCK";
-  if (rules.maxBookingsPerDay !== null) {
-    const [day] = localDaysBetween(rules.timeZone, slot.start, slot.start + 1);
-    if (day) {
+  for (const code of HARD_RULES) if (breaksRule(code, slot, items, rules, now)) return code;
+  return null;
+}
+
+/** The hard rules in the order they are checked (DESIGN.md section 5, step 1). */
+export const HARD_RULES: readonly HardRuleCode[] = [
+  "WORKING_HOURS",
+  "HARD_BLOCK",
+  "DAILY_LIMIT",
+  "MIN_NOTICE",
+  "OUTSIDE_HORIZON",
+];
+
+/** Whether the slot breaks one hard rule; a rule the owner has not set is never broken. */
+export function breaksRule(
+  code: HardRuleCode,
+  slot: Interval,
+  items: readonly BusyItem[],
+  rules: CompiledRules,
+  now: number,
+): boolean {
+  switch (code) {
+    case "WORKING_HOURS": {
+      if (!rules.workingHours) return false;
+      const working = workingTime(rules, localDaysBetween(rules.timeZone, slot.start, slot.end));
+      return !working.some((w) => contains(w, slot));
+    }
+    case "HARD_BLOCK":
+      return rules.hardBlocks.some((b) => overlaps(b, slot));
+    case "DAILY_LIMIT": {
+      if (rules.maxBookingsPerDay === null) return false;
+      const [day] = localDaysBetween(rules.timeZone, slot.start, slot.start + 1);
+      if (!day) return false;
       let count = 0;
       for (const it of items)
         if (it.kind !== "external" && it.start >= day.start && it.start < day.end) count++;
-      if (count >= rules.maxBookingsPerDay) return "DAILY_LIMIT";
+      return count >= rules.maxBookingsPerDay;
     }
+    case "MIN_NOTICE":
+      return slot.start < now + rules.minNoticeMs;
+    case "OUTSIDE_HORIZON":
+      return slot.end > now + rules.maxHorizonMs;
   }
-  if (slot.start < now + rules.minNoticeMs) return "MIN_NOTICE";
-  if (slot.end > now + rules.maxHorizonMs) return "OUTSIDE_HORIZON";
-  return null;
 }
 
 /** Items whose buffered span overlaps the slot, in start order. */

@@ -14,6 +14,7 @@ import {
   displaceable,
   hardRuleViolation,
 } from "../../src/core/arbiter.js";
+import { explain } from "../../src/core/explain.js";
 import { findFreeSlots } from "../../src/core/free-slots.js";
 import { type Interval, interval, overlaps } from "../../src/core/interval.js";
 import { compileRules } from "../../src/core/rules.js";
@@ -755,6 +756,67 @@ describe("the arbiter agrees with the free-slot engine (fast-check)", () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe("explain (dry_run's explanation, issue 15 point 8)", () => {
+  it("lists every hard rule with its outcome and each conflict with its class, rank and priority", () => {
+    const items = [
+      booking("bkg_low", "2026-03-10T14:00:00Z", "2026-03-10T14:30:00Z", { meetingClass: "focus_time" }), // Tue 10:00 EDT
+      booking("bkg_old", "2026-03-10T14:15:00Z", "2026-03-10T14:45:00Z", { createdAt: NOW - 48 * HOUR }),
+      external("evt_1", "2026-03-10T14:20:00Z", "2026-03-10T14:25:00Z"),
+    ];
+    const e = explain(input(TUE_10, { items, rules: { ...NY, min_notice_minutes: 60 * 24 * 2 } }));
+    expect(e.rules).toEqual([
+      { rule: "WORKING_HOURS", broken: false },
+      { rule: "HARD_BLOCK", broken: false },
+      { rule: "DAILY_LIMIT", broken: false },
+      { rule: "MIN_NOTICE", broken: true },
+      { rule: "OUTSIDE_HORIZON", broken: false },
+    ]);
+    expect(e.request).toEqual({
+      meetingClass: "external_customer_call",
+      rank: 70,
+      agentPriority: 0,
+      canPreempt: true,
+    });
+    expect(e.conflicts.map((c) => [c.item.id, c.rank, c.preemptible, c.protected, c.displaceable])).toEqual([
+      ["bkg_low", 20, true, false, true],
+      ["bkg_old", 40, true, true, false],
+      ["evt_1", null, false, false, false],
+    ]);
+  });
+
+  it("agrees with the verdict: its first broken rule is a Reject's reason, no rule and no conflict is an Accept", () => {
+    const starts = fc
+      .integer({ min: 0, max: 4 * 24 * 4 - 1 })
+      .map((q) => at("2026-03-09T04:00:00Z") + q * 15 * MINUTE);
+    fc.assert(
+      fc.property(
+        starts,
+        fc.constantFrom(15, 30, 60),
+        fc.array(fc.tuple(starts, fc.constantFrom(30, 60), fc.constantFrom("focus_time", "exec_meeting")), {
+          maxLength: 4,
+        }),
+        fc.boolean(),
+        (start, minutes, raw, canPreempt) => {
+          const items = raw.map(([s, m, cls], i) =>
+            booking(`bkg_${i}`, new Date(s).toISOString(), new Date(s + m * MINUTE).toISOString(), {
+              meetingClass: cls,
+            }),
+          );
+          const req = input(interval(start, start + minutes * MINUTE), { items, canPreempt });
+          const v = arbitrate(req);
+          const e = explain(req);
+          const broken = e.rules.find((r) => r.broken)?.rule;
+          if (broken) return v.verdict === "Reject" && v.reasonCode === broken;
+          if (e.conflicts.length === 0) return v.verdict === "Accept";
+          if (canPreempt && e.conflicts.every((c) => c.displaceable)) return v.verdict === "Preempt";
+          return v.verdict === "CounterPropose" || v.verdict === "Reject";
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
