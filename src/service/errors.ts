@@ -1,6 +1,7 @@
 // The one error type at the edge: a type, a status, a sentence a person can act on, and details.
-import type { ZodError } from "zod";
+import type { ZodError, z } from "zod";
 import { ERROR_STATUS, type ErrorBody, type ErrorDetail, type ErrorType } from "../../schemas/errors.js";
+import { knownFieldsAt, nearestName } from "./field-names.js";
 
 export class OpenavailError extends Error {
   readonly type: ErrorType;
@@ -29,18 +30,26 @@ export class OpenavailError extends Error {
   }
 }
 
-/** Turns zod issues into a bad_request whose message and details name every offending field. */
-export function badRequestFrom(error: ZodError, what = "request"): OpenavailError {
+/**
+ * Turns zod issues into a bad_request whose message and details name every offending field: a missing
+ * one is "required", and an unknown one suggests the nearest field `schema` knows there.
+ */
+export function badRequestFrom(error: ZodError, what = "request", schema?: z.ZodType): OpenavailError {
   const details: ErrorDetail[] = error.issues.slice(0, 20).map((issue) => {
     const field = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
-      const keys = issue.keys.map((k) => JSON.stringify(k)).join(", ");
       const where = field ? `${field}.` : "";
+      const known = schema ? knownFieldsAt(schema, issue.path) : [];
+      const hints = issue.keys.map((k) => {
+        const near = nearestName(k, known);
+        return near ? `${JSON.stringify(k)} (did you mean ${near}?)` : JSON.stringify(k);
+      });
       return {
         field: issue.keys.map((k) => `${where}${k}`).join(", ") || field,
-        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${keys}; remove ${issue.keys.length > 1 ? "them" : "it"}`,
+        message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${hints.join(", ")}`,
       };
     }
+    if (issue.code === "invalid_type" && issue.input === undefined) return { field, message: "required" };
     if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
       return { field, message: `expected ${issue.expected}` };
     }

@@ -140,7 +140,7 @@ describe.each([
         error: "bad_request",
         details: [
           { field: "duration_minutes", message: expect.any(String) },
-          { field: "window", message: "expected object" },
+          { field: "window", message: "required" },
         ],
       });
     } finally {
