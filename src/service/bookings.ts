@@ -1,0 +1,112 @@
+// create_booking, reschedule_booking and cancel_booking: the bookings an agent makes, moves and
+// cancels. Making and moving one is arbitrated (arbitration.ts); cancelling is not.
+import type { CreateBookingInput, RescheduleBookingInput } from "../../schemas/tools.js";
+import type { Booking } from "../../schemas/wire.js";
+import type { Interval } from "../core/interval.js";
+import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
+import { findBooking, updateBooking, updateHold } from "../ledger/schedule.repository.js";
+import type { HoldRow } from "../ledger/tables.js";
+import { arbitrationRequest, decide } from "./arbitration.js";
+import { requireOwner } from "./caller.js";
+import type { Scheduling, Tx, VerdictBody } from "./decisions.js";
+import { OpenavailError } from "./errors.js";
+import { ownBooking, ownHold, requireConfirmable } from "./lookups.js";
+import { resolveMeetingClass } from "./policy.js";
+import { presentBooking } from "./present.js";
+import { addBooking, writeThrough } from "./schedule-writes.js";
+import { findTarget, requestedSpan, type Target, targetOf } from "./targets.js";
+
+/** Arbitrates a booking of the requested slot, or of the slot of a hold of the caller's it confirms. */
+export async function createBooking(s: Scheduling, tx: Tx, input: CreateBookingInput): Promise<VerdictBody> {
+  let target: Target;
+  let slot: Interval;
+  let hold: HoldRow | null = null;
+  if (input.hold_id !== undefined) {
+    hold = await ownHold(tx.trx, tx.caller, input.hold_id);
+    const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
+    requireOwner(tx.caller, owner.email);
+    requireConfirmable(hold, tx.now);
+    const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
+    target = targetOf(s, tx, owner, calendar);
+    slot = { start: hold.start_ms, end: hold.end_ms };
+  } else {
+    target = await findTarget(s, tx, input.owner_email!, input.calendar_type);
+    slot = requestedSpan({ start: input.start!, end: input.end, duration_minutes: input.duration_minutes });
+  }
+  const meetingClass = resolveMeetingClass(
+    s.deps.policy,
+    tx.caller,
+    input.meeting_class ?? hold?.meeting_class,
+  );
+  const fromHold = hold;
+  return decide(s, tx, target, input, {
+    request: arbitrationRequest(tx, slot, meetingClass, input.window),
+    exclude: fromHold?.id ?? null,
+    commit: async () => {
+      const booking = await addBooking(
+        tx,
+        target,
+        slot,
+        meetingClass,
+        input.title,
+        input.attendees,
+        fromHold,
+      );
+      if (fromHold) await updateHold(tx.trx, fromHold.id, { status: "confirmed", updated_at: tx.now });
+      return { booking };
+    },
+  });
+}
+
+/** Arbitrates moving a live booking of the caller's to the requested slot; the booking keeps its id. */
+export async function rescheduleBooking(
+  s: Scheduling,
+  tx: Tx,
+  input: RescheduleBookingInput,
+): Promise<VerdictBody> {
+  const booking = await ownBooking(tx.trx, tx.caller, input.booking_id);
+  if (booking.status === "cancelled") {
+    throw new OpenavailError(
+      "bad_request",
+      `Booking ${booking.id} is cancelled; create a new booking instead.`,
+      {
+        details: [{ field: "booking_id", message: "booking is cancelled" }],
+      },
+    );
+  }
+  const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
+  requireOwner(tx.caller, owner.email);
+  const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
+  const target = targetOf(s, tx, owner, calendar);
+  const slot = requestedSpan(input);
+  return decide(s, tx, target, input, {
+    request: arbitrationRequest(tx, slot, booking.meeting_class, input.window),
+    exclude: booking.id,
+    commit: async () => {
+      await updateBooking(tx.trx, booking.id, {
+        start_ms: slot.start,
+        end_ms: slot.end,
+        status: "confirmed",
+        updated_at: tx.now,
+      });
+      await writeThrough(tx, calendar, booking.id, "upsert");
+      return { booking: (await findBooking(tx.trx, booking.id))! };
+    },
+  });
+}
+
+/** Cancels a booking of the caller's agent (and its provider event); cancelling twice changes nothing. */
+export async function cancelBooking(s: Scheduling, tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
+  const booking = await ownBooking(tx.trx, tx.caller, bookingId);
+  const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
+  requireOwner(tx.caller, owner.email);
+  if (booking.status !== "cancelled") {
+    await updateBooking(tx.trx, booking.id, { status: "cancelled", updated_at: tx.now });
+  }
+  const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
+  if (booking.status !== "cancelled") await writeThrough(tx, calendar, booking.id, "cancel");
+  const current = (await findBooking(tx.trx, booking.id))!;
+  return {
+    booking: presentBooking(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone),
+  };
+}

@@ -1,0 +1,43 @@
+// create_hold and release_hold: a hold keeps a slot for the caller's agent until it is confirmed by
+// create_booking, released, or expires (schedule-writes.ts sweeps expired ones).
+import type { CreateHoldInput } from "../../schemas/tools.js";
+import type { Hold } from "../../schemas/wire.js";
+import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
+import { findHold, updateHold } from "../ledger/schedule.repository.js";
+import { arbitrationRequest, decide } from "./arbitration.js";
+import { requireOwner } from "./caller.js";
+import type { Scheduling, Tx, VerdictBody } from "./decisions.js";
+import { ownHold } from "./lookups.js";
+import { resolveMeetingClass } from "./policy.js";
+import { presentHold } from "./present.js";
+import { addHold, sweepExpiredHolds } from "./schedule-writes.js";
+import { findTarget, requestedSpan, targetOf } from "./targets.js";
+
+/** Arbitrates a hold on the requested slot; on Accept or Preempt the hold is placed. */
+export async function createHold(s: Scheduling, tx: Tx, input: CreateHoldInput): Promise<VerdictBody> {
+  const target = await findTarget(s, tx, input.owner_email, input.calendar_type);
+  const slot = requestedSpan(input);
+  const meetingClass = resolveMeetingClass(s.deps.policy, tx.caller, input.meeting_class);
+  return decide(s, tx, target, input, {
+    request: arbitrationRequest(tx, slot, meetingClass, input.window),
+    exclude: null,
+    commit: async () => ({
+      hold: await addHold(tx, target, slot, meetingClass, input.ttl_seconds),
+    }),
+  });
+}
+
+/** Releases an active hold of the caller's agent; a hold in any other state is answered as it is. */
+export async function releaseHold(s: Scheduling, tx: Tx, holdId: string): Promise<{ hold: Hold }> {
+  // A hold past expires_at is expired, swept or not: releasing it must not relabel it "released".
+  await sweepExpiredHolds(tx);
+  const hold = await ownHold(tx.trx, tx.caller, holdId);
+  const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
+  requireOwner(tx.caller, owner.email);
+  if (hold.status === "active") {
+    await updateHold(tx.trx, hold.id, { status: "released", updated_at: tx.now });
+  }
+  const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
+  const current = (await findHold(tx.trx, hold.id))!;
+  return { hold: presentHold(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone) };
+}

@@ -1,0 +1,118 @@
+// The writes decisions share, all inside the call's transaction: new holds and bookings, the provider
+// write-through of a booking change, agent notifications, and the sweep of expired holds.
+
+import { toInstant } from "../../schemas/time.js";
+import type { Notification } from "../../schemas/wire.js";
+import type { Interval } from "../core/interval.js";
+import { newId } from "../ledger/ids.js";
+import { enqueueOutbox } from "../ledger/outbox.repository.js";
+import { expireHolds, insertBooking, insertHold } from "../ledger/schedule.repository.js";
+import type { BookingRow, CalendarRow, HoldRow, OwnerRow } from "../ledger/tables.js";
+import type { Tx } from "./decisions.js";
+import { notifyAgent } from "./notify.js";
+import type { NotificationPayload } from "./present.js";
+import type { Target } from "./targets.js";
+
+/** Expires every hold past its `expires_at` and tells its agent. Cheap: one indexed lookup. */
+export async function sweepExpiredHolds(tx: Tx): Promise<number> {
+  const expired = await expireHolds(tx.trx, tx.now);
+  for (const h of expired) {
+    await notify(tx, h.agent_id, "hold.expired", {
+      message: `Your hold ${h.id} (${toInstant(h.start_ms)}) expired unconfirmed at ${toInstant(h.expires_at)}.`,
+      booking_id: null,
+      hold_id: h.id,
+      winner_class: null,
+      landing_hold: null,
+    });
+  }
+  return expired.length;
+}
+
+/** Queues the provider write of a booking change; it commits (or not) with the decision. */
+export async function writeThrough(
+  tx: Tx,
+  calendar: CalendarRow,
+  bookingId: string,
+  op: "upsert" | "cancel",
+): Promise<void> {
+  if (calendar.provider === "local") return;
+  await enqueueOutbox(tx.trx, { booking_id: bookingId, calendar_id: calendar.id, op, now: tx.now });
+}
+
+/** Queues a notification for `agentId` in the call's transaction. */
+export async function notify(
+  tx: Tx,
+  agentId: string,
+  type: Notification["type"],
+  payload: NotificationPayload,
+): Promise<void> {
+  await notifyAgent(tx.trx, tx.now, agentId, type, payload);
+}
+
+/** A new active hold of the caller's agent on `slot` of the target's calendar. */
+export async function addHold(
+  tx: Tx,
+  target: Target,
+  slot: Interval,
+  meetingClass: string,
+  ttlSeconds: number,
+): Promise<HoldRow> {
+  return addHoldFor(tx, tx.caller.agentId, target.owner, target.calendar, slot, meetingClass, ttlSeconds);
+}
+
+/** A new active hold of `agentId` (the caller's, or a displaced agent's landing hold). */
+export async function addHoldFor(
+  tx: Tx,
+  agentId: string,
+  owner: OwnerRow,
+  calendar: CalendarRow,
+  slot: Interval,
+  meetingClass: string,
+  ttlSeconds: number,
+): Promise<HoldRow> {
+  const row: HoldRow = {
+    id: newId("hld"),
+    owner_id: owner.id,
+    calendar_id: calendar.id,
+    agent_id: agentId,
+    start_ms: slot.start,
+    end_ms: slot.end,
+    meeting_class: meetingClass,
+    status: "active",
+    expires_at: tx.now + ttlSeconds * 1000,
+    created_at: tx.now,
+    updated_at: tx.now,
+  };
+  await insertHold(tx.trx, row);
+  return row;
+}
+
+/** A new confirmed booking of the caller's agent, queued for the provider; `hold` is the one it confirms. */
+export async function addBooking(
+  tx: Tx,
+  target: Target,
+  slot: Interval,
+  meetingClass: string,
+  title: string,
+  attendees: readonly string[],
+  hold: HoldRow | null,
+): Promise<BookingRow> {
+  const row: BookingRow = {
+    id: newId("bkg"),
+    owner_id: target.owner.id,
+    calendar_id: target.calendar.id,
+    agent_id: tx.caller.agentId,
+    start_ms: slot.start,
+    end_ms: slot.end,
+    title,
+    attendees_json: JSON.stringify(attendees),
+    meeting_class: meetingClass,
+    status: "confirmed",
+    hold_id: hold?.id ?? null,
+    created_at: tx.now,
+    updated_at: tx.now,
+  };
+  await insertBooking(tx.trx, row);
+  await writeThrough(tx, target.calendar, row.id, "upsert");
+  return row;
+}
