@@ -1,6 +1,7 @@
 // The fast subset of `npm run test:reliability` (test/reliability/), run by `npm test`: the checker
 // catching planted faults, a short concurrency burst, two SIGKILL restarts of `openavail serve`,
-// ~50 hostile inputs per tool and the auth attacks, each with the ledger invariant checker; plus the
+// ~50 hostile inputs per tool plus the raw requests of issue 14 (invalid UTF-8, hostile batches,
+// chunked bodies, admin inputs) and the auth attacks, each with the ledger invariant checker; plus the
 // bugs the full run found, one test each, named after them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authScenario } from "../reliability/auth.js";
@@ -67,9 +68,25 @@ describe("reliability, fast subset", () => {
     });
     expect(lines(r.violations)).toEqual([]);
     expect(r.hostileInputs).toBeGreaterThanOrEqual(15 * 50);
+    // The classes issue 14 found were each sent (a generator that stopped producing them proves nothing).
+    const categories = r.extra.categories as Record<string, number>;
+    for (const category of [
+      "prototype key",
+      "prototype name",
+      "out-of-range date",
+      "lone surrogate",
+      "lone surrogate in a key",
+      "invalid UTF-8 body",
+      "batch: empty",
+      "batch: oversized",
+      "batch: duplicate ids",
+      "chunked past the bound",
+      "admin input",
+    ])
+      expect(categories[category] ?? 0, category).toBeGreaterThan(0);
   }, 90_000);
 
-  it("auth attacks: bad keys, other owners, other agents' things, spoofed origins all refused", async () => {
+  it("auth attacks: bad keys, other owners, unseen ids, other agents' things, spoofed origins and hosts, failed sign-ins", async () => {
     const r = await authScenario({ timingSamples: 20 });
     expect(lines(r.violations)).toEqual([]);
     expect(r.authAttacks).toBeGreaterThan(400);

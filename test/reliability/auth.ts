@@ -1,7 +1,10 @@
 // Scenario: auth attacks. Missing, garbled, revoked, expired and disabled keys on every REST route and
 // on /mcp; admin tokens on agent routes and agent keys on admin routes; an agent acting on an owner
-// it may not (forbidden) and on another agent's holds, bookings, notifications and SSE session (not
-// found, never success); spoofed Origins on /mcp and /sse; malformed keys refused before any database
+// it may not (forbidden) and on another owner's or agent's holds, bookings, calendars, notifications
+// and SSE session (not found, and byte for byte the answer a made-up id gets but for the id, so ids
+// cannot be probed; never success); spoofed Origins on /mcp and /sse; Host headers this server does
+// not answer to (403); failed authentications limited per client address (a second server with the
+// limit on: 401 up to it, then 429 with Retry-After); malformed keys refused before any database
 // lookup (a stub that fails when touched, and a closed ledger); and, for information only, response
 // times of keys differing in their first and in their last character.
 import type { Kysely } from "kysely";
@@ -9,6 +12,7 @@ import pino from "pino";
 import { ERROR_STATUS } from "../../schemas/errors.js";
 import { configFromEnv, createApp } from "../../src/compose.js";
 import { revokeApiKey } from "../../src/ledger/agents.repository.js";
+import { type IdPrefix, newId } from "../../src/ledger/ids.js";
 import type { Database } from "../../src/ledger/tables.js";
 import { createAgent, createApiKey } from "../../src/service/admin.js";
 import { createAdminToken, setAgentStatus } from "../../src/service/agents-admin.js";
@@ -19,7 +23,7 @@ import { pathParams } from "../../src/transports/rest/route-table.js";
 import { TOOLS } from "../../tools/index.js";
 import { ALL_SCOPES } from "../helpers/world.js";
 import type { Outcome, Violation } from "./common.js";
-import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRest } from "./drivers.js";
+import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRaw, sendRest } from "./drivers.js";
 import { buildFixture } from "./fixture.js";
 import { ledgerHash } from "./hostile.js";
 import { CallLog } from "./load.js";
@@ -295,6 +299,7 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
       end: new Date(bravoDay.end).toISOString(),
     };
     const bravoStart = new Date(bravoDay.start + 2 * 3_600_000).toISOString();
+    // An owner named by email A may not act on: forbidden (the email is the caller's own input).
     const crossOwner: [string, Record<string, unknown>][] = [
       ["check_availability", { owner_email: bravo.email, duration_minutes: 30, window: bravoWindow }],
       ["create_hold", { owner_email: bravo.email, start: bravoStart, duration_minutes: 30 }],
@@ -305,27 +310,51 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
         "find_common_slots",
         { owner_emails: [alpha.email, bravo.email], duration_minutes: 30, window: bravoWindow },
       ],
-      ["get_availability_rules", { calendar_id: bravo.calendars.work }],
-      ["set_availability_rules", { calendar_id: bravo.calendars.work, rules: { timezone: "UTC" } }],
-      ["delete_availability_rules", { calendar_id: bravo.calendars.work }],
-      ["preempt", { booking_id: bravoBooking, title: "mine now", meeting_class: "exec_meeting" }],
     ];
-    const crossAgent: [string, Record<string, unknown>][] = [
-      ["release_hold", { hold_id: holdB }],
-      ["create_booking", { hold_id: holdB, title: "stolen hold" }],
-      ["cancel_booking", { booking_id: bookingB }],
-      ["reschedule_booking", { booking_id: bookingB, start: at(14), duration_minutes: 30 }],
+    // A real id A may not see (another owner's calendar or booking, another agent's hold or booking):
+    // not found, exactly as a made-up id of the same kind, so that ids cannot be probed (issue 14).
+    const unseenIds: [string, Record<string, unknown>, string][] = [
+      ["get_availability_rules", { calendar_id: bravo.calendars.work }, "calendar_id"],
+      [
+        "set_availability_rules",
+        { calendar_id: bravo.calendars.work, rules: { timezone: "UTC" } },
+        "calendar_id",
+      ],
+      ["delete_availability_rules", { calendar_id: bravo.calendars.work }, "calendar_id"],
+      [
+        "preempt",
+        { booking_id: bravoBooking, title: "mine now", meeting_class: "exec_meeting" },
+        "booking_id",
+      ],
+      ["release_hold", { hold_id: holdB }, "hold_id"],
+      ["create_booking", { hold_id: holdB, title: "stolen hold" }, "hold_id"],
+      ["cancel_booking", { booking_id: bookingB }, "booking_id"],
+      ["reschedule_booking", { booking_id: bookingB, start: at(14), duration_minutes: 30 }, "booking_id"],
     ];
+    /** An answer's bytes with `id` written as <id>: what must not differ between a real and a made-up id. */
+    const shape = (out: Outcome, id: string) =>
+      `${out.kind} ${out.status} ${(out.text ?? JSON.stringify(out.error ?? out.body ?? out.reason)).replaceAll(id, "<id>")}`;
     const beforeA = ledgerHash(sqlite);
     for (const driver of [restA, mcpA]) {
       for (const [tool, args] of crossOwner)
         expectStatus(`${driver.transport} A ${tool} on bravo`, await log.call(a.id, driver, tool, args), [
           ERROR_STATUS.forbidden,
         ]);
-      for (const [tool, args] of crossAgent)
-        expectStatus(`${driver.transport} A ${tool} of B's`, await log.call(a.id, driver, tool, args), [
-          ERROR_STATUS.not_found,
-        ]);
+      for (const [tool, args, field] of unseenIds) {
+        const real = String(args[field]);
+        const fake = newId(real.slice(0, 3) as IdPrefix);
+        const label = `${driver.transport} A ${tool} with ${field} ${real} (not A's)`;
+        const seen = await log.call(a.id, driver, tool, args);
+        const made = await log.call(a.id, driver, tool, { ...args, [field]: fake });
+        expectStatus(label, seen, [ERROR_STATUS.not_found]);
+        expectStatus(`${driver.transport} A ${tool} with a made-up ${field}`, made, [ERROR_STATUS.not_found]);
+        attacks++;
+        if (shape(seen, real) !== shape(made, fake))
+          fail(
+            "unseen-id-answers-as-made-up",
+            `${label}: ${shape(seen, real).slice(0, 240)} <> a made-up id: ${shape(made, fake).slice(0, 240)}`,
+          );
+      }
       const listed = await log.call(a.id, driver, "list_bookings", {});
       attacks++;
       if (listed.kind !== "ok" || listed.body!.bookings.some((x: any) => x.owner_email !== alpha.email)) {
@@ -422,6 +451,107 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
       attacks++;
       if (out.kind !== "ok")
         fail("loopback-origin-allowed", `/mcp with Origin ${origin}: ${out.kind} ${out.status}`);
+    }
+
+    // ---- Host headers this server does not answer to (DNS rebinding) -----------------------------------
+    const bound = new URL(server.url).host;
+    const hostRequests = (host: string): [string, Parameters<typeof sendRaw>[1]][] => [
+      ["/v1/me", { method: "GET", headers: { authorization: `Bearer ${b.key}`, host } }],
+      [
+        "/mcp",
+        {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${b.key}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            host,
+          },
+          body: INITIALIZE,
+        },
+      ],
+    ];
+    for (const host of [
+      "evil.example",
+      "evil.example:80",
+      `evil.example:${new URL(server.url).port}`,
+      "127.0.0.1.evil.example",
+      "localhost.evil.example",
+    ]) {
+      for (const [path, r] of hostRequests(host)) {
+        const out = await sendRaw(`${server.url}${path}`, r, 5_000);
+        expectStatus(`${path} with Host ${host}`, out, [403]);
+        if (out.kind === "error" && out.error?.error !== "forbidden")
+          fail(
+            "foreign-host-refused",
+            `${path} with Host ${host}: ${JSON.stringify(out.error).slice(0, 200)}`,
+          );
+      }
+    }
+    for (const [path, r] of [...hostRequests(bound), ...hostRequests("localhost")]) {
+      const out = await sendRaw(`${server.url}${path}`, r, 5_000);
+      attacks++;
+      if (out.kind !== "ok")
+        fail(
+          "loopback-host-allowed",
+          `${path} with Host ${r.headers?.host}: ${out.kind} ${out.status} ${(out.text ?? out.reason ?? "").slice(0, 200)}`,
+        );
+    }
+
+    // ---- failed authentications are limited per client address -----------------------------------------
+    // A second server on the same ledger with the limit on (the main one has it off: the attacks above
+    // send hundreds of bad keys from loopback on purpose). Bad keys over REST and /mcp alike count.
+    const limited = await startInProcess(fixture.dbPath, {
+      backgroundJobs: false,
+      authFailuresPerMinute: 30,
+    });
+    try {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      let refusal = "";
+      for (let i = 0; i < 31; i++) {
+        const bad = i % 3 === 0 ? generateApiKey().raw : i % 3 === 1 ? `ak_${"A".repeat(40)}` : `${b.key}x`;
+        const res = await fetch(
+          `${limited.url}${i % 2 === 0 ? "/v1/me" : "/mcp"}`,
+          i % 2 === 0
+            ? { headers: { authorization: `Bearer ${bad}` } }
+            : {
+                method: "POST",
+                headers: {
+                  authorization: `Bearer ${bad}`,
+                  "content-type": "application/json",
+                  accept: "application/json, text/event-stream",
+                },
+                body: INITIALIZE,
+              },
+        );
+        statuses.push(res.status);
+        const text = await res.text();
+        if (i === 30) {
+          retryAfter = res.headers.get("retry-after");
+          refusal = text;
+        }
+      }
+      attacks += 31;
+      if (
+        statuses.slice(0, 30).some((x) => x !== 401) ||
+        statuses[30] !== 429 ||
+        !(Number(retryAfter) > 0) ||
+        !refusal.includes("rate_limited")
+      ) {
+        fail(
+          "auth-failures-limited",
+          `31 bad keys from one address (limit 30/min): ${statuses.join(",")}; the last Retry-After ${retryAfter}, ${refusal.slice(0, 200)}`,
+        );
+      }
+      // The address is refused, not the key: a good key from it waits too.
+      const good = await fetch(`${limited.url}/v1/me`, { headers: { authorization: `Bearer ${b.key}` } });
+      await good.body?.cancel();
+      attacks++;
+      if (good.status !== 429)
+        fail("auth-failures-limited", `a good key from the refused address got ${good.status}, not 429`);
+    } finally {
+      await limited.close();
     }
 
     // ---- another agent's SSE session ----------------------------------------------------------------

@@ -1,6 +1,9 @@
 // One way to call a tool per transport, each answering with an Outcome: REST (fetch against the tool's
 // REST binding), MCP over Streamable HTTP and MCP over stdio (both through the SDK's Client). Network
 // failures are classified: a refused connection sent nothing, anything else may have been applied.
+// Plus raw HTTP/1.1 requests (node:http) for what fetch will not send: any Host header, and chunked
+// bodies written as fast as the socket takes them.
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   StreamableHTTPClientTransport,
@@ -71,6 +74,26 @@ function text(v: unknown): string {
   }
 }
 
+/**
+ * encodeURIComponent, except that a lone surrogate (which it refuses with a URIError) is written as
+ * the three bytes WTF-8 gives it: %ED%A0%80 for U+D800, which is not UTF-8, as the server must see.
+ */
+export function encodeSegment(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    let out = "";
+    for (const ch of s) {
+      const cp = ch.codePointAt(0)!;
+      if (cp < 0xd800 || cp > 0xdfff) out += encodeURIComponent(ch);
+      else
+        for (const b of [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)])
+          out += `%${b.toString(16).toUpperCase()}`;
+    }
+    return out;
+  }
+}
+
 /** The URL and init of a tool call over REST, following the registry's binding. */
 export function restRequest(
   base: string,
@@ -86,7 +109,7 @@ export function restRequest(
   const path = def.rest.path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
     const v = rest[name];
     delete rest[name];
-    return encodeURIComponent(text(v ?? ""));
+    return encodeSegment(text(v ?? ""));
   });
   const headers: Record<string, string> = {};
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
@@ -146,6 +169,113 @@ export async function sendRest(
         kind: "protocol",
         status: res.status,
         reason: `error without an error object: ${text.slice(0, 200)}`,
+      };
+}
+
+/** An answer to a raw request: the Outcome, with the headers and the parsed JSON whatever its shape. */
+export interface RawOutcome extends Outcome {
+  readonly headers?: IncomingHttpHeaders;
+  /** The body parsed as JSON (a JSON-RPC error, an array of answers, ...), when it is JSON. */
+  readonly json?: unknown;
+}
+
+export interface RawRequest {
+  readonly method: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A body sent whole, with Content-Length. */
+  readonly body?: string | Uint8Array;
+  /**
+   * A body sent with Transfer-Encoding: chunked: `prefix`, then filler bytes in 64 KiB chunks until
+   * `total` bytes, written as fast as the socket takes them and stopped once the answer has come.
+   */
+  readonly chunked?: { readonly prefix: string; readonly total: number };
+}
+
+/**
+ * One request over node:http on a connection of its own (so a server that cuts the socket after its
+ * answer harms nothing else), classified as sendRest does. The Host header may be anything.
+ */
+export function sendRaw(url: string, r: RawRequest, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RawOutcome> {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    let settled = false;
+    const done = (out: RawOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(out);
+      req.destroy();
+    };
+    const headers: Record<string, string> = { ...r.headers };
+    if (r.chunked) headers["transfer-encoding"] = "chunked";
+    else if (r.body !== undefined) headers["content-length"] = String(Buffer.byteLength(r.body));
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        method: r.method,
+        headers,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", (err) => done(networkOutcome(err)));
+        res.on("end", () =>
+          done(classifyRaw(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString("utf8"))),
+        );
+      },
+    );
+    const timer = setTimeout(
+      () => done({ kind: "lost", status: null, reason: `no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
+    // Once the server has answered and cut the socket, writing fails: that is not a lost request.
+    req.on("error", (err) => done(networkOutcome(err)));
+    if (!r.chunked) {
+      req.end(r.body);
+      return;
+    }
+    const { prefix, total } = r.chunked;
+    const filler = Buffer.alloc(64 * 1024, "x");
+    let sent = Buffer.byteLength(prefix);
+    req.write(prefix);
+    const pump = () => {
+      while (!settled && sent < total) {
+        const n = Math.min(filler.length, total - sent);
+        sent += n;
+        if (!req.write(n === filler.length ? filler : filler.subarray(0, n)))
+          return void req.once("drain", pump);
+      }
+      if (!settled) req.end();
+    };
+    pump();
+  });
+}
+
+function classifyRaw(status: number, headers: IncomingHttpHeaders, text: string): RawOutcome {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (status >= 200 && status < 300) {
+    return json !== null && typeof json === "object" && !Array.isArray(json)
+      ? { kind: "ok", status, body: json as Record<string, any>, text, headers, json }
+      : { kind: "protocol", status, reason: `not a JSON object: ${text.slice(0, 200)}`, text, headers, json };
+  }
+  const error = parseError(text);
+  return error
+    ? { kind: "error", status, error, text, headers, json }
+    : {
+        kind: "protocol",
+        status,
+        reason: `error without an error object: ${text.slice(0, 200)}`,
+        text,
+        headers,
+        json,
       };
 }
 

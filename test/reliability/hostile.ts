@@ -1,23 +1,34 @@
 // Scenario: hostile input. For every tool, fast-check generates arguments with one corruption each —
-// wrong types, unknown and prototype keys (__proto__, constructor, prototype), missing fields, huge
-// strings and arrays, malformed instants and year 10000, extreme but valid instants, negative and
-// out-of-range numbers, inverted spans, SQL metacharacters in every string field — and sends them
-// over REST (bodies, query strings and path segments) and over MCP (arguments through the SDK
-// client; Streamable HTTP, and a stdio process when asked). Plus a few 10 MB strings.
+// wrong types, unknown and prototype keys (every Object.prototype name: __proto__, constructor,
+// toString, ...), Object.prototype names as values (of meeting_class and calendar_type above all),
+// missing fields, huge strings and arrays, malformed instants and year 10000, instants outside
+// 1970..9999 (years 0000-0099, offsets past 9999-12-31), extreme but valid instants, lone surrogates
+// in strings and keys, negative and out-of-range numbers, inverted spans, SQL metacharacters in every
+// string field — and sends them over REST (bodies, query strings and path segments) and over MCP
+// (arguments through the SDK client; Streamable HTTP, and a stdio process when asked). Plus a few
+// 10 MB strings, and whole requests (hostile-requests.ts): invalid UTF-8 bytes in bodies (and on
+// stdin, with the stdio process), empty, oversized and duplicate-id batches on /mcp and /messages,
+// chunked bodies past each bound; and Object.prototype names, lone surrogates and out-of-range
+// instants on the admin surface (default_class, scopes, calendar_type, names, since).
 //
 // Expected of every one: never a 5xx or a protocol failure; the server still answers (/healthz, or
 // a normal follow-up call over stdio); Object.prototype untouched (checked directly: the HTTP server
-// runs in this process). What the tool's own schema refuses (the oracle, applied to exactly what the
-// transport will hand the tool) must come back as a 4xx error object naming the corrupted field, with
-// the database unchanged (hash of every table but api_keys.last_used_at). What the schema accepts
-// (a SQL string in a title, an extreme date) may succeed: then the schema is intact, no table lost
-// rows, and a stored title is the literal string sent.
+// runs in this process). What the tool's own schema refuses, and what the service refuses beyond it
+// (the oracle, applied to exactly what the transport will hand the tool: a lone surrogate anywhere,
+// an Object.prototype name as meeting_class or calendar_type, an instant outside 1970..9999), must
+// come back as a 4xx error object naming the corrupted field (those three: exactly 400), with the
+// database unchanged (hash of every table but api_keys.last_used_at); no Object.prototype name is
+// ever stored as a class, calendar type or default. What is accepted (a SQL string or "constructor"
+// in a title, an extreme date) may succeed: then the schema is intact, no table lost rows, and a
+// stored title is the literal string sent.
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
 import { AvailabilityRules } from "../../schemas/rules.js";
 import { Instant } from "../../schemas/time.js";
 import { createAgent, createApiKey } from "../../src/service/admin.js";
+import { createAdminToken } from "../../src/service/agents-admin.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { queryCoercer } from "../../src/transports/rest/query-params.js";
 import { pathParams } from "../../src/transports/rest/route-table.js";
@@ -26,17 +37,27 @@ import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import {
   BAD_INSTANTS,
   badInstant,
+  hasLoneSurrogate,
   hugeString,
+  invalidUtf8In,
+  isObjectPrototypeName,
+  isOutOfRangeInstant,
+  OBJECT_PROTOTYPE_NAMES,
+  objectPrototypeName,
+  outOfRangeInstant,
   propsOf,
   setOwn,
   unknownKey,
+  withLoneSurrogate,
   withPath,
   wrongTypeFor,
 } from "../helpers/fuzz-arbitraries.js";
+import type { Session } from "../helpers/mcp-stdio-session.js";
 import { ALL_SCOPES } from "../helpers/world.js";
 import { type CliEntry, type Outcome, sleep, type Violation } from "./common.js";
 import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRest, stdioDriver } from "./drivers.js";
 import { buildFixture } from "./fixture.js";
+import { hostileRequests } from "./hostile-requests.js";
 import { CallLog } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
@@ -100,6 +121,8 @@ export interface HostileCase {
   /** Dotted path of the corrupted field ("" for the whole input). */
   readonly path: string;
   readonly args: Record<string, unknown>;
+  /** The one status a refusal of this case may have (issue 14: these are 400 naming the field). */
+  readonly status?: number;
 }
 
 const SQL = [
@@ -120,11 +143,14 @@ const YEAR_10000 = [
   "-000001-01-01T00:00:00Z",
   "2026-13-01T00:00:00Z",
 ];
+// The bounds of the accepted range, and odd but valid spellings. Years 0000-0099 are not here any
+// more: they are refused (OUT_OF_RANGE_INSTANTS in test/helpers/fuzz-arbitraries.ts).
 const EXTREME_DATES = [
-  "0000-01-01T00:00:00Z",
-  "0001-01-01T00:00:00Z",
   "9999-12-31T23:59:59Z",
+  "9999-12-31T23:59:59.999Z",
+  "9999-12-31T23:59:59.999+00:00",
   "1970-01-01T00:00:00Z",
+  "1970-01-01T05:30:00+05:30",
   "2026-03-03T14:00:00.999999999+14:00",
   "2026-03-03T14:00:00-23:59",
   "2026-03-03t14:00:00z",
@@ -241,7 +267,7 @@ export function hostileArbitrary(
     ),
     fc.constantFrom(...objects).chain((container) =>
       fc
-        .tuple(fc.constantFrom("__proto__", "constructor", "prototype"), fc.constantFrom(...POLLUTION_VALUES))
+        .tuple(fc.constantFrom(...OBJECT_PROTOTYPE_NAMES, "prototype"), fc.constantFrom(...POLLUTION_VALUES))
         .map(([k, v]) => {
           const args = structuredClone(base);
           const target = (container ? get(args, container) : args) as Record<string, unknown>;
@@ -250,6 +276,22 @@ export function hostileArbitrary(
         }),
     ),
   ];
+  // Lone surrogates in a key: JSON carries them as escapes, UTF-8 cannot (a query string's name would
+  // reach the server as U+FFFD, another name: bodies only).
+  if (!forQuery)
+    options.push(
+      fc.constantFrom(...objects).chain((container) =>
+        fc
+          .tuple(fc.constantFrom("x", "window", "title", "start"), fc.jsonValue({ maxDepth: 1 }))
+          .chain(([k, v]) => withLoneSurrogate(k).map((key) => [key, v] as const))
+          .map(([k, v]) => {
+            const args = structuredClone(base);
+            const target = (container ? get(args, container) : args) as Record<string, unknown>;
+            setOwn(target, k, v);
+            return { category: "lone surrogate in a key", path: join(container, k), args, status: 400 };
+          }),
+      ),
+    );
   if (fields.length > 0) {
     options.push(
       fc
@@ -266,6 +308,37 @@ export function hostileArbitrary(
             .constantFrom(...SQL)
             .map((s) => ({ category: "sql", path: f.path, args: withPath(base, f.path, s) })),
         ),
+    );
+  }
+  // Object.prototype names as values: of the fields that are looked up by name (the policy's classes,
+  // the owner's calendars) above all, and of any string field (where most are just text).
+  const lookedUp = strings.filter((f) => f.path === "meeting_class" || f.path === "calendar_type");
+  if (strings.length > 0) {
+    options.push(
+      fc
+        .tuple(
+          lookedUp.length > 0
+            ? fc.oneof(
+                { weight: 3, arbitrary: fc.constantFrom(...lookedUp) },
+                { weight: 1, arbitrary: fc.constantFrom(...strings) },
+              )
+            : fc.constantFrom(...strings),
+          objectPrototypeName,
+        )
+        .map(([f, n]) => ({
+          category: "prototype name",
+          path: f.path,
+          args: withPath(base, f.path, n),
+          status: 400,
+        })),
+      fc.constantFrom(...strings).chain((f) =>
+        withLoneSurrogate(String(f.value)).map((s) => ({
+          category: "lone surrogate",
+          path: f.path,
+          args: withPath(base, f.path, s),
+          status: 400,
+        })),
+      ),
     );
   }
   const present = all.filter((f) => f.path !== "");
@@ -303,6 +376,12 @@ export function hostileArbitrary(
         category: "extreme date",
         path: f.path,
         args: withPath(base, f.path, s),
+      })),
+      fc.tuple(fc.constantFrom(...dates), outOfRangeInstant).map(([f, s]) => ({
+        category: "out-of-range date",
+        path: f.path,
+        args: withPath(base, f.path, s),
+        status: 400,
       })),
     );
     const pairs = [...new Set(dates.map((d) => d.path.split(".").slice(0, -1).join(".")))].filter((c) => {
@@ -350,8 +429,7 @@ export function expectationFor(
   args: Record<string, unknown>,
   transport: "rest" | "mcp",
 ): Expectation {
-  if (transport === "mcp")
-    return tool.input.safeParse(JSON.parse(JSON.stringify(args))).success ? "may-pass" : "reject";
+  if (transport === "mcp") return judge(tool, JSON.parse(JSON.stringify(args)));
   const { url, init } = restRequest("http://127.0.0.1", undefined, tool.name, args);
   const u = new URL(url);
   const names = pathParams(tool.rest.path);
@@ -378,11 +456,51 @@ export function expectationFor(
     source = JSON.parse(String(init.body));
   }
   try {
-    return tool.input.safeParse(withPathParams(source, names, values)).success ? "may-pass" : "reject";
+    return judge(tool, withPathParams(source, names, values));
   } catch (err) {
     if (err instanceof OpenavailError) return "reject";
     throw err;
   }
+}
+
+/**
+ * What the service must do with `input`, exactly as the tool receives it: refuse what the service
+ * refuses beyond the schema (issue 14), else what the tool's schema says.
+ */
+function judge(tool: ToolDefinition, input: Record<string, unknown>): Expectation {
+  return serviceRefusal(input) !== undefined || !tool.input.safeParse(input).success ? "reject" : "may-pass";
+}
+
+/**
+ * Why the service refuses `input` whatever its schema says, or undefined: a lone surrogate in any
+ * string or key (not valid text, and SQLite would store U+FFFD); an Object.prototype name as
+ * meeting_class or calendar_type (looked up by name: "constructor" fits the names' pattern but is
+ * not an own class or type); a start or end written as an instant outside 1970..9999.
+ */
+export function serviceRefusal(input: unknown): string | undefined {
+  // Iterative: a wrong-type case nests arrays 2,000 deep.
+  const stack: Leaf[] = [{ path: "", value: input }];
+  while (stack.length > 0) {
+    const { path, value } = stack.pop()!;
+    const key = path.split(".").pop() ?? "";
+    if (hasLoneSurrogate(path)) return `lone surrogate in the key ${JSON.stringify(path)}`;
+    if (typeof value === "string" && hasLoneSurrogate(value)) return `lone surrogate at ${path}`;
+    if ((path === "meeting_class" || path === "calendar_type") && isObjectPrototypeName(value))
+      return `${path} ${JSON.stringify(value)}`;
+    if ((key === "start" || key === "end") && isOutOfRangeInstant(value))
+      return `${path} ${String(value)} outside 1970..9999`;
+    if (value !== null && typeof value === "object")
+      for (const [k, v] of Object.entries(value)) stack.push({ path: join(path, k), value: v });
+  }
+  return undefined;
+}
+
+/** The invariant a case breaks when what must be refused is not. */
+function refusedInvariant(c: HostileCase): string {
+  if (c.category === "prototype name") return "prototype-name-refused";
+  if (c.category === "out-of-range date") return "instant-range-refused";
+  if (c.category.startsWith("lone surrogate")) return "lone-surrogate-refused";
+  return "hostile-refused";
 }
 
 /** Whether an error names the corrupted field (or the object holding it), in details or message. */
@@ -392,8 +510,11 @@ export function namesField(outcome: Outcome, path: string): boolean {
   const candidates = segments.map((_, i) => segments.slice(0, i + 1).join("."));
   // A bound of a range may be refused as the other bound (e.g. a range longer than 90 days: "end").
   const last = segments[segments.length - 1];
-  if (last === "start" || last === "end")
+  // A start whose span runs past 9999-12-31 may be refused as the duration that carries it there.
+  if (last === "start" || last === "end") {
     candidates.push([...segments.slice(0, -1), last === "start" ? "end" : "start"].join("."));
+    candidates.push([...segments.slice(0, -1), "duration_minutes"].join("."));
+  }
   const match = (f: string) =>
     f !== "" &&
     f
@@ -432,7 +553,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
   const byCategory: Record<string, number> = {};
   let tried = 0;
   const drivers: Driver[] = [];
-  let stdio: (Driver & { session: { pid: number | null } }) | undefined;
+  let stdio: (Driver & { session: Session }) | undefined;
   const protoNames = Object.getOwnPropertyNames(Object.prototype).sort().join();
   const prototypeClean = () =>
     Object.getOwnPropertyNames(Object.prototype).sort().join() === protoNames &&
@@ -579,8 +700,10 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       if (out.kind === "ok") {
         if (expect === "reject") {
           fail(
-            transport === "mcp" && c.path === "__proto__" ? "mcp-refuses-prototype-keys" : "hostile-refused",
-            `${label}: the schema refuses ${JSON.stringify(c.args).slice(0, 200)}, but the call succeeded`,
+            transport === "mcp" && c.path === "__proto__"
+              ? "mcp-refuses-prototype-keys"
+              : refusedInvariant(c),
+            `${label}: ${serviceRefusal(c.args) ?? "the schema refuses it"}: ${JSON.stringify(c.args).slice(0, 200)}, but the call succeeded (${JSON.stringify(out.body).slice(0, 200)})`,
           );
         }
         if (schemaHash(sqlite) !== beforeSchema) fail("schema-intact", `${label}: sqlite_master changed`);
@@ -588,7 +711,12 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         for (const [t, n] of Object.entries(beforeCounts))
           if ((after[t] ?? 0) < n) fail("no-rows-lost", `${label}: ${t} went from ${n} to ${after[t]} rows`);
         const sent = get(c.args, c.path);
-        if (c.category === "sql" && c.path === "title" && out.body?.booking && typeof sent === "string") {
+        if (
+          (c.category === "sql" || c.category === "prototype name") &&
+          c.path === "title" &&
+          out.body?.booking &&
+          typeof sent === "string"
+        ) {
           if (out.body.booking.title !== sent.trim())
             fail("literal-storage", `${label}: title came back as ${JSON.stringify(out.body.booking.title)}`);
           const row = sqlite
@@ -610,6 +738,12 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         }
         const whole =
           status === 413 || status === 415 || status === 431 || status === 414 || expect === "no-route";
+        if (expect === "reject" && c.status !== undefined && status !== c.status) {
+          fail(
+            `${refusedInvariant(c)}-with-${c.status}`,
+            `${label}: wanted ${c.status} naming ${c.path}, got ${status} ${JSON.stringify(out.error).slice(0, 300)}`,
+          );
+        }
         if (expect === "reject" && !whole && !namesField(out, c.path)) {
           fail(
             transport === "mcp" && c.path === "__proto__"
@@ -719,6 +853,28 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       await healthz(server.url, "after the body-size bounds", fail);
     }
 
+    // Whole requests: invalid UTF-8 bodies, hostile batches, chunked bodies past the bound, admin inputs.
+    await hostileRequests({
+      url: server.url,
+      key: fuzzerKey,
+      agentId: fuzzer.id,
+      adminToken: (await createAdminToken(db, Date.now())).token,
+      ownerEmail: alpha.email,
+      bases,
+      runs: Math.max(6, Math.round(o.runsPerTool / 2)),
+      hugeBodies: o.hugeBodies,
+      seed: o.seed,
+      fingerprint: () => ledgerHash(sqlite),
+      fail,
+      tried: (category) => {
+        tried++;
+        byCategory[category] = (byCategory[category] ?? 0) + 1;
+      },
+      healthz: (when) => healthz(server.url, when, fail),
+    });
+    baseline = ledgerHash(sqlite);
+    say(`hostile: whole requests done (${tried} inputs in all)`);
+
     // MCP over stdio: the same generators through an `openavail mcp` process on the same file.
     if (o.stdioRunsPerTool > 0 || o.oversizedStdio) {
       stdio = await stdioDriver(o.entry.args("mcp"), fuzzerKey, fixture.dbPath);
@@ -753,6 +909,51 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         });
         for (const c of cases) await send(stdio, "mcp", tool, c);
         await probe(`after ${tool.name} over stdio`);
+      }
+      // Invalid UTF-8 on stdin: each line answered with a JSON-RPC parse error (-32700, id null), nothing
+      // run, and the session goes on. The SDK client cannot parse an id-null answer, so stdout is read
+      // beside it; a whoami after the lines is answered after theirs (one stream, in order).
+      if (o.stdioRunsPerTool > 0) {
+        const child = (stdio.session.client.transport as unknown as { _process?: ChildProcess })._process;
+        const lines = fc.sample(
+          fc.constantFrom(...TOOLS.filter((t) => bases[t.name])).chain((t) =>
+            invalidUtf8In(
+              JSON.stringify({
+                jsonrpc: "2.0",
+                id: 9_000,
+                method: "tools/call",
+                params: { name: t.name, arguments: bases[t.name] },
+              }),
+            ),
+          ),
+          { numRuns: Math.max(3, Math.round(o.stdioRunsPerTool / 2)), seed: o.seed + 98 },
+        );
+        if (!child?.stdin || !child.stdout)
+          fail("stdio-invalid-utf8", "no handle on the child's stdin/stdout");
+        else {
+          let seen = "";
+          const onData = (b: Buffer) => {
+            seen += b.toString("utf8");
+          };
+          child.stdout.on("data", onData);
+          const before = ledgerHash(sqlite);
+          for (const l of lines) child.stdin.write(Buffer.concat([l.bytes, Buffer.from("\n")]));
+          const who = await stdio.call("whoami", {}, { timeoutMs: 10_000 });
+          child.stdout.off("data", onData);
+          tried += lines.length;
+          byCategory["invalid UTF-8 stdin line"] = lines.length;
+          const parseErrors = seen
+            .split("\n")
+            .filter((l) => /"code":-32700/.test(l) && /"id":null/.test(l) && /UTF-8/.test(l)).length;
+          if (parseErrors !== lines.length || who.kind !== "ok")
+            fail(
+              "stdio-invalid-utf8",
+              `${lines.length} invalid UTF-8 lines on stdin: ${parseErrors} parse errors (-32700, id null, UTF-8) came back; the next whoami: ${who.kind} ${who.reason ?? ""}; stdout: ${seen.slice(0, 300)}`,
+            );
+          if (ledgerHash(sqlite) !== before)
+            fail("rejection-writes-nothing", "invalid UTF-8 lines on stdin changed the database");
+        }
+        await probe("after invalid UTF-8 on stdin");
       }
       for (let i = 0; i < Math.min(1, o.hugeBodies); i++) {
         const before = ledgerHash(sqlite);
@@ -794,6 +995,18 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       }
       say(`hostile: stdio done (${tried} inputs in all)`);
     }
+    // No Object.prototype name was stored where names are looked up (a class, a calendar type, a default).
+    const stored = sqlite
+      .prepare(
+        `SELECT 'holds.meeting_class' AS col, meeting_class AS v FROM holds
+         UNION ALL SELECT 'bookings.meeting_class', meeting_class FROM bookings
+         UNION ALL SELECT 'calendars.calendar_type', calendar_type FROM calendars
+         UNION ALL SELECT 'agents.default_class', default_class FROM agents
+         UNION ALL SELECT 'owners.default_calendar_type', default_calendar_type FROM owners`,
+      )
+      .all() as { col: string; v: string | null }[];
+    for (const { col, v } of stored)
+      if (isObjectPrototypeName(v)) fail("prototype-name-never-stored", `${col} holds ${JSON.stringify(v)}`);
     await healthz(server.url, "at the end", fail);
   } finally {
     await Promise.all(drivers.map((d) => d.close().catch(() => undefined)));
