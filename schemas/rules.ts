@@ -1,5 +1,6 @@
 // Availability rules of one calendar (DESIGN.md section 4): Chronary's fields plus Openavail's.
 import { z } from "zod";
+import { wholeNumber } from "./numbers.js";
 import { Instant, TimeZone } from "./time.js";
 
 const WallTime = z
@@ -38,12 +39,7 @@ export const WorkingHours = z
   .describe("Working hours per weekday in the rules' timezone; omitted days are non-working.");
 export type WorkingHours = z.infer<typeof WorkingHours>;
 
-const minutes = (field: string, max: number) =>
-  z
-    .number({ error: `${field} must be a whole number of minutes` })
-    .int({ error: `${field} must be a whole number of minutes` })
-    .min(0, { error: `${field} must be between 0 and ${max}` })
-    .max(max, { error: `${field} must be between 0 and ${max}` });
+const minutes = (field: string, max: number) => wholeNumber(field, 0, max, "minutes");
 
 export const HardBlock = z
   .object({
@@ -71,18 +67,10 @@ export const AvailabilityRules = z
     min_notice_minutes: minutes("min_notice_minutes", 525_600)
       .default(0)
       .describe("Nothing may start sooner than this many minutes after now."),
-    max_horizon_days: z
-      .number({ error: "max_horizon_days must be a whole number of days" })
-      .int({ error: "max_horizon_days must be a whole number of days" })
-      .min(1, { error: "max_horizon_days must be between 1 and 3650" })
-      .max(3650, { error: "max_horizon_days must be between 1 and 3650" })
+    max_horizon_days: wholeNumber("max_horizon_days", 1, 3650, "days")
       .default(365)
       .describe("Nothing may end later than this many days after now."),
-    max_bookings_per_day: z
-      .number({ error: "max_bookings_per_day must be a whole number or null" })
-      .int({ error: "max_bookings_per_day must be a whole number or null" })
-      .min(1, { error: "max_bookings_per_day must be between 1 and 1000, or null for no cap" })
-      .max(1000, { error: "max_bookings_per_day must be between 1 and 1000, or null for no cap" })
+    max_bookings_per_day: wholeNumber("max_bookings_per_day", 1, 1000)
       .nullable()
       .default(null)
       .describe("Cap on bookings per local day of the owner (null = no cap)."),

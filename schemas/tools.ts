@@ -1,5 +1,6 @@
 // Input and output schemas of every tool (DESIGN.md section 7). The descriptions are what an LLM reads.
 import { z } from "zod";
+import { wholeNumber } from "./numbers.js";
 import { MeetingClassName } from "./policy.js";
 import { AvailabilityRules } from "./rules.js";
 import { INSTANT_RANGE_ERROR, Instant, MAX_INSTANT_MS, Window } from "./time.js";
@@ -29,20 +30,18 @@ const IdempotencyKey = z
   .optional()
   .describe("Retry-safe key: the same key with the same request returns the stored response; keep it 24 h.");
 
-const Duration = z
-  .number({ error: "duration_minutes must be a whole number of minutes" })
-  .int({ error: "duration_minutes must be a whole number of minutes" })
-  .min(MIN_DURATION_MINUTES, { error: `duration_minutes must be ${DURATION_RANGE}` })
-  .max(MAX_DURATION_MINUTES, { error: `duration_minutes must be ${DURATION_RANGE}` })
-  .describe(`Meeting length in minutes (${MIN_DURATION_MINUTES}-${MAX_DURATION_MINUTES}).`);
+const Duration = wholeNumber(
+  "duration_minutes",
+  MIN_DURATION_MINUTES,
+  MAX_DURATION_MINUTES,
+  " minutes",
+).describe(`Meeting length in minutes (${MIN_DURATION_MINUTES}-${MAX_DURATION_MINUTES}).`);
 
-const Granularity = z
-  .number({ error: "granularity_minutes must be a whole number of minutes" })
-  .int({ error: "granularity_minutes must be a whole number of minutes" })
-  .min(5, { error: "granularity_minutes must be between 5 and 240" })
-  .max(240, { error: "granularity_minutes must be between 5 and 240" })
+const Granularity = wholeNumber("granularity_minutes", 5, 240, "minutes")
   .default(15)
   .describe("Slot starts fall on local midnight + k * this many minutes (default 15).");
+const MaxSlots = wholeNumber("max_slots", 1, 100).default(10).describe("How many slots to return (1-100).");
+const Limit = wholeNumber("limit", 1, 100).default(50).describe("Page size (1-100, default 50).");
 
 const Title = z
   .string()
@@ -108,7 +107,7 @@ export const CheckAvailabilityInput = z
     meeting_class: ClassOpt,
     window: BoundedWindow,
     granularity_minutes: Granularity,
-    max_slots: z.number().int().min(1).max(100).default(10).describe("How many slots to return (1-100)."),
+    max_slots: MaxSlots,
     hold: z
       .boolean()
       .optional()
@@ -127,11 +126,7 @@ export const CreateHoldInput = z
     calendar_type: CalendarType.optional(),
     ...Span,
     meeting_class: ClassOpt,
-    ttl_seconds: z
-      .number()
-      .int()
-      .min(30)
-      .max(3600)
+    ttl_seconds: wholeNumber("ttl_seconds", 30, 3600, "seconds")
       .default(300)
       .describe("How long the hold lasts (30-3600 s)."),
     window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
@@ -224,7 +219,7 @@ export const ListBookingsInput = z
     status: z.enum(["confirmed", "cancelled", "needs_reschedule"]).optional(),
     start: Instant.optional().describe("Only bookings ending after this instant."),
     end: Instant.optional().describe("Only bookings starting before this instant."),
-    limit: z.coerce.number().int().min(1).max(100).default(50).describe("Page size (1-100, default 50)."),
+    limit: Limit,
     cursor: z.string().max(200).optional().describe("next_cursor from the previous page."),
   })
   .strict();
@@ -261,7 +256,7 @@ export const FindCommonSlotsInput = z
     duration_minutes: Duration,
     window: BoundedWindow,
     granularity_minutes: Granularity,
-    max_slots: z.number().int().min(1).max(100).default(10),
+    max_slots: MaxSlots,
   })
   .strict();
 export const FindCommonSlotsOutput = z.object({
@@ -280,9 +275,7 @@ export const RulesOutput = z.object({
   pending_notifications: z.array(Notification),
 });
 
-export const GetNotificationsInput = z
-  .object({ limit: z.coerce.number().int().min(1).max(100).default(50) })
-  .strict();
+export const GetNotificationsInput = z.object({ limit: Limit }).strict();
 export const GetNotificationsOutput = z.object({ notifications: z.array(Notification) });
 
 export const WhoamiInput = z.object({}).strict();
