@@ -281,6 +281,25 @@ describe("one UTF-8 rule on every transport (issue 14: 5b)", () => {
     expect(count.n).toBe(0);
   });
 
+  it("refuses a query string whose percent-escapes are not UTF-8, instead of reading U+FFFD", async () => {
+    const { key } = await w.addAgent({ name: "escapes" });
+    const res = await fetch(`${server.url}/v1/owners/${CEO}/freebusy?start=2026-03-03T00:00:00Z%FF&end=x`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: "bad_request",
+      message: expect.stringContaining("UTF-8"),
+    });
+    const ok = await fetch(
+      `${server.url}/v1/owners/${CEO}/freebusy?start=2026-03-03T00:00:00%2B00:00&end=2026-03-04T00:00:00Z`,
+      {
+        headers: { authorization: `Bearer ${key}` },
+      },
+    );
+    expect(ok.status).toBe(200);
+  });
+
   it("answers invalid UTF-8 on stdio with a parse error and goes on serving", async () => {
     const { key } = await w.addAgent({ name: "stdio bytes" });
     const stdin = new PassThrough();

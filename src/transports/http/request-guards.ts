@@ -56,6 +56,32 @@ export function hostGuard(app: App, boundHost: string): MiddlewareHandler {
 }
 
 /**
+ * Refuses a path or query string whose percent-escapes are not UTF-8 (`%FF`), which would otherwise be
+ * read as U+FFFD: the same decoding rule as for bodies.
+ */
+export function urlEncodingGuard(app: App): MiddlewareHandler {
+  return async (c, next) => {
+    const url = c.req.url;
+    const at = url.indexOf("/", url.indexOf("//") + 2);
+    try {
+      decodeURIComponent(at === -1 ? "" : url.slice(at).replaceAll("+", " "));
+    } catch {
+      return errorResponse(
+        new OpenavailError(
+          "bad_request",
+          "The request's path or query holds a percent-escape that is not UTF-8.",
+          {
+            details: [{ field: "", message: "percent-escapes must encode UTF-8 text" }],
+          },
+        ),
+        app,
+      );
+    }
+    return next();
+  };
+}
+
+/**
  * Limits failed authentications per client address: every 401 is counted, and an address past the
  * limit gets 429 on every request until its failures leave the window, so keys cannot be guessed
  * quickly from one address.

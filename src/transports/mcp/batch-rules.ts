@@ -32,6 +32,8 @@ export function batchProblem(message: unknown, batches = true): JsonRpcErrorBody
   }
   const seen = new Set<string>();
   for (const m of message) {
+    if (!isMessage(m))
+      return invalid('every member of a batch must be a JSON-RPC 2.0 object with jsonrpc "2.0".');
     const id = requestId(m);
     if (id === undefined) continue;
     const key = `${typeof id}:${id}`;
@@ -40,6 +42,12 @@ export function batchProblem(message: unknown, batches = true): JsonRpcErrorBody
     seen.add(key);
   }
   return null;
+}
+
+function isMessage(m: unknown): boolean {
+  return (
+    m !== null && typeof m === "object" && !Array.isArray(m) && (m as { jsonrpc?: unknown }).jsonrpc === "2.0"
+  );
 }
 
 /** How many requests and notifications `message` carries: what it costs against the rate limit. */
