@@ -14,6 +14,7 @@ import {
 } from "../ledger/audit.repository.js";
 import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
 import { GroupCommit } from "../ledger/group-commit.js";
+import { newId } from "../ledger/ids.js";
 import type { Database } from "../ledger/tables.js";
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
 import type { Caller } from "./caller.js";
@@ -202,21 +203,74 @@ export async function recordDecision(
   input: object,
   body: VerdictBody,
 ): Promise<VerdictBody> {
+  await appendDecision(s, tx, ownerId, input, {
+    decision_id: body.decision_id,
+    verdict: body.verdict,
+    reason_code: body.reason_code,
+    booking_id: body.booking?.booking_id ?? null,
+    hold_id: body.hold?.hold_id ?? null,
+    alternatives: body.alternatives,
+    displaced: body.displaced,
+  });
+  return body;
+}
+
+/**
+ * Appends the decision row of a change that is not arbitrated (a rule change, DESIGN.md section 6): the
+ * agent, key, tool and request that made it, verdict Accept as it was made. Returns the decision id.
+ */
+export async function recordChange(
+  s: Scheduling,
+  tx: Tx,
+  ownerId: string,
+  input: object,
+  ids: { booking_id?: string; hold_id?: string } = {},
+): Promise<string> {
+  const decisionId = newId("dec");
+  await appendDecision(s, tx, ownerId, input, {
+    decision_id: decisionId,
+    verdict: "Accept",
+    reason_code: null,
+    booking_id: ids.booking_id ?? null,
+    hold_id: ids.hold_id ?? null,
+    alternatives: [],
+    displaced: [],
+  });
+  return decisionId;
+}
+
+interface Outcome {
+  readonly decision_id: string;
+  readonly verdict: string;
+  readonly reason_code: string | null;
+  readonly booking_id: string | null;
+  readonly hold_id: string | null;
+  readonly alternatives: readonly Alternative[];
+  readonly displaced: readonly Displaced[];
+}
+
+async function appendDecision(
+  s: Scheduling,
+  tx: Tx,
+  ownerId: string,
+  input: object,
+  outcome: Outcome,
+): Promise<void> {
   const { idempotency_key: _key, ...request } = input as Record<string, unknown>;
   const row = {
-    id: body.decision_id,
+    id: outcome.decision_id,
     at: tx.now,
     agent_id: tx.caller.agentId,
     key_prefix: tx.caller.keyPrefix,
     tool: tx.tool,
     owner_id: ownerId,
     request_json: canonicalJson(request),
-    verdict: body.verdict,
-    reason_code: body.reason_code,
-    booking_id: body.booking?.booking_id ?? null,
-    hold_id: body.hold?.hold_id ?? null,
-    alternatives_json: JSON.stringify(body.alternatives),
-    displaced_json: JSON.stringify(body.displaced),
+    verdict: outcome.verdict,
+    reason_code: outcome.reason_code,
+    booking_id: outcome.booking_id,
+    hold_id: outcome.hold_id,
+    alternatives_json: JSON.stringify(outcome.alternatives),
+    displaced_json: JSON.stringify(outcome.displaced),
     policy_hash: s.deps.policy.hash,
     // From the call's arrival (lock wait included) to the verdict; the commit comes after.
     latency_us: Math.max(1, Math.round((performance.now() - tx.startedAt) * 1000)),
@@ -232,9 +286,8 @@ export async function recordDecision(
     reason_code: row.reason_code,
     booking_id: row.booking_id,
     hold_id: row.hold_id,
-    displaced: body.displaced.map((d) => d.id),
+    displaced: outcome.displaced.map((d) => d.id),
   });
-  return body;
 }
 
 /** The owners a request names, so their provider mirrors can be refreshed before deciding. */
