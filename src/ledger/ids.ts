@@ -1,7 +1,19 @@
 // Entity ids: a type prefix and 20 random base32 characters (100 bits), e.g. `bkg_k3v9...`.
 import { randomFillSync } from "node:crypto";
 
-export type IdPrefix = "own" | "cal" | "agt" | "key" | "hld" | "bkg" | "dec" | "ntf" | "crd" | "adm" | "evt";
+export type IdPrefix =
+  | "own"
+  | "cal"
+  | "agt"
+  | "key"
+  | "hld"
+  | "bkg"
+  | "dec"
+  | "ntf"
+  | "crd"
+  | "adm"
+  | "evt"
+  | "avr";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;

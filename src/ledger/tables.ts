@@ -1,5 +1,5 @@
 // Row types of the ledger. Instants are INTEGER epoch milliseconds; JSON columns are TEXT.
-import type { Generated, Insertable, Selectable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 export interface OwnersTable {
   id: string;
@@ -19,6 +19,11 @@ export interface CalendarsTable {
   external_id: string | null;
   /** Validated AvailabilityRules as JSON, or null for "no rules". */
   rules_json: string | null;
+  /** The rules' id (avr_...), null exactly when rules_json is; optional on insert, as no rules. */
+  rules_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the rules were first set and last changed (epoch ms); null without rules. */
+  rules_created_at: ColumnType<number | null, number | null | undefined, number | null>;
+  rules_updated_at: ColumnType<number | null, number | null | undefined, number | null>;
   status: "active" | "needs_reconnect";
   credential_id: string | null;
   sync_token: string | null;

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { findAgent, insertAgent, insertApiKey } from "../ledger/agents.repository.js";
 import { newId } from "../ledger/ids.js";
 import { findOwnerByEmail, insertCalendar, insertOwner } from "../ledger/owners.repository.js";
+import { newRulesColumns } from "../ledger/rules.repository.js";
 import type { AgentRow, CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 import { generateApiKey } from "./api-keys.js";
 import type { Scope } from "./caller.js";
@@ -52,7 +53,7 @@ export async function createCalendar(
     provider: input.provider ?? "local",
     name: input.name ?? null,
     external_id: null,
-    rules_json: input.rulesJson ?? null,
+    ...newRulesColumns(input.rulesJson ?? null, now),
     status: "active",
     credential_id: null,
     sync_token: null,

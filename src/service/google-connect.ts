@@ -8,6 +8,7 @@ import { CalendarType } from "../../schemas/wire.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox, retryOutboxNow } from "../ledger/outbox.repository.js";
 import { findOwnerByEmail } from "../ledger/owners.repository.js";
+import { newRulesColumns } from "../ledger/rules.repository.js";
 import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 import { immediate } from "../ledger/transaction.js";
 import { type ProviderCalendar, ProviderError } from "../providers/calendar-provider.js";
@@ -445,7 +446,7 @@ async function attachOne(
       provider: "google",
       name: summary,
       external_id: choice.externalId,
-      rules_json: null,
+      ...newRulesColumns(null, now),
       status: "active",
       credential_id: credentialId,
       sync_token: null,
