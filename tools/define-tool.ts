@@ -9,6 +9,16 @@ export interface RestBinding {
   readonly method: HttpMethod;
   /** Express-style path; `{name}` segments fill the input field of that name. */
   readonly path: string;
+  /**
+   * Input fields the route itself sets, e.g. `replace: true` for a PUT that replaces: a request that
+   * names one with another value is refused, and the OpenAPI body leaves it out.
+   */
+  readonly fixed?: Readonly<Record<string, unknown>>;
+  /** 204: success answers with no body (a REST DELETE); the MCP result is unchanged. Default 200. */
+  readonly status?: 200 | 204;
+  /** OpenAPI operationId and summary of a tool's further route (`moreRest`); default the tool's. */
+  readonly operationId?: string;
+  readonly summary?: string;
 }
 
 export interface ToolAnnotations {
@@ -29,11 +39,18 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   readonly output: O;
   readonly annotations: ToolAnnotations;
   readonly rest: RestBinding;
+  /** Further routes to the same tool, e.g. PATCH beside PUT, each with its own fixed fields. */
+  readonly moreRest?: readonly RestBinding[];
   /** Whether the tool writes (and so takes an idempotency key). */
   readonly writes: boolean;
   /** False for the tool whose whole result is the notifications. */
   readonly deliverNotifications?: boolean;
   readonly run: (service: SchedulingService, tx: Tx, input: z.output<I>) => Promise<object>;
+}
+
+/** Every REST route of a tool: its binding, then its further ones. */
+export function restBindings(tool: ToolDefinition): readonly RestBinding[] {
+  return tool.moreRest ? [tool.rest, ...tool.moreRest] : [tool.rest];
 }
 
 /** Identity with inference: keeps each tool file free of type annotations. */

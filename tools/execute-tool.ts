@@ -9,7 +9,8 @@ import type { ToolDefinition } from "./define-tool.js";
 /**
  * Checks scopes, validates `args` (every string valid Unicode text, then the tool's input schema; a
  * bad request changes nothing), and runs the tool. An `idempotencyKey` from a transport header takes
- * the place of the argument.
+ * the place of the argument. `deliverNotifications: false` leaves pending notifications pending, for
+ * a response that has no body to carry them.
  */
 export async function executeTool(
   service: SchedulingService,
@@ -17,6 +18,7 @@ export async function executeTool(
   caller: Caller,
   args: unknown,
   idempotencyKey?: string,
+  options: { deliverNotifications?: boolean } = {},
 ): Promise<ToolResult> {
   requireScopes(caller, tool.scopes, tool.name);
   const withKey =
@@ -29,6 +31,6 @@ export async function executeTool(
   if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`, tool.input);
   const input = parsed.data as Record<string, unknown>;
   return service.run(caller, tool.name, input, (tx) => tool.run(service, tx, input), {
-    deliverNotifications: tool.deliverNotifications ?? true,
+    deliverNotifications: (tool.deliverNotifications ?? true) && (options.deliverNotifications ?? true),
   });
 }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { ErrorBody } from "../../schemas/errors.js";
+import { type RestBinding, restBindings } from "../../tools/define-tool.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import { PACKAGE_ROOT } from "../compose.js";
 import { ADMIN_ROUTES } from "./http/admin-routes.js";
@@ -318,10 +319,14 @@ function jsonContent(schema: Json, examples?: Readonly<Record<string, Json>>): J
   return { "application/json": media };
 }
 
-function toolOperation(tool: ToolDefinition, schemas: Record<string, Json>): Json {
-  const name = pascal(tool.name);
+/** The operation of one REST binding of a tool; its fixed fields are left out of what the caller sends. */
+function toolOperation(tool: ToolDefinition, binding: RestBinding, schemas: Record<string, Json>): Json {
+  const operationId = binding.operationId ?? tool.name;
+  const name = pascal(operationId);
   const input = schemaOf(tool.input, "input");
-  const inPath = pathParams(tool.rest.path);
+  const inPath = pathParams(binding.path);
+  const fixed = Object.entries(binding.fixed ?? {});
+  const omitted = [...inPath, ...fixed.map(([field]) => field)];
   const { properties, required } = propertiesOf(input);
   const examples = EXAMPLES[tool.name];
   const firstRequest = examples?.requests ? Object.values(examples.requests)[0] : undefined;
@@ -329,19 +334,19 @@ function toolOperation(tool: ToolDefinition, schemas: Record<string, Json>): Jso
     parameter(p, "path", properties[p] ?? { type: "string" }, true, firstRequest?.[p]),
   );
   let requestBody: Json | undefined;
-  if (readsQuery(tool)) {
+  if (readsQuery(binding)) {
     for (const [key, prop] of Object.entries(properties)) {
-      if (inPath.includes(key) || key === "idempotency_key") continue;
+      if (omitted.includes(key) || key === "idempotency_key") continue;
       parameters.push(parameter(key, "query", prop, required.includes(key), firstRequest?.[key]));
     }
   } else {
-    const body = without(input, inPath);
+    const body = without(input, omitted);
     schemas[`${name}Request`] = body;
     const bodyExamples = examples?.requests
       ? Object.fromEntries(
           Object.entries(examples.requests).map(([k, v]) => [
             k,
-            Object.fromEntries(Object.entries(v).filter(([f]) => !inPath.includes(f))),
+            Object.fromEntries(Object.entries(v).filter(([f]) => !omitted.includes(f))),
           ]),
         )
       : undefined;
@@ -351,31 +356,44 @@ function toolOperation(tool: ToolDefinition, schemas: Record<string, Json>): Jso
     };
   }
   if (tool.writes) parameters.push(ref("parameters", "IdempotencyKey"));
-  schemas[`${name}Response`] = schemaOf(tool.output, "output");
+  // One response schema per tool, whichever of its routes answers.
+  const responseName = `${pascal(tool.name)}Response`;
   const headers: Json = {
     RateLimit: ref("headers", "RateLimit"),
     "RateLimit-Policy": ref("headers", "RateLimit-Policy"),
   };
   if (tool.writes) headers["Idempotent-Replayed"] = ref("headers", "Idempotent-Replayed");
-  const okContent = jsonContent(ref("schemas", `${name}Response`));
-  if (examples?.response) (okContent["application/json"] as Json)["example"] = examples.response;
+  let ok: Json;
+  if (binding.status === 204) {
+    ok = { "204": { description: "Done; no body.", headers } };
+  } else {
+    schemas[responseName] = schemaOf(tool.output, "output");
+    const okContent = jsonContent(ref("schemas", responseName));
+    if (examples?.response) (okContent["application/json"] as Json)["example"] = examples.response;
+    ok = {
+      "200": {
+        description: "The result (a verdict is a result, whatever its value).",
+        headers,
+        content: okContent,
+      },
+    };
+  }
   const scopes = tool.scopes.length > 0 ? tool.scopes.join(", ") : "none (any authenticated agent)";
+  const sets = fixed
+    .map(([field, value]) => ` This route sets \`${field}: ${JSON.stringify(value)}\`.`)
+    .join("");
   return {
-    operationId: tool.name,
-    summary: tool.title,
-    description: `${tool.description}\n\nMCP tool: \`${tool.name}\`. Scopes: ${scopes}.${tool.writes ? " Send Idempotency-Key to make retries safe." : ""}`,
+    operationId,
+    summary: binding.summary ?? tool.title,
+    description: `${tool.description}\n\nMCP tool: \`${tool.name}\`. Scopes: ${scopes}.${sets}${tool.writes ? " Send Idempotency-Key to make retries safe." : ""}`,
     tags: ["tools"],
     "x-mcp-tool": tool.name,
     "x-openavail-scopes": [...tool.scopes],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: {
-      "200": {
-        description: "The result (a verdict is a result, whatever its value).",
-        headers,
-        content: okContent,
-      },
-      ...errorRefs(readsQuery(tool) ? AGENT_ERRORS : [...AGENT_ERRORS, ...BODY_ERRORS].sort()),
+      ...ok,
+      ...errorRefs(readsQuery(binding) ? AGENT_ERRORS : [...AGENT_ERRORS, ...BODY_ERRORS].sort()),
     },
     security: [{ agentKey: [] }],
   };
@@ -430,8 +448,10 @@ export function buildOpenApiDocument(): Json {
     responses: { "200": { description: "The document.", content: jsonContent({ type: "object" }) } },
   });
 
-  for (const tool of TOOLS)
-    addOperation(paths, tool.rest.path, tool.rest.method, toolOperation(tool, schemas));
+  for (const tool of TOOLS) {
+    for (const binding of restBindings(tool))
+      addOperation(paths, binding.path, binding.method, toolOperation(tool, binding, schemas));
+  }
 
   for (const adapter of READ_ADAPTERS) {
     const name = pascal(adapter.operationId);

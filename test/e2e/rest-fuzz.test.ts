@@ -92,7 +92,7 @@ function cases(): Record<string, RouteCase> {
   };
 }
 
-const BODY_TOOLS: readonly ToolDefinition[] = TOOLS.filter((t) => !readsQuery(t));
+const BODY_TOOLS: readonly ToolDefinition[] = TOOLS.filter((t) => !readsQuery(t.rest));
 
 beforeAll(async () => {
   w = await makeWorld("2026-03-02T12:00:00Z");

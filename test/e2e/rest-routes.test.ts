@@ -19,6 +19,7 @@ import { type RunningServer, startHttpServer } from "../../src/transports/http/s
 import { buildOpenApiDocument, EXAMPLES } from "../../src/transports/openapi.js";
 import { queryCoercer } from "../../src/transports/rest/query-params.js";
 import { READ_ADAPTERS } from "../../src/transports/rest/read-adapters.js";
+import { restBindings } from "../../tools/define-tool.js";
 import { findTool, TOOLS } from "../../tools/index.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
@@ -836,12 +837,14 @@ describe("OpenAPI", () => {
       .sort();
     expect(documented).toEqual(mounted);
     for (const tool of TOOLS) {
-      const op = doc.paths[tool.rest.path][tool.rest.method.toLowerCase()];
-      expect(op.operationId).toBe(tool.name);
-      expect(op.summary).toBe(tool.title);
-      expect(op.responses["200"]).toBeDefined();
-      for (const code of ["400", "401", "403", "404", "409", "429", "500"])
-        expect(op.responses[code], code).toBeDefined();
+      for (const binding of restBindings(tool)) {
+        const op = doc.paths[binding.path][binding.method.toLowerCase()];
+        expect(op.operationId).toBe(binding.operationId ?? tool.name);
+        expect(op.summary).toBe(binding.summary ?? tool.title);
+        expect(op.responses[String(binding.status ?? 200)]).toBeDefined();
+        for (const code of ["400", "401", "403", "404", "409", "429", "500"])
+          expect(op.responses[code], code).toBeDefined();
+      }
     }
     const ids = documented.map((d) => d);
     expect(new Set(ids).size).toBe(ids.length);

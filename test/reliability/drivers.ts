@@ -114,7 +114,7 @@ export function restRequest(
   const headers: Record<string, string> = {};
   if (key !== undefined) headers.authorization = `Bearer ${key}`;
   if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
-  if (readsQuery(def)) {
+  if (readsQuery(def.rest)) {
     const query = new URLSearchParams();
     const add = (prefix: string, value: unknown) => {
       if (value === undefined) return;
@@ -145,6 +145,8 @@ export async function sendRest(
   } catch (err) {
     return networkOutcome(err);
   }
+  // A 204 (a REST DELETE) answers with no body at all.
+  if (res.status === 204) return { kind: "ok", status: 204, text, replayed: false };
   if (res.ok) {
     try {
       return {

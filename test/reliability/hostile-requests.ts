@@ -129,7 +129,8 @@ export async function hostileRequests(ctx: HostileRequestsContext): Promise<void
         ctx.fail("invalid-utf8-refused", `${label}: wanted 400 bad_request (UTF-8), got ${describe(out)}`);
     };
     const bodyTools = TOOLS.filter(
-      (t) => (t.rest.method === "POST" || t.rest.method === "PUT") && !readsQuery(t) && ctx.bases[t.name],
+      (t) =>
+        (t.rest.method === "POST" || t.rest.method === "PUT") && !readsQuery(t.rest) && ctx.bases[t.name],
     );
     const restCases = fc.sample(
       fc.constantFrom(...bodyTools).chain((t) => {

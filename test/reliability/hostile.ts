@@ -32,7 +32,7 @@ import { createAdminToken } from "../../src/service/agents-admin.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { queryCoercer } from "../../src/transports/rest/query-params.js";
 import { pathParams } from "../../src/transports/rest/route-table.js";
-import { readsQuery, withPathParams } from "../../src/transports/rest/tool-routes.js";
+import { readsQuery, withFixed, withPathParams } from "../../src/transports/rest/tool-routes.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import {
   BAD_INSTANTS,
@@ -228,7 +228,7 @@ export function hostileArbitrary(
   base: Record<string, unknown>,
   transport: "rest" | "mcp",
 ): fc.Arbitrary<HostileCase> {
-  const forQuery = transport === "rest" && readsQuery(tool);
+  const forQuery = transport === "rest" && readsQuery(tool.rest);
   const inPath = transport === "rest" ? pathParams(tool.rest.path) : [];
   const all = leaves(base);
   const props = propsOf(tool, { includePathParams: true });
@@ -445,7 +445,7 @@ export function expectationFor(
     return "reject";
   }
   let source: Record<string, unknown>;
-  if (readsQuery(tool)) {
+  if (readsQuery(tool.rest)) {
     const queries: Record<string, string[]> = Object.create(null);
     for (const [k, v] of u.searchParams) {
       if (!Object.hasOwn(queries, k)) queries[k] = [];
@@ -456,7 +456,7 @@ export function expectationFor(
     source = JSON.parse(String(init.body));
   }
   try {
-    return judge(tool, withPathParams(source, names, values));
+    return judge(tool, withFixed(withPathParams(source, names, values), tool, tool.rest));
   } catch (err) {
     if (err instanceof OpenavailError) return "reject";
     throw err;
