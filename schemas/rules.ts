@@ -54,33 +54,63 @@ export const HardBlock = z
   });
 export type HardBlock = z.infer<typeof HardBlock>;
 
+// The fields of the rules, without defaults: a change (set_availability_rules) names only some of them.
+const RULE_FIELDS = {
+  buffer_before_minutes: minutes("buffer_before_minutes", 120).describe(
+    "Minutes kept free before every existing event (0-120).",
+  ),
+  buffer_after_minutes: minutes("buffer_after_minutes", 120).describe(
+    "Minutes kept free after every existing event (0-120).",
+  ),
+  working_hours: WorkingHours.nullable(),
+  // Null, not a zone: rules that name none follow the owner's zone, even when the owner's changes.
+  timezone: TimeZone.nullable().describe("IANA zone of the working hours; null: the owner's zone."),
+  min_notice_minutes: minutes("min_notice_minutes", 525_600).describe(
+    "Nothing may start sooner than this many minutes after now.",
+  ),
+  max_horizon_days: wholeNumber("max_horizon_days", 1, 3650, "days").describe(
+    "Nothing may end later than this many days after now.",
+  ),
+  max_bookings_per_day: wholeNumber("max_bookings_per_day", 1, 1000)
+    .nullable()
+    .describe("Cap on bookings per local day of the owner (null = no cap)."),
+  hard_blocks: z
+    .array(HardBlock)
+    .max(1000, { error: "hard_blocks may hold at most 1000 intervals" })
+    .describe("Explicit intervals nothing may book."),
+};
+
+/** The rules as stored: every field, with its default where it was never given. */
 export const AvailabilityRules = z
   .object({
-    buffer_before_minutes: minutes("buffer_before_minutes", 120)
-      .default(0)
-      .describe("Minutes kept free before every existing event (0-120)."),
-    buffer_after_minutes: minutes("buffer_after_minutes", 120)
-      .default(0)
-      .describe("Minutes kept free after every existing event (0-120)."),
-    working_hours: WorkingHours.nullable().default(null),
-    timezone: TimeZone.default("UTC").describe("IANA zone the working hours are in (default UTC)."),
-    min_notice_minutes: minutes("min_notice_minutes", 525_600)
-      .default(0)
-      .describe("Nothing may start sooner than this many minutes after now."),
-    max_horizon_days: wholeNumber("max_horizon_days", 1, 3650, "days")
-      .default(365)
-      .describe("Nothing may end later than this many days after now."),
-    max_bookings_per_day: wholeNumber("max_bookings_per_day", 1, 1000)
-      .nullable()
-      .default(null)
-      .describe("Cap on bookings per local day of the owner (null = no cap)."),
-    hard_blocks: z
-      .array(HardBlock)
-      .max(1000, { error: "hard_blocks may hold at most 1000 intervals" })
-      .default([])
-      .describe("Explicit intervals nothing may book."),
+    buffer_before_minutes: RULE_FIELDS.buffer_before_minutes.default(0),
+    buffer_after_minutes: RULE_FIELDS.buffer_after_minutes.default(0),
+    working_hours: RULE_FIELDS.working_hours.default(null),
+    timezone: RULE_FIELDS.timezone.default(null),
+    min_notice_minutes: RULE_FIELDS.min_notice_minutes.default(0),
+    max_horizon_days: RULE_FIELDS.max_horizon_days.default(365),
+    max_bookings_per_day: RULE_FIELDS.max_bookings_per_day.default(null),
+    hard_blocks: RULE_FIELDS.hard_blocks.default([]),
   })
   .strict();
 export type AvailabilityRules = z.infer<typeof AvailabilityRules>;
 /** Rules as a caller writes them (every field optional, defaults applied on parse). */
 export type AvailabilityRulesInput = z.input<typeof AvailabilityRules>;
+
+/** The names of the rules' fields, in their stored order. */
+export const RULE_FIELD_NAMES = Object.keys(RULE_FIELDS) as (keyof AvailabilityRules)[];
+
+/** A change to the rules: only the fields it names (null clears a nullable one). */
+export const RulesChange = z.object(RULE_FIELDS).partial();
+export type RulesChange = z.output<typeof RulesChange>;
+
+/** Stored rules as answered: their id and times, every field, and the zone in force. */
+export const RulesView = z.object({
+  id: z.string().describe("The rules' id (avr_...)."),
+  calendar_id: z.string(),
+  ...RULE_FIELDS,
+  effective_timezone: z.string().describe("The zone in force: timezone, or the owner's when it is null."),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type RulesView = z.output<typeof RulesView>;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { wholeNumber } from "./numbers.js";
 import { MeetingClassName } from "./policy.js";
-import { AvailabilityRules } from "./rules.js";
+import { RulesChange, RulesView } from "./rules.js";
 import { INSTANT_RANGE_ERROR, Instant, MAX_INSTANT_MS, Window } from "./time.js";
 import { Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
 
@@ -266,12 +266,20 @@ export const FindCommonSlotsOutput = z.object({
 });
 
 export const CalendarIdInput = z.object({ calendar_id: Id("cal", "calendar") }).strict();
+export const DeleteRulesInput = CalendarIdInput.extend({ idempotency_key: IdempotencyKey }).strict();
 export const SetRulesInput = z
-  .object({ calendar_id: Id("cal", "calendar"), rules: AvailabilityRules, idempotency_key: IdempotencyKey })
+  .object({
+    calendar_id: Id("cal", "calendar"),
+    ...RulesChange.shape,
+    replace: z.boolean().default(false).describe("true: fields you omit reset to their defaults."),
+    idempotency_key: IdempotencyKey,
+  })
   .strict();
-export const RulesOutput = z.object({
+export const RulesOutput = RulesView.extend({ pending_notifications: z.array(Notification) });
+export const DeleteRulesOutput = z.object({
+  id: z.string().describe("The deleted rules' id (avr_...)."),
   calendar_id: z.string(),
-  rules: AvailabilityRules.nullable().describe("Null when the calendar has no rules (every minute is free)."),
+  deleted: z.literal(true),
   pending_notifications: z.array(Notification),
 });
 

@@ -6,7 +6,7 @@ export const getAvailabilityRules = defineTool({
   name: "get_availability_rules",
   title: "Get availability rules",
   description:
-    "Read the availability rules (working hours, buffers, notice, horizon, daily cap, hard blocks) of a calendar; null means every minute is free.",
+    "Read a calendar's availability rules (working hours, buffers, notice, horizon, daily cap, hard blocks). not_found: it has none, so every minute outside an event is free.",
   scopes: ["manage_rules"],
   input: CalendarIdInput,
   output: RulesOutput,

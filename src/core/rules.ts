@@ -30,11 +30,14 @@ function minutesOf(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
-/** Converts validated wire rules (defaults applied) into the engine's form. */
-export function compileRules(rules: AvailabilityRules): CompiledRules {
+/**
+ * Converts validated wire rules (defaults applied) into the engine's form. Rules that name no zone are
+ * read in `ownerZone`, the owner's.
+ */
+export function compileRules(rules: AvailabilityRules, ownerZone: string): CompiledRules {
   const wh = rules.working_hours;
   return {
-    timeZone: rules.timezone,
+    timeZone: rules.timezone ?? ownerZone,
     bufferBeforeMs: rules.buffer_before_minutes * MINUTE,
     bufferAfterMs: rules.buffer_after_minutes * MINUTE,
     workingHours: wh

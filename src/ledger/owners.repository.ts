@@ -66,14 +66,6 @@ export async function listCalendars(db: Kysely<Database>, ownerId?: string): Pro
   return db.selectFrom("calendars").selectAll().orderBy("created_at").orderBy(sql`rowid`).execute();
 }
 
-export async function setCalendarRules(
-  db: Kysely<Database>,
-  id: string,
-  rulesJson: string | null,
-): Promise<void> {
-  await db.updateTable("calendars").set({ rules_json: rulesJson }).where("id", "=", id).execute();
-}
-
 export async function updateCalendar(
   db: Kysely<Database>,
   id: string,

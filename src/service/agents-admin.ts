@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { classNamed, type Policy } from "../../schemas/policy.js";
-import { AvailabilityRules } from "../../schemas/rules.js";
+import { RulesChange, type RulesView } from "../../schemas/rules.js";
 import { TimeZone, toInstant } from "../../schemas/time.js";
 import { CalendarType, Email } from "../../schemas/wire.js";
 import * as agentsRepo from "../ledger/agents.repository.js";
@@ -16,6 +16,7 @@ import { createAgent, createApiKey, createCalendar, createOwner } from "./admin.
 import { SCOPES, type Scope } from "./caller.js";
 import { badRequestFrom, OpenavailError } from "./errors.js";
 import { isObjectPrototypeName } from "./lookups.js";
+import { changeRules, type DeletedRules, presentRules, removeRules, requireRules } from "./rules.js";
 import { requireWellFormedText } from "./well-formed-text.js";
 
 const DAY_MS = 86_400_000;
@@ -353,37 +354,44 @@ export async function listCalendars(
   return rows.map((r) => presentCalendar(r, emailOf.get(r.owner_id) ?? ""));
 }
 
-export async function getCalendarRules(
-  db: Kysely<Database>,
-  calendarId: string,
-): Promise<{ calendar_id: string; rules: AvailabilityRules | null }> {
-  const calendar = await findCalendar(db, calendarId);
-  return {
-    calendar_id: calendar.id,
-    rules: calendar.rules_json ? AvailabilityRules.parse(JSON.parse(calendar.rules_json)) : null,
-  };
+export async function getCalendarRules(db: Kysely<Database>, calendarId: string): Promise<RulesView> {
+  const { calendar, owner } = await findCalendarAndOwner(db, calendarId);
+  return presentRules(calendar, owner, requireRules(calendar, RULES_SET_COMMAND));
 }
 
-/** Replaces a calendar's rules after validating them (DESIGN.md section 4); defaults are filled in. */
+/**
+ * Changes a calendar's rules after validating `change`, a flat rules object as the tools take: the
+ * fields it names change (null clears), the rest stay, or with `replace` reset to their defaults.
+ */
 export async function setCalendarRules(
   db: Kysely<Database>,
   calendarId: string,
-  rules: unknown,
-): Promise<{ calendar_id: string; rules: AvailabilityRules }> {
-  const valid = parse(AvailabilityRules, rules, "rules");
-  const calendar = await findCalendar(db, calendarId);
-  await ownersRepo.setCalendarRules(db, calendar.id, JSON.stringify(valid));
-  return { calendar_id: calendar.id, rules: valid };
+  change: unknown,
+  options: { replace?: boolean; now: number },
+): Promise<RulesView> {
+  const valid = parse(RulesChange.strict(), change, "rules");
+  const { calendar, owner } = await findCalendarAndOwner(db, calendarId);
+  const stored = await changeRules(db, calendar, valid, options.replace ?? false, options.now);
+  return presentRules(calendar, owner, stored);
 }
 
 /** Removes a calendar's rules: every minute outside an event becomes free. */
 export async function deleteCalendarRules(
   db: Kysely<Database>,
   calendarId: string,
-): Promise<{ calendar_id: string; rules: null }> {
+  now: number,
+): Promise<DeletedRules> {
+  return removeRules(db, await findCalendar(db, calendarId), now, RULES_SET_COMMAND);
+}
+
+const RULES_SET_COMMAND = "`openavail rules set`";
+
+async function findCalendarAndOwner(
+  db: Kysely<Database>,
+  calendarId: string,
+): Promise<{ calendar: CalendarRow; owner: OwnerRow }> {
   const calendar = await findCalendar(db, calendarId);
-  await ownersRepo.setCalendarRules(db, calendar.id, null);
-  return { calendar_id: calendar.id, rules: null };
+  return { calendar, owner: (await ownersRepo.findOwnerById(db, calendar.owner_id))! };
 }
 
 async function findCalendar(db: Kysely<Database>, calendarId: string): Promise<CalendarRow> {

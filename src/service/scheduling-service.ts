@@ -134,10 +134,10 @@ export class SchedulingService {
   }
 
   setRules(tx: Tx, input: SetRulesInput) {
-    return setRules(tx, input);
+    return setRules(this.#s, tx, input);
   }
 
   deleteRules(tx: Tx, calendarId: string) {
-    return deleteRules(tx, calendarId);
+    return deleteRules(this.#s, tx, calendarId);
   }
 }

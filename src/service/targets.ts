@@ -49,7 +49,9 @@ export async function findTarget(
 
 /** The target of an owner and calendar already found (and checked), with its rules and warnings. */
 export function targetOf(s: Scheduling, tx: Tx, owner: OwnerRow, calendar: CalendarRow): Target {
-  const rules = calendar.rules_json ? compiledRules(calendar.rules_json) : openRules(owner.timezone);
+  const rules = calendar.rules_json
+    ? compiledRules(calendar.rules_json, owner.timezone)
+    : openRules(owner.timezone);
   const warnings: string[] = [];
   if (calendar.status === "needs_reconnect") warnings.push("PROVIDER_NEEDS_RECONNECT");
   const staleAfter = s.deps.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
@@ -76,13 +78,17 @@ export async function snapshot(tx: Tx, ownerId: string, span: Interval): Promise
 const RULES_CACHE_SIZE = 1024;
 const rulesCache = new Map<string, CompiledRules>();
 
-/** The stored rules of a calendar, validated and compiled once per distinct JSON (immutable). */
-function compiledRules(rulesJson: string): CompiledRules {
-  let rules = rulesCache.get(rulesJson);
+/**
+ * The stored rules of a calendar, validated and compiled once per distinct JSON and owner zone (rules
+ * that name no zone are read in the owner's, which may change).
+ */
+function compiledRules(rulesJson: string, ownerZone: string): CompiledRules {
+  const key = `${ownerZone}\n${rulesJson}`;
+  let rules = rulesCache.get(key);
   if (!rules) {
-    rules = compileRules(AvailabilityRules.parse(JSON.parse(rulesJson)));
+    rules = compileRules(AvailabilityRules.parse(JSON.parse(rulesJson)), ownerZone);
     if (rulesCache.size >= RULES_CACHE_SIZE) rulesCache.delete(rulesCache.keys().next().value!);
-    rulesCache.set(rulesJson, rules);
+    rulesCache.set(key, rules);
   }
   return rules;
 }

@@ -54,6 +54,22 @@ const BOOKING = {
   status: "confirmed",
   created_at: "2026-03-02T12:00:00Z",
 };
+const RULES = {
+  id: "avr_4p8s2v6y0b4f8j2m6q0t",
+  calendar_id: CALENDAR_ID,
+  buffer_before_minutes: 5,
+  buffer_after_minutes: 5,
+  working_hours: NINE_TO_FIVE,
+  timezone: null,
+  min_notice_minutes: 60,
+  max_horizon_days: 365,
+  max_bookings_per_day: null,
+  hard_blocks: [],
+  effective_timezone: "America/New_York",
+  created_at: "2026-03-02T12:00:00Z",
+  updated_at: "2026-03-02T12:00:00Z",
+  pending_notifications: [],
+};
 const VERDICT = {
   decision_id: "dec_3h7k1n5q9s3w7y1b5d9f",
   verdict: "Accept",
@@ -142,17 +158,17 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
     requests: {
       nine_to_five: {
         calendar_id: CALENDAR_ID,
-        rules: {
-          timezone: "America/New_York",
-          working_hours: NINE_TO_FIVE,
-          buffer_before_minutes: 5,
-          buffer_after_minutes: 5,
-          min_notice_minutes: 60,
-        },
+        working_hours: NINE_TO_FIVE,
+        buffer_before_minutes: 5,
+        buffer_after_minutes: 5,
+        min_notice_minutes: 60,
       },
+      // Over MCP and PATCH only this field changes; PUT resets the others to their defaults.
+      buffer_only: { calendar_id: CALENDAR_ID, buffer_after_minutes: 10 },
     },
+    response: RULES,
   },
-  get_availability_rules: { requests: { calendar: { calendar_id: CALENDAR_ID } } },
+  get_availability_rules: { requests: { calendar: { calendar_id: CALENDAR_ID } }, response: RULES },
   delete_availability_rules: { requests: { calendar: { calendar_id: CALENDAR_ID } } },
   whoami: {
     response: {

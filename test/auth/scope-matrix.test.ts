@@ -30,6 +30,8 @@ interface Cell {
   readonly rescheduleId: string;
   readonly cancelId: string;
   readonly block: number;
+  /** A calendar of OWNER's of this cell's own: set creates its rules, get reads them, delete removes them. */
+  readonly calendarId: string;
 }
 
 /** Arguments for one call of `tool` by `cell`; `needsOwner` says whether the call acts on OWNER. */
@@ -43,7 +45,6 @@ interface Case {
 }
 
 let w: World;
-let calendarId: string;
 let victimId: string;
 const cells: Cell[] = [];
 
@@ -123,21 +124,21 @@ const CASES: Case[] = [
     tool: "set_availability_rules",
     needsOwner: true,
     byForeignId: true,
-    args: () => ({ calendar_id: calendarId, rules: {} }),
+    args: (cell) => ({ calendar_id: cell.calendarId, buffer_after_minutes: 5 }),
   },
   {
     label: "get_availability_rules",
     tool: "get_availability_rules",
     needsOwner: true,
     byForeignId: true,
-    args: () => ({ calendar_id: calendarId }),
+    args: (cell) => ({ calendar_id: cell.calendarId }),
   },
   {
     label: "delete_availability_rules",
     tool: "delete_availability_rules",
     needsOwner: true,
     byForeignId: true,
-    args: () => ({ calendar_id: calendarId }),
+    args: (cell) => ({ calendar_id: cell.calendarId }),
   },
   { label: "get_notifications", tool: "get_notifications", needsOwner: false, args: () => ({}) },
   { label: "whoami", tool: "whoami", needsOwner: false, args: () => ({}) },
@@ -145,7 +146,7 @@ const CASES: Case[] = [
 
 beforeAll(async () => {
   w = await makeWorld("2026-03-02T12:00:00Z", ":memory:");
-  ({ calendarId } = await w.addOwner(OWNER, "UTC"));
+  await w.addOwner(OWNER, "UTC");
   await w.addOwner("other@example.com", "UTC");
   const db = w.app.ledger.db;
 
@@ -199,6 +200,7 @@ beforeAll(async () => {
         rescheduleId: await book(1),
         cancelId: await book(2),
         block,
+        calendarId: (await w.addOwner(OWNER, "UTC", null, `cell${i}`)).calendarId,
       });
       i++;
     }

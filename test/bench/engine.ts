@@ -30,6 +30,7 @@ const RULES = compileRules(
       fri: { start: "09:00", end: "17:00" },
     },
   }),
+  "America/New_York",
 );
 
 /** `n` random busy intervals of 5-120 minutes anywhere in the window, minute-aligned, any order. */

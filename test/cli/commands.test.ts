@@ -128,7 +128,7 @@ describe("calendar", () => {
 });
 
 describe("rules", () => {
-  it("set (inline and from a file), get and delete", async () => {
+  it("set (inline and from a file) merges, --replace resets, get and delete", async () => {
     const { calendarId } = await seed();
     const set = (
       await ok(
@@ -141,32 +141,54 @@ describe("rules", () => {
         "--json",
       )
     ).json();
-    expect(set.calendar_id).toBe(calendarId);
-    expect(set.rules).toMatchObject({
+    expect(set).toMatchObject({
+      calendar_id: calendarId,
       timezone: "America/New_York",
+      effective_timezone: "America/New_York",
       buffer_after_minutes: 10,
       buffer_before_minutes: 0,
       max_horizon_days: 365,
       hard_blocks: [],
+      created_at: "2026-03-02T12:00:00Z",
+      updated_at: "2026-03-02T12:00:00Z",
     });
+    expect(set.id).toMatch(/^avr_[0-9a-z]{20}$/);
     expect((await ok("rules", "get", "--calendar", calendarId, "--json")).json()).toEqual(set);
 
     const file = join(cli.dir, "rules.json");
     writeFileSync(file, JSON.stringify({ min_notice_minutes: 60, max_bookings_per_day: 4 }));
-    const fromFile = (await ok("rules", "set", "--calendar", calendarId, "--file", file, "--json")).json();
-    expect(fromFile.rules).toMatchObject({
+    cli.clock.now += 60_000;
+    const merged = (await ok("rules", "set", "--calendar", calendarId, "--file", file, "--json")).json();
+    expect(merged).toMatchObject({
+      id: set.id,
       min_notice_minutes: 60,
       max_bookings_per_day: 4,
+      working_hours: set.working_hours,
+      buffer_after_minutes: 10,
+      created_at: "2026-03-02T12:00:00Z",
+      updated_at: "2026-03-02T12:01:00Z",
+    });
+    const replaced = (
+      await ok("rules", "set", "--calendar", calendarId, "--file", file, "--replace", "--json")
+    ).json();
+    expect(replaced).toMatchObject({
+      id: set.id,
       working_hours: null,
+      buffer_after_minutes: 0,
+      timezone: null,
     });
     expect((await ok("calendar", "list", "--json")).json()[0].has_rules).toBe(true);
 
     expect((await ok("rules", "delete", "--calendar", calendarId, "--json")).json()).toEqual({
+      id: set.id,
       calendar_id: calendarId,
-      rules: null,
+      deleted: true,
     });
-    expect((await ok("rules", "get", "--calendar", calendarId, "--json")).json().rules).toBeNull();
-    expect((await ok("rules", "get", "--calendar", calendarId)).out).toContain("has no rules");
+    const none = await cli.run("rules", "get", "--calendar", calendarId);
+    expect(none.code).toBe(1);
+    expect(none.err).toContain(
+      `No availability rules on calendar ${calendarId}; set some with \`openavail rules set\``,
+    );
   });
 });
 

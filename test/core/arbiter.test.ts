@@ -90,7 +90,7 @@ function input(
       ...request,
     },
     items,
-    rules: compileRules(AvailabilityRules.parse(rules)),
+    rules: compileRules(AvailabilityRules.parse(rules), "UTC"),
     policy: POLICY,
     now,
   };
@@ -271,12 +271,12 @@ describe("hard rules, each with its reason code", () => {
     ];
     // Tue 21:00 EDT is already Wednesday in UTC, but Tuesday for the cap.
     const late = span("2026-03-11T01:00:00Z", "2026-03-11T01:30:00Z");
-    expect(hardRuleViolation(late, items, compileRules(AvailabilityRules.parse(rules)), NOW)).toBe(
+    expect(hardRuleViolation(late, items, compileRules(AvailabilityRules.parse(rules), "UTC"), NOW)).toBe(
       "DAILY_LIMIT",
     );
     const withoutHold = items.filter((it) => it.kind !== "hold");
     expect(
-      hardRuleViolation(late, withoutHold, compileRules(AvailabilityRules.parse(rules)), NOW),
+      hardRuleViolation(late, withoutHold, compileRules(AvailabilityRules.parse(rules), "UTC"), NOW),
     ).toBeNull();
   });
 
@@ -315,7 +315,7 @@ describe("hard rules, each with its reason code", () => {
     ],
   ])("checks hard rules in order: %s", (_name, slot, rules, now, code) => {
     const items = [booking("bkg_1", "2026-03-10T19:00:00Z", "2026-03-10T19:30:00Z")]; // Tue 15:00 EDT
-    const compiled = compileRules(AvailabilityRules.parse(rules));
+    const compiled = compileRules(AvailabilityRules.parse(rules), "UTC");
     expect(hardRuleViolation(slot, items, compiled, now)).toBe(code);
     expect(arbitrate(input(slot, { rules, now, items })).reasonCode).toBe(code);
   });
@@ -366,7 +366,7 @@ describe("conflicts", () => {
     const items = [external("evt_1", "2026-03-10T14:30:00Z", "2026-03-10T15:00:00Z")]; // Tue 10:30-11:00 EDT
     expect(arbitrate(input(TUE_10, { rules: NY, items })).verdict).toBe("Accept"); // touching, no buffers
     expect(arbitrate(input(TUE_10, { rules, items })).reasonCode).toBe("CONFLICT"); // 10:15-10:30 is its buffer
-    expect(conflictsOf(TUE_10, items, compileRules(AvailabilityRules.parse(rules)))).toEqual(items);
+    expect(conflictsOf(TUE_10, items, compileRules(AvailabilityRules.parse(rules), "UTC"))).toEqual(items);
     const earlier = span("2026-03-10T13:30:00Z", "2026-03-10T14:00:00Z"); // 09:30-10:00 EDT, ends at 10:15 - 15
     expect(arbitrate(input(earlier, { rules, items })).verdict).toBe("Accept");
   });
@@ -589,7 +589,7 @@ describe("landing slots", () => {
     const v = arbitrate(input(TUE_10, { rules, items: [displaced] })); // winner 10:00-10:30 EDT
     expect(v.verdict).toBe("Preempt");
     const landing = v.landings[0]!.slot!;
-    const compiled = compileRules(AvailabilityRules.parse(rules));
+    const compiled = compileRules(AvailabilityRules.parse(rules), "UTC");
     const asItem = (id: string, s: Interval): BusyItem => ({ ...displaced, id, start: s.start, end: s.end });
     expect(conflictsOf(TUE_10, [asItem("landing", landing)], compiled)).toEqual([]);
     expect(conflictsOf(landing, [asItem("winner", TUE_10)], compiled)).toEqual([]);
@@ -713,7 +713,7 @@ describe("the arbiter agrees with the free-slot engine (fast-check)", () => {
           ),
         );
         const now = start - 24 * HOUR;
-        const compiled = compileRules(AvailabilityRules.parse(rules));
+        const compiled = compileRules(AvailabilityRules.parse(rules), "UTC");
         const offered = findFreeSlots(
           {
             busy: items,

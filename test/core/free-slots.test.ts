@@ -31,7 +31,7 @@ function query(
 ): SlotQuery {
   return {
     busy: [],
-    rules: compileRules(AvailabilityRules.parse(rules)),
+    rules: compileRules(AvailabilityRules.parse(rules), "UTC"),
     window,
     durationMs: 30 * MINUTE,
     granularityMs: 15 * MINUTE,
@@ -646,7 +646,7 @@ const scenario = fc
     };
     const q: SlotQuery = {
       busy: busy.map((b) => interval(b.start, b.end)),
-      rules: compileRules(AvailabilityRules.parse(input)),
+      rules: compileRules(AvailabilityRules.parse(input), "UTC"),
       window,
       durationMs: s.durationMin * MINUTE,
       granularityMs: s.granularityMin * MINUTE,
@@ -768,6 +768,7 @@ describe("findFreeSlots against a minute-by-minute oracle (fast-check)", () => {
     for (const zone of ZONES) {
       const rules = compileRules(
         AvailabilityRules.parse({ timezone: zone, working_hours: EVERY_DAY("09:00", "17:00") }),
+        "UTC",
       );
       const days = localDaysBetween(zone, at("2026-06-15T12:00:00Z"), at("2026-06-15T12:00:01Z"));
       expect(totalLength(workingTime(rules, days))).toBe(8 * HOUR);

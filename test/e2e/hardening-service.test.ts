@@ -213,12 +213,8 @@ describe("ids of objects the caller may not see", () => {
       ["POST", (id) => `/v1/bookings/${id}/preempt`, booking, '{"title":"Mine"}'],
       ["DELETE", (id) => `/v1/holds/${id}`, hold, undefined],
       ["GET", (id) => `/v1/calendars/${id}/availability-rules`, calendars.cfo, undefined],
-      [
-        "PUT",
-        (id) => `/v1/calendars/${id}/availability-rules`,
-        calendars.cfo,
-        '{"rules":{"timezone":"UTC"}}',
-      ],
+      ["PUT", (id) => `/v1/calendars/${id}/availability-rules`, calendars.cfo, '{"timezone":"UTC"}'],
+      ["PATCH", (id) => `/v1/calendars/${id}/availability-rules`, calendars.cfo, '{"timezone":"UTC"}'],
       ["DELETE", (id) => `/v1/calendars/${id}/availability-rules`, calendars.cfo, undefined],
       [
         "GET",

@@ -80,14 +80,12 @@ function cases(): Record<string, RouteCase> {
     },
     set_availability_rules: {
       base: {
-        rules: {
-          timezone: "America/New_York",
-          working_hours: NINE_TO_FIVE,
-          hard_blocks: [{ start: "2026-03-04T14:00:00Z", end: "2026-03-04T15:00:00Z" }],
-        },
+        timezone: "America/New_York",
+        working_hours: NINE_TO_FIVE,
+        hard_blocks: [{ start: "2026-03-04T14:00:00Z", end: "2026-03-04T15:00:00Z" }],
       },
-      required: ["rules"],
-      dates: ["rules.hard_blocks.0.start", "rules.hard_blocks.0.end"],
+      required: [],
+      dates: ["hard_blocks.0.start", "hard_blocks.0.end"],
     },
   };
 }

@@ -5,10 +5,9 @@ import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { AvailabilityRulesInput } from "../../schemas/rules.js";
-import { AvailabilityRules } from "../../schemas/rules.js";
-import { setCalendarRules } from "../../src/ledger/owners.repository.js";
 import type { CalendarRow } from "../../src/ledger/tables.js";
 import { SecretBox } from "../../src/providers/secret-box.js";
+import { setCalendarRules } from "../../src/service/agents-admin.js";
 import {
   createRefresher,
   type SyncDeps,
@@ -117,7 +116,7 @@ export async function makeGoogleWorld(
   });
   const calendarId = attached.calendars[0]!.id;
   if (options.rules) {
-    await setCalendarRules(db, calendarId, JSON.stringify(AvailabilityRules.parse(options.rules)));
+    await setCalendarRules(db, calendarId, options.rules, { replace: true, now: w.clock.now });
   }
   const gw: GoogleWorld = {
     w,

@@ -315,11 +315,7 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
     // not found, exactly as a made-up id of the same kind, so that ids cannot be probed (issue 14).
     const unseenIds: [string, Record<string, unknown>, string][] = [
       ["get_availability_rules", { calendar_id: bravo.calendars.work }, "calendar_id"],
-      [
-        "set_availability_rules",
-        { calendar_id: bravo.calendars.work, rules: { timezone: "UTC" } },
-        "calendar_id",
-      ],
+      ["set_availability_rules", { calendar_id: bravo.calendars.work, timezone: "UTC" }, "calendar_id"],
       ["delete_availability_rules", { calendar_id: bravo.calendars.work }, "calendar_id"],
       [
         "preempt",

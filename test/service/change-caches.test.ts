@@ -53,7 +53,8 @@ describe("caches across connections", () => {
     const remote = await there.addAgent({ name: "admin" });
     const set = await there.call(remote.caller, "set_availability_rules", {
       calendar_id: calendarId,
-      rules: { timezone: "UTC", working_hours: { tue: { start: "09:00", end: "12:00" } } },
+      timezone: "UTC",
+      working_hours: { tue: { start: "09:00", end: "12:00" } },
     });
     expect(set.isError).toBeUndefined();
     const late = await here.call(a.caller, "create_booking", {

@@ -126,7 +126,7 @@ const CASES: Case[] = [
     "set_availability_rules, another owner's calendar",
     "set_availability_rules",
     (f) => f.calendar,
-    (id) => ({ calendar_id: id, rules: { timezone: "UTC" } }),
+    (id) => ({ calendar_id: id, timezone: "UTC" }),
   ],
   [
     "delete_availability_rules, another owner's calendar",
@@ -157,7 +157,11 @@ describe("an id the caller may not see answers exactly as a made-up one", () => 
         await Promise.all([
           w.app.ledger.db.selectFrom("bookings").selectAll().orderBy("id").execute(),
           w.app.ledger.db.selectFrom("holds").selectAll().orderBy("id").execute(),
-          w.app.ledger.db.selectFrom("calendars").select(["id", "rules_json"]).orderBy("id").execute(),
+          w.app.ledger.db
+            .selectFrom("calendars")
+            .select(["id", "rules_json", "rules_id", "rules_updated_at"])
+            .orderBy("id")
+            .execute(),
         ]),
       );
     const before = await snapshot();

@@ -245,7 +245,8 @@ describe("hard rules", () => {
     const admin = await w.addAgent({ name: "rules admin", scopes: ["manage_rules"] });
     const set = await w.call(admin.caller, "set_availability_rules", {
       calendar_id: calendarId,
-      rules: { timezone: "America/New_York", working_hours: NINE_TO_FIVE },
+      timezone: "America/New_York",
+      working_hours: NINE_TO_FIVE,
     });
     expect(set.isError).toBeUndefined();
     const again = await book(w, sales, "open@example.com", "2026-03-03T13:00:00Z", "2026-03-03T13:30:00Z");
@@ -509,12 +510,10 @@ describe("the preempt tool", () => {
     ).calendar_id;
     const set = await w.call(exec, "set_availability_rules", {
       calendar_id: calendarId,
-      rules: {
-        timezone: "America/New_York",
-        working_hours: NINE_TO_FIVE,
-        // Tue 09:30-10:30 EST.
-        hard_blocks: [{ start: "2026-03-03T14:30:00Z", end: "2026-03-03T15:30:00Z" }],
-      },
+      timezone: "America/New_York",
+      working_hours: NINE_TO_FIVE,
+      // Tue 09:30-10:30 EST.
+      hard_blocks: [{ start: "2026-03-03T14:30:00Z", end: "2026-03-03T15:30:00Z" }],
     });
     expect(set.isError).toBeUndefined();
     const res = await w.call(exec, "preempt", { booking_id: x, title: "Board" });

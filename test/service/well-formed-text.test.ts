@@ -77,11 +77,9 @@ describe("through executeTool", () => {
         "set_availability_rules",
         {
           calendar_id: calendarId,
-          rules: {
-            hard_blocks: [{ start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z", reason: "\udc00" }],
-          },
+          hard_blocks: [{ start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z", reason: "\udc00" }],
         },
-        "rules.hard_blocks.0.reason",
+        "hard_blocks.0.reason",
       ],
       ["create_booking", { ...BOOKING, title: "ok" }, "idempotency_key"],
     ];
@@ -128,9 +126,14 @@ describe("through the admin functions and the policy file", () => {
       details: [{ field: "name", message: ILL_FORMED_TEXT }],
     });
     const rules = await refusal(() =>
-      setCalendarRules(db, calendarId, {
-        hard_blocks: [{ start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z", reason: "off \udc00" }],
-      }),
+      setCalendarRules(
+        db,
+        calendarId,
+        {
+          hard_blocks: [{ start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z", reason: "off \udc00" }],
+        },
+        { now: w.clock.now },
+      ),
     );
     expect(rules.details).toEqual([{ field: "hard_blocks.0.reason", message: ILL_FORMED_TEXT }]);
   });

@@ -14,52 +14,53 @@ export function registerRulesCommands(program: Command, env: AdminEnv): void {
 
   rules
     .command("set")
-    .description("Replace a calendar's rules with a validated JSON object; omitted fields take defaults.")
+    .description(
+      "Change a calendar's rules: the fields the JSON names change (null clears), the rest stay; --replace resets them to defaults.",
+    )
     .requiredOption(...CALENDAR_OPTION)
     .option("--file <path>", "read the rules from this JSON file")
-    .option("--rules <json>", 'the rules as inline JSON, e.g. \'{"timezone":"Europe/London"}\'')
+    .option("--rules <json>", "the rules as inline JSON, e.g. '{\"buffer_after_minutes\":10}'")
+    .option("--replace", "replace the rules: fields the JSON omits take their defaults")
     .addHelpText(
       "after",
       `
 Fields: buffer_before_minutes, buffer_after_minutes (0-120), working_hours ({"mon":{"start":"09:00","end":"17:00"},...} or null),
-timezone (IANA), min_notice_minutes, max_horizon_days, max_bookings_per_day (or null), hard_blocks ([{start,end,reason?}]).`,
+timezone (IANA, or null: the owner's zone), min_notice_minutes, max_horizon_days, max_bookings_per_day (or null),
+hard_blocks ([{start,end,reason?}]).`,
     )
-    .action(async (opts: { calendar: string; file?: string; rules?: string }, cmd: Command) => {
-      const raw = rulesText(opts);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw.text);
-      } catch (err) {
-        throw new OpenavailError(
-          "bad_request",
-          `${raw.source} is not valid JSON: ${(err as Error).message}`,
-          {
-            details: [{ field: "rules", message: "must be a JSON object" }],
-          },
+    .action(
+      async (opts: { calendar: string; file?: string; rules?: string; replace?: boolean }, cmd: Command) => {
+        const raw = rulesText(opts);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(raw.text);
+        } catch (err) {
+          throw new OpenavailError(
+            "bad_request",
+            `${raw.source} is not valid JSON: ${(err as Error).message}`,
+            {
+              details: [{ field: "rules", message: "must be a JSON object" }],
+            },
+          );
+        }
+        const result = await withLedger(env, cmd, (db) =>
+          setCalendarRules(db, opts.calendar, parsed, { replace: opts.replace === true, now: env.now() }),
         );
-      }
-      const result = await withLedger(env, cmd, (db) => setCalendarRules(db, opts.calendar, parsed));
-      emit(
-        env,
-        cmd,
-        result,
-        () => `Rules of ${result.calendar_id}:\n${JSON.stringify(result.rules, null, 2)}`,
-      );
-    });
+        emit(env, cmd, result, () => `Rules of ${result.calendar_id}:\n${JSON.stringify(result, null, 2)}`);
+      },
+    );
 
   rules
     .command("get")
-    .description("Show a calendar's rules (null: no rules, every minute outside an event is free).")
+    .description(
+      "Show a calendar's rules; not found when it has none (every minute outside an event is free).",
+    )
     .requiredOption(...CALENDAR_OPTION)
     .action(async (opts: { calendar: string }, cmd: Command) => {
       const result = await withLedger(env, cmd, (db) => getCalendarRules(db, opts.calendar), {
         mustExist: true,
       });
-      emit(env, cmd, result, () =>
-        result.rules === null
-          ? `${result.calendar_id} has no rules: every minute outside an event is free.`
-          : JSON.stringify(result.rules, null, 2),
-      );
+      emit(env, cmd, result, () => JSON.stringify(result, null, 2));
     });
 
   rules
@@ -67,10 +68,10 @@ timezone (IANA), min_notice_minutes, max_horizon_days, max_bookings_per_day (or 
     .description("Delete a calendar's rules: every minute outside an event becomes free.")
     .requiredOption(...CALENDAR_OPTION)
     .action(async (opts: { calendar: string }, cmd: Command) => {
-      const result = await withLedger(env, cmd, (db) => deleteCalendarRules(db, opts.calendar), {
+      const result = await withLedger(env, cmd, (db) => deleteCalendarRules(db, opts.calendar, env.now()), {
         mustExist: true,
       });
-      emit(env, cmd, result, () => `Deleted the rules of ${result.calendar_id}.`);
+      emit(env, cmd, result, () => `Deleted the rules ${result.id} of ${result.calendar_id}.`);
     });
 }
 
