@@ -3,15 +3,10 @@
 // mounts them. A year-0050 instant once reached the zone code, where Date.UTC read year 50 as 1950,
 // and create_booking, create_hold, reschedule_booking and preempt answered 500. Each must be a 400
 // bad_request naming the field, and an agent must get the same answer over MCP.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorBody } from "../../schemas/errors.js";
-import { type App, configFromEnv, createApp } from "../../src/compose.js";
-import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
-import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { type ServedWorld, serveWorld } from "../helpers/served-world.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 // 2026-03-02 is a Monday; the owner works 09:00-17:00 in New York (UTC-5 until 8 March).
@@ -21,9 +16,7 @@ const Y50_END = "0050-03-03T15:30:00Z";
 const RANGE_MESSAGE = /between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z/;
 
 let w: World;
-let app: App;
-let server: RunningServer;
-let mcp: Client;
+let served: ServedWorld;
 let agent: { agentId: string; key: string };
 let bookingId: string;
 
@@ -31,23 +24,7 @@ beforeAll(async () => {
   w = await makeWorld("2026-03-02T12:00:00Z");
   await w.addOwner(CEO, "America/New_York", { timezone: "America/New_York", working_hours: NINE_TO_FIVE });
   agent = await w.addAgent({ name: "exec", defaultClass: "exec_meeting" });
-  const config = configFromEnv(
-    {},
-    { dbPath: w.dbPath, now: () => w.clock.now, logLevel: "silent", rateLimitPerMinute: 100_000, port: 0 },
-  );
-  app = await createApp(config, pino({ level: "silent" }));
-  server = await startHttpServer(app, {
-    mountExtra: (hono) => {
-      const mount = mountMcpHttp(hono, app, { allowedOrigins: [] });
-      return () => mount.close();
-    },
-  });
-  mcp = new Client({ name: "openavail-e2e", version: "1.0.0" });
-  await mcp.connect(
-    new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${agent.key}` } },
-    }),
-  );
+  served = await serveWorld(w, agent.key, { rateLimitPerMinute: 100_000 });
   // reschedule_booking and preempt only reach the arbiter for a booking that exists.
   const booked = await rest("POST", "/v1/bookings", {
     owner_email: CEO,
@@ -60,13 +37,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await mcp?.close();
-  await server?.close();
+  await served?.close();
   await w?.close();
 });
 
 async function rest(method: string, path: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}${path}`, {
+  const res = await fetch(`${served.server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${agent.key}`, "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -75,7 +51,7 @@ async function rest(method: string, path: string, body: unknown): Promise<{ stat
 }
 
 async function tool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return (await mcp.callTool({ name, arguments: args })) as CallToolResult;
+  return (await served.mcp.callTool({ name, arguments: args })) as CallToolResult;
 }
 
 function errorOf(res: CallToolResult): unknown {
