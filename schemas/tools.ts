@@ -4,7 +4,7 @@ import { wholeNumber } from "./numbers.js";
 import { MeetingClassName } from "./policy.js";
 import { RulesChange, RulesView } from "./rules.js";
 import { INSTANT_RANGE_ERROR, Instant, MAX_INSTANT_MS, Window } from "./time.js";
-import { Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
+import { AttendeeInput, Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -49,7 +49,22 @@ const Title = z
   .min(1, { error: "title must not be empty" })
   .max(300)
   .describe("Event title.");
-const Attendees = z.array(Email).max(100).default([]).describe("Attendee emails.");
+const Attendees = z.array(AttendeeInput).max(100).default([]).describe("Who is invited.");
+/** The longest booking description: the longest text any tool input takes. */
+export const MAX_DESCRIPTION_CHARS = 2000;
+// Bounded as sent, then trimmed: whitespace alone is no text (stored as null, like an omitted field).
+const Description = z
+  .string()
+  .max(MAX_DESCRIPTION_CHARS)
+  .trim()
+  .optional()
+  .describe("Event details: agenda, links.");
+const Reason = z
+  .string()
+  .max(500)
+  .trim()
+  .optional()
+  .describe("Why; logged and told to the agents it affects.");
 const ClassOpt = MeetingClassName.optional().describe("Meeting class; default: the agent's default class.");
 const OwnerEmail = Email.describe("Email of the calendar owner to act on.");
 const Id = (prefix: string, what: string) =>
@@ -138,7 +153,11 @@ export const CreateHoldInput = z
 export const ReleaseHoldInput = z
   .object({ hold_id: Id("hld", "hold"), idempotency_key: IdempotencyKey })
   .strict();
-export const ReleaseHoldOutput = z.object({ hold: Hold, pending_notifications: z.array(Notification) });
+export const ReleaseHoldOutput = z.object({
+  decision_id: z.string().describe("Audit id of the release."),
+  hold: Hold,
+  pending_notifications: z.array(Notification),
+});
 
 export const CreateBookingInput = z
   .object({
@@ -151,6 +170,7 @@ export const CreateBookingInput = z
     end: Span.end,
     duration_minutes: Span.duration_minutes,
     title: Title,
+    description: Description,
     attendees: Attendees,
     meeting_class: ClassOpt,
     window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
@@ -178,6 +198,7 @@ export const PreemptInput = z
     start: Instant.optional().describe("Start of the new booking (default: the displaced booking's start)."),
     end: Instant.optional().describe("End of the new booking (default: the displaced booking's end)."),
     title: Title,
+    description: Description,
     attendees: Attendees,
     meeting_class: ClassOpt,
     idempotency_key: IdempotencyKey,
@@ -195,16 +216,20 @@ export const PreemptInput = z
 export const CancelBookingInput = z
   .object({
     booking_id: Id("bkg", "booking"),
-    reason: z.string().max(500).optional().describe("Why (recorded in the audit log)."),
+    reason: Reason,
     idempotency_key: IdempotencyKey,
   })
   .strict();
 export const BookingOutput = z.object({ booking: Booking, pending_notifications: z.array(Notification) });
+export const CancelBookingOutput = BookingOutput.extend({
+  decision_id: z.string().describe("Audit id of the cancellation."),
+});
 
 export const RescheduleBookingInput = z
   .object({
     booking_id: Id("bkg", "booking"),
     ...Span,
+    reason: Reason,
     window: BoundedWindow.optional().describe("Where to look for alternatives if the new slot is taken."),
     idempotency_key: IdempotencyKey,
   })

@@ -1,12 +1,54 @@
 // Shared wire objects: slots, holds, bookings, notifications, and the verdict envelope.
 import { z } from "zod";
 import { MeetingClassName } from "./policy.js";
+import { TimeZone } from "./time.js";
 
-export const Email = z
+/** An email address, lowercased; undescribed where the field around it says what it is. */
+const EmailAddress = z
   .email({ error: "must be an email address" })
   .max(254)
-  .transform((e) => e.toLowerCase())
-  .describe("Email address (case-insensitive).");
+  .transform((e) => e.toLowerCase());
+
+export const Email = EmailAddress.describe("Email address (case-insensitive).");
+
+/** An attendee in every response: always this object, with null for what was not given. */
+export const Attendee = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  time_zone: z.string().nullable(),
+});
+export type Attendee = z.infer<typeof Attendee>;
+
+/**
+ * An attendee as a request may give one: a plain email (as before attendees had names) or
+ * `{email, name?, time_zone?}`; either way it becomes an {@link Attendee}. A malformed object is
+ * refused naming its field; anything else gets the one message below.
+ */
+export const AttendeeInput = z
+  .union(
+    [
+      EmailAddress,
+      z
+        .object({
+          email: EmailAddress,
+          name: z
+            .string()
+            .trim()
+            .min(1, { error: "must not be empty; omit name instead" })
+            .max(200)
+            .optional(),
+          time_zone: TimeZone.optional().describe("IANA zone."),
+        })
+        .strict(),
+    ],
+    { error: "must be an email address, or {email, name?, time_zone?}" },
+  )
+  .transform(
+    (a): Attendee =>
+      typeof a === "string"
+        ? { email: a, name: null, time_zone: null }
+        : { email: a.email, name: a.name ?? null, time_zone: a.time_zone ?? null },
+  );
 
 export const CalendarType = z
   .string()
@@ -54,8 +96,14 @@ export const Booking = z.object({
   end: z.string(),
   local_start: z.string(),
   title: z.string(),
-  attendees: z.array(z.string()),
+  description: z.string().nullable(),
+  attendees: z.array(Attendee),
   meeting_class: z.string(),
+  class_rank: z
+    .number()
+    .nullable()
+    .describe("Rank of the meeting class (higher wins); null once the policy no longer has the class."),
+  agent_priority: z.number().describe("Priority of the booking's agent (breaks ties within a class)."),
   status: BookingStatus,
   created_at: z.string(),
 });
@@ -82,6 +130,7 @@ export const NotificationType = z.enum([
   "booking.cancelled",
   "booking.needs_reschedule",
   "booking.moved",
+  "booking.slot_freed",
 ]);
 export const Notification = z.object({
   notification_id: z.string(),
@@ -94,6 +143,7 @@ export const Notification = z.object({
   landing_hold: Hold.nullable().describe(
     "A hold placed for you on the best other free slot, if one existed.",
   ),
+  reason: z.string().nullable().describe("The reason the agent that cancelled or rescheduled gave, if any."),
 });
 export type Notification = z.infer<typeof Notification>;
 

@@ -6,12 +6,12 @@ export const releaseHold = defineTool({
   name: "release_hold",
   title: "Release a hold",
   description:
-    "Give back a hold you no longer need so other agents can use the slot. Releasing an already released, expired or confirmed hold changes nothing and returns its current state.",
+    "Give back a hold you no longer need so others can use the slot. A hold already released, expired or confirmed is returned as it is.",
   scopes: ["create_holds"],
   input: ReleaseHoldInput,
   output: ReleaseHoldOutput,
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   rest: { method: "DELETE", path: "/v1/holds/{hold_id}" },
   writes: true,
-  run: (service, tx, input) => service.releaseHold(tx, input.hold_id),
+  run: (service, tx, input) => service.releaseHold(tx, input),
 });

@@ -25,6 +25,21 @@ export async function insertDecision(db: Kysely<Database>, row: NewDecision): Pr
   await insertDecisionRow(db, row);
 }
 
+/**
+ * The `displaced_json` of every Preempt decision that made or moved `bookingId`, oldest first: what
+ * that booking took its slot from. Served by the partial index of migration 0005.
+ */
+export async function preemptionsBy(db: Kysely<Database>, bookingId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("decisions")
+    .select("displaced_json")
+    .where("verdict", "=", "Preempt")
+    .where("booking_id", "=", bookingId)
+    .orderBy("seq")
+    .execute();
+  return rows.map((r) => r.displaced_json);
+}
+
 export interface DecisionFilter {
   readonly ownerId?: string;
   readonly agentId?: string;

@@ -16,6 +16,7 @@ import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
 import * as rulesIdentity from "./migrations/0004-rules-identity.js";
+import * as bookingDetails from "./migrations/0005-booking-details.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0002-long-external-events": longExternalEvents,
   "0003-live-span-length": liveSpanLength,
   "0004-rules-identity": rulesIdentity,
+  "0005-booking-details": bookingDetails,
 };
 
 const migrationProvider: MigrationProvider = {

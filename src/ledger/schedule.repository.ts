@@ -241,6 +241,7 @@ const BOOKING_COLUMNS = [
   "start_ms",
   "end_ms",
   "title",
+  "description",
   "attendees_json",
   "meeting_class",
   "status",

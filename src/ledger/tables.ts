@@ -81,7 +81,9 @@ export interface BookingsTable {
   start_ms: number;
   end_ms: number;
   title: string;
-  /** JSON array of attendee emails. */
+  /** Event details, or null (migration 0005). */
+  description: string | null;
+  /** JSON array of attendees, each `{email, name, time_zone}` (the wire's Attendee; migration 0005). */
   attendees_json: string;
   meeting_class: string;
   status: BookingStatus;

@@ -39,7 +39,9 @@ export interface BookingWrite {
   start: number;
   end: number;
   title: string;
-  attendees: string[];
+  description: string | null;
+  /** Each with the display name to show, when the booking gave one. */
+  attendees: readonly { readonly email: string; readonly name: string | null }[];
   meetingClass: string;
   agentName: string;
 }

@@ -10,7 +10,7 @@ import type { BookingRow, HoldRow } from "../ledger/tables.js";
 import { hasScope } from "./caller.js";
 import { recordDecision, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";
 import { displace } from "./displacement.js";
-import { presentBooking, presentHold, presentSlot } from "./present.js";
+import { presentBooking, presentHold, presentSlot, standingOf } from "./present.js";
 import { sweepExpiredHolds } from "./schedule-writes.js";
 import { MINUTE, spanOf, type Target } from "./targets.js";
 
@@ -29,6 +29,8 @@ export async function decide(
     request: ArbitrationRequest;
     exclude: string | null;
     commit: () => Promise<{ booking?: BookingRow; hold?: HoldRow }>;
+    /** The requester's reason, if it gave one: told to the agents it displaces. */
+    reason?: string | undefined;
   },
 ): Promise<VerdictBody> {
   const { request } = plan;
@@ -62,9 +64,13 @@ export async function decide(
     })),
   };
   if (outcome.verdict === "Accept" || outcome.verdict === "Preempt") {
-    body.displaced = await displace(tx, target, outcome, request.meetingClass);
+    body.displaced = await displace(tx, target, outcome, request.meetingClass, plan.reason);
     const made = await plan.commit();
-    if (made.booking) body.booking = presentBooking(made.booking, target.owner, target.calendar, tz);
+    // The booking made or moved is the caller's own.
+    if (made.booking) {
+      const standing = standingOf(s.deps.policy, made.booking.meeting_class, tx.caller.priority);
+      body.booking = presentBooking(made.booking, target.owner, target.calendar, tz, standing);
+    }
     if (made.hold) body.hold = presentHold(made.hold, target.owner, target.calendar, tz);
   }
   return recordDecision(s, tx, target.owner.id, input, body);

@@ -1,6 +1,6 @@
 // create_booking, reschedule_booking and cancel_booking: the bookings an agent makes, moves and
 // cancels. Making and moving one is arbitrated (arbitration.ts); cancelling is not.
-import type { CreateBookingInput, RescheduleBookingInput } from "../../schemas/tools.js";
+import type { CancelBookingInput, CreateBookingInput, RescheduleBookingInput } from "../../schemas/tools.js";
 import type { Booking } from "../../schemas/wire.js";
 import type { Interval } from "../core/interval.js";
 import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
@@ -8,11 +8,12 @@ import { findBooking, updateBooking, updateHold } from "../ledger/schedule.repos
 import type { HoldRow } from "../ledger/tables.js";
 import { arbitrationRequest, decide } from "./arbitration.js";
 import { requireOwner } from "./caller.js";
-import type { Scheduling, Tx, VerdictBody } from "./decisions.js";
+import { recordChange, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";
+import { tellSlotFreed } from "./displacement.js";
 import { OpenavailError } from "./errors.js";
 import { ownBooking, ownHold, requireConfirmable } from "./lookups.js";
 import { resolveMeetingClass } from "./policy.js";
-import { presentBooking } from "./present.js";
+import { presentBooking, standingOf } from "./present.js";
 import { addBooking, writeThrough } from "./schedule-writes.js";
 import { findTarget, requestedSpan, type Target, targetOf } from "./targets.js";
 
@@ -43,15 +44,7 @@ export async function createBooking(s: Scheduling, tx: Tx, input: CreateBookingI
     request: arbitrationRequest(tx, slot, meetingClass, input.window),
     exclude: fromHold?.id ?? null,
     commit: async () => {
-      const booking = await addBooking(
-        tx,
-        target,
-        slot,
-        meetingClass,
-        input.title,
-        input.attendees,
-        fromHold,
-      );
+      const booking = await addBooking(tx, target, slot, meetingClass, input, fromHold);
       if (fromHold) await updateHold(tx.trx, fromHold.id, { status: "confirmed", updated_at: tx.now });
       return { booking };
     },
@@ -82,6 +75,7 @@ export async function rescheduleBooking(
   return decide(s, tx, target, input, {
     request: arbitrationRequest(tx, slot, booking.meeting_class, input.window),
     exclude: booking.id,
+    reason: input.reason,
     commit: async () => {
       await updateBooking(tx.trx, booking.id, {
         start_ms: slot.start,
@@ -90,23 +84,37 @@ export async function rescheduleBooking(
         updated_at: tx.now,
       });
       await writeThrough(tx, calendar, booking.id, "upsert");
+      const moved = slot.start !== booking.start_ms || slot.end !== booking.end_ms;
+      if (booking.status === "confirmed" && moved) await tellSlotFreed(tx, booking, "moved", input.reason);
       return { booking: (await findBooking(tx.trx, booking.id))! };
     },
   });
 }
 
-/** Cancels a booking of the caller's agent (and its provider event); cancelling twice changes nothing. */
-export async function cancelBooking(s: Scheduling, tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
-  const booking = await ownBooking(tx.trx, tx.caller, bookingId);
+/**
+ * Cancels a booking of the caller's agent (and its provider event); cancelling twice changes nothing.
+ * Either way the request is an audit row of its own, reason included.
+ */
+export async function cancelBooking(
+  s: Scheduling,
+  tx: Tx,
+  input: CancelBookingInput,
+): Promise<{ decision_id: string; booking: Booking }> {
+  const booking = await ownBooking(tx.trx, tx.caller, input.booking_id);
   const owner = (await findOwnerById(tx.trx, booking.owner_id))!;
   requireOwner(tx.caller, owner.email);
+  const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
   if (booking.status !== "cancelled") {
     await updateBooking(tx.trx, booking.id, { status: "cancelled", updated_at: tx.now });
+    await writeThrough(tx, calendar, booking.id, "cancel");
+    // Only a confirmed booking held a slot; one that needed rescheduling had lost it already.
+    if (booking.status === "confirmed") await tellSlotFreed(tx, booking, "cancelled", input.reason);
   }
-  const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
-  if (booking.status !== "cancelled") await writeThrough(tx, calendar, booking.id, "cancel");
   const current = (await findBooking(tx.trx, booking.id))!;
+  const tz = targetOf(s, tx, owner, calendar).rules.timeZone;
+  const standing = standingOf(s.deps.policy, current.meeting_class, tx.caller.priority);
   return {
-    booking: presentBooking(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone),
+    decision_id: await recordChange(s, tx, owner.id, input, { booking_id: booking.id }),
+    booking: presentBooking(current, owner, calendar, tz, standing),
   };
 }

@@ -1,12 +1,12 @@
 // create_hold and release_hold: a hold keeps a slot for the caller's agent until it is confirmed by
 // create_booking, released, or expires (schedule-writes.ts sweeps expired ones).
-import type { CreateHoldInput } from "../../schemas/tools.js";
+import type { CreateHoldInput, ReleaseHoldInput } from "../../schemas/tools.js";
 import type { Hold } from "../../schemas/wire.js";
 import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
 import { findHold, updateHold } from "../ledger/schedule.repository.js";
 import { arbitrationRequest, decide } from "./arbitration.js";
 import { requireOwner } from "./caller.js";
-import type { Scheduling, Tx, VerdictBody } from "./decisions.js";
+import { recordChange, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";
 import { ownHold } from "./lookups.js";
 import { resolveMeetingClass } from "./policy.js";
 import { presentHold } from "./present.js";
@@ -27,11 +27,18 @@ export async function createHold(s: Scheduling, tx: Tx, input: CreateHoldInput):
   });
 }
 
-/** Releases an active hold of the caller's agent; a hold in any other state is answered as it is. */
-export async function releaseHold(s: Scheduling, tx: Tx, holdId: string): Promise<{ hold: Hold }> {
+/**
+ * Releases an active hold of the caller's agent; a hold in any other state is answered as it is.
+ * Either way the request is an audit row of its own.
+ */
+export async function releaseHold(
+  s: Scheduling,
+  tx: Tx,
+  input: ReleaseHoldInput,
+): Promise<{ decision_id: string; hold: Hold }> {
   // A hold past expires_at is expired, swept or not: releasing it must not relabel it "released".
   await sweepExpiredHolds(tx);
-  const hold = await ownHold(tx.trx, tx.caller, holdId);
+  const hold = await ownHold(tx.trx, tx.caller, input.hold_id);
   const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
   requireOwner(tx.caller, owner.email);
   if (hold.status === "active") {
@@ -39,5 +46,8 @@ export async function releaseHold(s: Scheduling, tx: Tx, holdId: string): Promis
   }
   const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
   const current = (await findHold(tx.trx, hold.id))!;
-  return { hold: presentHold(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone) };
+  return {
+    decision_id: await recordChange(s, tx, owner.id, input, { hold_id: hold.id }),
+    hold: presentHold(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone),
+  };
 }

@@ -23,6 +23,7 @@ import { findBooking } from "../ledger/schedule.repository.js";
 import type { BookingRow, CalendarRow, Database } from "../ledger/tables.js";
 import { type CalendarProvider, ProviderError } from "../providers/calendar-provider.js";
 import type { ProviderResolver } from "./calendar-sync.js";
+import { attendeesOf } from "./present.js";
 
 export interface OutboxDeps {
   readonly db: Kysely<Database>;
@@ -149,7 +150,8 @@ async function write(
       start: booking.start_ms,
       end: booking.end_ms,
       title: booking.title,
-      attendees: JSON.parse(booking.attendees_json) as string[],
+      description: booking.description,
+      attendees: attendeesOf(booking),
       meetingClass: booking.meeting_class,
       agentName: agent?.name ?? booking.agent_id,
     },
@@ -164,6 +166,7 @@ function sameWrite(before: BookingRow | undefined, after: BookingRow | undefined
     before.start_ms === after.start_ms &&
     before.end_ms === after.end_ms &&
     before.title === after.title &&
+    before.description === after.description &&
     before.attendees_json === after.attendees_json &&
     before.updated_at === after.updated_at
   );

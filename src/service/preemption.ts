@@ -23,7 +23,7 @@ export async function preempt(s: Scheduling, tx: Tx, input: PreemptInput): Promi
     request: { ...arbitrationRequest(tx, slot, meetingClass, undefined), displaceOnly: victim.id },
     exclude: null,
     commit: async () => ({
-      booking: await addBooking(tx, target, slot, meetingClass, input.title, input.attendees, null),
+      booking: await addBooking(tx, target, slot, meetingClass, input, null),
     }),
   });
 }

@@ -5,14 +5,13 @@ import type { FindCommonSlotsInput, GetFreeBusyInput, ListBookingsInput } from "
 import type { Booking } from "../../schemas/wire.js";
 import { type Bookable, bookableTime, busyBlocks, slotsOn } from "../core/free-slots.js";
 import { type Interval, intersect, subtract } from "../core/interval.js";
-import { findCalendarById, findOwnerByEmail, findOwnerById } from "../ledger/owners.repository.js";
+import { findOwnerByEmail } from "../ledger/owners.repository.js";
 import { listBookings as listBookingRows } from "../ledger/schedule.repository.js";
-import type { CalendarRow, OwnerRow } from "../ledger/tables.js";
 import { requireOwner } from "./caller.js";
 import type { Scheduling, Tx } from "./decisions.js";
 import { OpenavailError } from "./errors.js";
-import { presentBooking } from "./present.js";
-import { findTarget, MINUTE, slotQuery, snapshot, spanOf, targetOf } from "./targets.js";
+import { RowPresenter } from "./presenter.js";
+import { findTarget, MINUTE, slotQuery, snapshot, spanOf } from "./targets.js";
 
 /** A page of the bookings of the owners the caller may see, by start then id; `cursor` continues one. */
 export async function listBookings(
@@ -48,23 +47,9 @@ export async function listBookings(
     limit: input.limit + 1,
   });
   const page = rows.slice(0, input.limit);
+  const presenter = new RowPresenter(s, tx);
   const bookings: Booking[] = [];
-  // A page holds few distinct owners and calendars: look each up once, not once per row.
-  const owners = new Map<string, OwnerRow>();
-  const calendars = new Map<string, CalendarRow>();
-  for (const row of page) {
-    let owner = owners.get(row.owner_id);
-    if (!owner) {
-      owner = (await findOwnerById(tx.trx, row.owner_id))!;
-      owners.set(row.owner_id, owner);
-    }
-    let calendar = calendars.get(row.calendar_id);
-    if (!calendar) {
-      calendar = (await findCalendarById(tx.trx, row.calendar_id))!;
-      calendars.set(row.calendar_id, calendar);
-    }
-    bookings.push(presentBooking(row, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone));
-  }
+  for (const row of page) bookings.push(await presenter.booking(row));
   const last = page[page.length - 1];
   const nextCursor = rows.length > input.limit && last ? encodeCursor(last.start_ms, last.id) : null;
   return { bookings, next_cursor: nextCursor };

@@ -2,7 +2,7 @@
 // write-through of a booking change, agent notifications, and the sweep of expired holds.
 
 import { toInstant } from "../../schemas/time.js";
-import type { Notification } from "../../schemas/wire.js";
+import type { Attendee, Notification } from "../../schemas/wire.js";
 import type { Interval } from "../core/interval.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox } from "../ledger/outbox.repository.js";
@@ -87,14 +87,21 @@ export async function addHoldFor(
   return row;
 }
 
+/** What a booking says besides its slot and class, as the request gave it. */
+export interface BookingDetails {
+  readonly title: string;
+  /** Empty or absent: none (null). */
+  readonly description?: string | undefined;
+  readonly attendees: readonly Attendee[];
+}
+
 /** A new confirmed booking of the caller's agent, queued for the provider; `hold` is the one it confirms. */
 export async function addBooking(
   tx: Tx,
   target: Target,
   slot: Interval,
   meetingClass: string,
-  title: string,
-  attendees: readonly string[],
+  details: BookingDetails,
   hold: HoldRow | null,
 ): Promise<BookingRow> {
   const row: BookingRow = {
@@ -104,8 +111,9 @@ export async function addBooking(
     agent_id: tx.caller.agentId,
     start_ms: slot.start,
     end_ms: slot.end,
-    title,
-    attendees_json: JSON.stringify(attendees),
+    title: details.title,
+    description: details.description || null,
+    attendees_json: JSON.stringify(details.attendees),
     meeting_class: meetingClass,
     status: "confirmed",
     hold_id: hold?.id ?? null,

@@ -4,6 +4,7 @@
 // outcome, appends the decision, and delivers notifications.
 import type { Kysely } from "kysely";
 import type {
+  CancelBookingInput,
   CheckAvailabilityInput,
   CreateBookingInput,
   CreateHoldInput,
@@ -11,6 +12,7 @@ import type {
   GetFreeBusyInput,
   ListBookingsInput,
   PreemptInput,
+  ReleaseHoldInput,
   RescheduleBookingInput,
   SetRulesInput,
 } from "../../schemas/tools.js";
@@ -109,12 +111,12 @@ export class SchedulingService {
 
   // ---- plain tools -------------------------------------------------------------------------------
 
-  releaseHold(tx: Tx, holdId: string) {
-    return releaseHold(this.#s, tx, holdId);
+  releaseHold(tx: Tx, input: ReleaseHoldInput) {
+    return releaseHold(this.#s, tx, input);
   }
 
-  cancelBooking(tx: Tx, bookingId: string) {
-    return cancelBooking(this.#s, tx, bookingId);
+  cancelBooking(tx: Tx, input: CancelBookingInput) {
+    return cancelBooking(this.#s, tx, input);
   }
 
   listBookings(tx: Tx, input: ListBookingsInput) {

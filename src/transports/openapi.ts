@@ -49,8 +49,11 @@ const BOOKING = {
   end: "2026-03-03T14:30:00Z",
   local_start: "2026-03-03T09:00:00-05:00",
   title: "Demo with Acme",
-  attendees: ["buyer@acme.example"],
+  description: "Pricing questions; deck to follow.",
+  attendees: [{ email: "buyer@acme.example", name: "Ada Buyer", time_zone: "America/Chicago" }],
   meeting_class: "external_customer_call",
+  class_rank: 70,
+  agent_priority: 0,
   status: "confirmed",
   created_at: "2026-03-02T12:00:00Z",
 };
@@ -120,10 +123,22 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
       slot: { owner_email: OWNER, start: "2026-03-03T15:00:00Z", duration_minutes: 30, ttl_seconds: 600 },
     },
   },
-  release_hold: { requests: { hold: { hold_id: HOLD_ID } } },
+  release_hold: {
+    requests: { hold: { hold_id: HOLD_ID } },
+    response: {
+      decision_id: "dec_8k2m6p0r4t8w2y6a0c4e",
+      hold: { ...HOLD, status: "released" },
+      pending_notifications: [],
+    },
+  },
   create_booking: {
     requests: {
-      confirm_hold: { hold_id: HOLD_ID, title: "Demo with Acme", attendees: ["buyer@acme.example"] },
+      confirm_hold: {
+        hold_id: HOLD_ID,
+        title: "Demo with Acme",
+        description: "Pricing questions; deck to follow.",
+        attendees: [{ email: "buyer@acme.example", name: "Ada Buyer", time_zone: "America/Chicago" }],
+      },
       by_slot: {
         owner_email: OWNER,
         start: "2026-03-03T14:00:00-05:00",
@@ -137,9 +152,23 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
   preempt: {
     requests: { same_slot: { booking_id: BOOKING_ID, title: "Board prep", meeting_class: "exec_meeting" } },
   },
-  cancel_booking: { requests: { cancel: { booking_id: BOOKING_ID, reason: "The customer cancelled." } } },
+  cancel_booking: {
+    requests: { cancel: { booking_id: BOOKING_ID, reason: "The customer cancelled." } },
+    response: {
+      decision_id: "dec_4j8n2q6s0v4x8z2c6f0h",
+      booking: { ...BOOKING, status: "cancelled" },
+      pending_notifications: [],
+    },
+  },
   reschedule_booking: {
-    requests: { later: { booking_id: BOOKING_ID, start: "2026-03-04T15:00:00Z", duration_minutes: 30 } },
+    requests: {
+      later: {
+        booking_id: BOOKING_ID,
+        start: "2026-03-04T15:00:00Z",
+        duration_minutes: 30,
+        reason: "The buyer asked for Wednesday.",
+      },
+    },
   },
   list_bookings: { requests: { confirmed: { owner_email: OWNER, status: "confirmed", limit: 20 } } },
   get_free_busy: {

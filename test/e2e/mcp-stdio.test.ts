@@ -190,13 +190,26 @@ describe("openavail mcp over stdio", () => {
     expect(taken.displaced.map((d: any) => d.id)).toEqual([victim.booking.booking_id]);
 
     expect(
-      (await call(execSession, "cancel_booking", { booking_id: taken.booking.booking_id })).booking.status,
+      (
+        await call(execSession, "cancel_booking", {
+          booking_id: taken.booking.booking_id,
+          reason: "Board prep moved online",
+        })
+      ).booking.status,
     ).toBe("cancelled");
     expect(
       (await call(execSession, "delete_availability_rules", { calendar_id: ops.calendarId })).deleted,
     ).toBe(true);
     const notes = await call(salesSession, "get_notifications");
     expect(notes.notifications.map((n: any) => n.type)).toContain("booking.preempted");
+    // Cancelling the booking that displaced the sales bot's tells it the time may be free again, and why.
+    expect(notes.notifications).toContainEqual(
+      expect.objectContaining({
+        type: "booking.slot_freed",
+        booking_id: victim.booking.booking_id,
+        reason: "Board prep moved online",
+      }),
+    );
     expect([...called].sort()).toEqual(TOOLS.map((t) => t.name).sort());
   });
 

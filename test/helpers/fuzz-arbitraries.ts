@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { Instant } from "../../schemas/time.js";
+import { MAX_DESCRIPTION_CHARS } from "../../schemas/tools.js";
 import { pathParams } from "../../src/transports/rest/route-table.js";
 import type { ToolDefinition } from "../../tools/index.js";
 
@@ -222,8 +223,12 @@ export function invalidUtf8In(json: string): fc.Arbitrary<InvalidUtf8Body> {
     .filter((b) => !isValidUtf8(b.bytes));
 }
 
+/** Longer than any string field allows (the longest is a booking description), up to 150,000. */
 export const hugeString: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom("x", " ", "é", "😀", "\u0000", "<"), fc.integer({ min: 1_000, max: 150_000 }))
+  .tuple(
+    fc.constantFrom("x", " ", "é", "😀", "\u0000", "<"),
+    fc.integer({ min: MAX_DESCRIPTION_CHARS + 1, max: 150_000 }),
+  )
   .map(([c, n]) => c.repeat(n));
 
 export const unknownKey = (known: readonly string[]): fc.Arbitrary<string> =>

@@ -35,7 +35,8 @@ function booking(
     start: Date.parse(start),
     end: Date.parse(end),
     title: "Intro call",
-    attendees: ["guest@example.com"],
+    description: null,
+    attendees: [{ email: "guest@example.com", name: null }],
     meetingClass: "sales",
     agentName: "sales-bot",
     ...extra,
@@ -307,6 +308,19 @@ describe("GoogleProvider", () => {
       ]);
     });
 
+    it("writes the booking's description and its attendees' names (issue 15, point 7)", async () => {
+      const provider = providerFor(fake);
+      const write = booking("bkg_details", "2026-03-10T14:00:00Z", "2026-03-10T14:30:00Z", {
+        description: "Agenda: pricing.",
+        attendees: [{ email: "buyer@acme.example", name: "Ada Buyer" }],
+      });
+      await provider.upsertBooking(calendar, write);
+      expect(fake.events()[0]).toMatchObject({
+        description: "Agenda: pricing.",
+        attendees: [{ email: "buyer@acme.example", displayName: "Ada Buyer" }],
+      });
+    });
+
     it("upserting one booking twice leaves exactly one event, updated by the second write (the 409 path)", async () => {
       const provider = providerFor(fake);
       const write = booking("bkg_retry", "2026-03-10T14:00:00Z", "2026-03-10T14:30:00Z");
@@ -321,7 +335,10 @@ describe("GoogleProvider", () => {
         start: Date.parse("2026-03-10T16:00:00Z"),
         end: Date.parse("2026-03-10T16:30:00Z"),
         title: "Intro call (moved)",
-        attendees: ["guest@example.com", "second@example.com"],
+        attendees: [
+          { email: "guest@example.com", name: null },
+          { email: "second@example.com", name: "Second Guest" },
+        ],
       });
 
       const events = fake.events(calendar.externalCalendarId, { includeDeleted: true });
@@ -332,7 +349,7 @@ describe("GoogleProvider", () => {
         start: { dateTime: "2026-03-10T16:00:00.000Z" },
         attendees: [
           { email: "guest@example.com", responseStatus: "accepted" },
-          { email: "second@example.com" },
+          { email: "second@example.com", displayName: "Second Guest" },
         ],
       });
       const writes = fake.requests.filter((r) => r.path.includes("/events")).map((r) => r.method);

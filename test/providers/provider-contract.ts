@@ -16,7 +16,8 @@ function booking(bookingId: string, start: string, end: string, title = "Intro c
     start: Date.parse(start),
     end: Date.parse(end),
     title,
-    attendees: ["guest@example.com"],
+    description: null,
+    attendees: [{ email: "guest@example.com", name: null }],
     meetingClass: "sales",
     agentName: "sales-bot",
   };

@@ -630,7 +630,8 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         start: at(15),
         end: at(15, 30),
         title: "Fuzz",
-        attendees: ["a@example.com"],
+        description: "Agenda",
+        attendees: ["a@example.com", { email: "b@example.com", name: "Bea", time_zone: "UTC" }],
         calendar_type: "work",
       },
       preempt: {

@@ -16,6 +16,10 @@ import { CallLog, runLoad, stopAfter } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
 
+/** The columns a planted booking copies (named: a column added later keeps its default). */
+const COPIED =
+  "id, owner_id, calendar_id, agent_id, start_ms, end_ms, title, attendees_json, meeting_class, status, hold_id, created_at, updated_at";
+
 interface Fault {
   readonly name: string;
   /** The invariant the checker must report. */
@@ -39,7 +43,7 @@ const FAULTS: readonly Fault[] = [
         | undefined;
       if (!b) return false;
       db.prepare(
-        "INSERT INTO bookings SELECT 'bkg_planted', owner_id, calendar_id, agent_id, start_ms, end_ms, title, attendees_json, meeting_class, status, NULL, created_at, updated_at FROM bookings WHERE id = ?",
+        `INSERT INTO bookings (${COPIED}) SELECT 'bkg_planted', owner_id, calendar_id, agent_id, start_ms, end_ms, title, attendees_json, meeting_class, status, NULL, created_at, updated_at FROM bookings WHERE id = ?`,
       ).run(b.id);
       return true;
     },
@@ -66,7 +70,7 @@ const FAULTS: readonly Fault[] = [
         b.end_ms - 10 * MINUTE,
       );
       db.prepare(
-        "INSERT INTO bookings SELECT 'bkg_planted', owner_id, calendar_id, agent_id, ?, ?, title, attendees_json, meeting_class, 'confirmed', NULL, created_at, updated_at FROM bookings WHERE id = ?",
+        `INSERT INTO bookings (${COPIED}) SELECT 'bkg_planted', owner_id, calendar_id, agent_id, ?, ?, title, attendees_json, meeting_class, 'confirmed', NULL, created_at, updated_at FROM bookings WHERE id = ?`,
       ).run(start, start + 15 * MINUTE, b.id);
       return true;
     },

@@ -47,7 +47,7 @@ describe("the seed scenario", () => {
       attendees: ["Buyer@Example.com"],
     });
     expect(booked.verdict).toBe("Accept");
-    expect(booked.booking.attendees).toEqual(["buyer@example.com"]);
+    expect(booked.booking.attendees).toEqual([{ email: "buyer@example.com", name: null, time_zone: null }]);
 
     const clash = await w.call(sales.caller, "create_booking", {
       owner_email: "ceo@example.com",

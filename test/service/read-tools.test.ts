@@ -354,6 +354,6 @@ describe("list_bookings", () => {
     expect(busy._json).not.toContain("guest@example.com");
     const full = await w.call(a, "list_bookings", { limit: 1 });
     expect(full.bookings[0].title).toBe("Meeting at 2026-03-03T15:00:00Z");
-    expect(full.bookings[0].attendees).toEqual(["guest@example.com"]);
+    expect(full.bookings[0].attendees).toEqual([{ email: "guest@example.com", name: null, time_zone: null }]);
   });
 });

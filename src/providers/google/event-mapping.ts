@@ -1,7 +1,8 @@
-// Google Calendar v3 event -> ProviderEvent: instants, busy-ness, and the booking it mirrors.
+// Google Calendar v3 events both ways: an event as a ProviderEvent (instants, busy-ness, the booking it
+// mirrors), and a booking as the event written for it.
 import type { calendar_v3 } from "@googleapis/calendar";
 import { instantOfWallTime } from "../../core/zoned-time.js";
-import type { ProviderEvent } from "../calendar-provider.js";
+import type { BookingWrite, ProviderEvent } from "../calendar-provider.js";
 
 /** Private extended property naming the Openavail booking an event was written for. */
 export const BOOKING_ID_PROPERTY = "openavail_booking_id";
@@ -71,4 +72,49 @@ export function mapGoogleEvent(event: calendar_v3.Schema$Event, timeZone: string
     bookingId: event.extendedProperties?.private?.[BOOKING_ID_PROPERTY] ?? null,
     updatedAt: Number.isNaN(updated) ? 0 : updated,
   };
+}
+
+/**
+ * The fields Openavail owns on a booking's event (attendees are handled per write). A booking without
+ * a description leaves the event's own alone.
+ */
+export function bookingEvent(booking: BookingWrite): calendar_v3.Schema$Event {
+  return {
+    summary: booking.title,
+    ...(booking.description !== null ? { description: booking.description } : {}),
+    start: { dateTime: new Date(booking.start).toISOString() },
+    end: { dateTime: new Date(booking.end).toISOString() },
+    status: "confirmed",
+    transparency: "opaque",
+    extendedProperties: {
+      private: {
+        [BOOKING_ID_PROPERTY]: booking.bookingId,
+        meeting_class: booking.meetingClass,
+        agent: booking.agentName,
+      },
+    },
+  };
+}
+
+/**
+ * The attendee list to write: the booking's attendees (with their names as displayName), each keeping
+ * its `existing` entry on the event (and so its RSVP), plus the organizer's own entry, which Google
+ * manages.
+ */
+export function eventAttendees(
+  attendees: BookingWrite["attendees"],
+  existing: readonly calendar_v3.Schema$EventAttendee[] = [],
+): calendar_v3.Schema$EventAttendee[] {
+  const byEmail = new Map(existing.filter((a) => a.email).map((a) => [a.email!.toLowerCase(), a]));
+  const wanted = new Set(attendees.map((a) => a.email.toLowerCase()));
+  const kept = existing.filter(
+    (a) => (a.organizer === true || a.self === true) && !wanted.has(a.email?.toLowerCase() ?? ""),
+  );
+  return [
+    ...kept,
+    ...attendees.map(({ email, name }) => ({
+      ...(byEmail.get(email.toLowerCase()) ?? { email }),
+      ...(name !== null ? { displayName: name } : {}),
+    })),
+  ];
 }

@@ -12,7 +12,7 @@ import type {
 import { assertBookingWrite, ProviderError } from "../calendar-provider.js";
 import { httpStatusOf, toProviderError } from "./errors.js";
 import { eventIdForBooking } from "./event-id.js";
-import { BOOKING_ID_PROPERTY, mapGoogleEvent } from "./event-mapping.js";
+import { BOOKING_ID_PROPERTY, bookingEvent, eventAttendees, mapGoogleEvent } from "./event-mapping.js";
 
 export const GOOGLE_CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 /** Where google-auth-library sends JWT-bearer grants; it has no option for another endpoint. */
@@ -233,8 +233,8 @@ export class GoogleProvider implements CalendarProvider {
           sendUpdates: this.#sendUpdates,
           requestBody: {
             id: eventId,
-            ...eventBody(booking),
-            attendees: booking.attendees.map((email) => ({ email })),
+            ...bookingEvent(booking),
+            attendees: eventAttendees(booking.attendees),
           },
         }),
       );
@@ -254,8 +254,8 @@ export class GoogleProvider implements CalendarProvider {
           eventId,
           sendUpdates: this.#sendUpdates,
           requestBody: {
-            ...eventBody(booking),
-            attendees: mergeAttendees(existing.attendees ?? [], booking.attendees),
+            ...bookingEvent(booking),
+            attendees: eventAttendees(booking.attendees, existing.attendees ?? []),
           },
         }),
       );
@@ -310,38 +310,4 @@ export class GoogleProvider implements CalendarProvider {
     }
     return calendars;
   }
-}
-
-/** The fields Openavail owns on a booking's event (attendees are handled per write). */
-function eventBody(booking: BookingWrite): calendar_v3.Schema$Event {
-  return {
-    summary: booking.title,
-    start: { dateTime: new Date(booking.start).toISOString() },
-    end: { dateTime: new Date(booking.end).toISOString() },
-    status: "confirmed",
-    transparency: "opaque",
-    extendedProperties: {
-      private: {
-        [BOOKING_ID_PROPERTY]: booking.bookingId,
-        meeting_class: booking.meetingClass,
-        agent: booking.agentName,
-      },
-    },
-  };
-}
-
-/**
- * The attendee list for a patch: the booking's emails, keeping each one's existing entry (and so its
- * RSVP), plus the organizer's own entry, which Google manages.
- */
-function mergeAttendees(
-  existing: calendar_v3.Schema$EventAttendee[],
-  emails: string[],
-): calendar_v3.Schema$EventAttendee[] {
-  const byEmail = new Map(existing.filter((a) => a.email).map((a) => [a.email!.toLowerCase(), a]));
-  const wanted = new Set(emails.map((e) => e.toLowerCase()));
-  const kept = existing.filter(
-    (a) => (a.organizer === true || a.self === true) && !wanted.has(a.email?.toLowerCase() ?? ""),
-  );
-  return [...kept, ...emails.map((email) => byEmail.get(email.toLowerCase()) ?? { email })];
 }

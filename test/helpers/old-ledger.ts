@@ -1,0 +1,62 @@
+// A ledger file as an older Openavail left it: migrated only up to a given migration, for tests that
+// then open it with today's code (migrations must keep existing databases working).
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, type Migration, Migrator, SqliteDialect } from "kysely";
+import * as initial from "../../src/ledger/migrations/0001-initial.js";
+import * as longExternalEvents from "../../src/ledger/migrations/0002-long-external-events.js";
+import * as liveSpanLength from "../../src/ledger/migrations/0003-live-span-length.js";
+
+const MIGRATIONS = [
+  ["0001-initial", initial],
+  ["0002-long-external-events", longExternalEvents],
+  ["0003-live-span-length", liveSpanLength],
+] as const satisfies readonly (readonly [string, Migration])[];
+
+export type OldMigration = (typeof MIGRATIONS)[number][0];
+
+/**
+ * Creates the ledger at `path` with the migrations up to and including `upTo`, and returns it open
+ * for seeding rows in that era's shape; destroy it before opening the file with today's code.
+ */
+export async function oldLedger(path: string, upTo: OldMigration): Promise<Kysely<any>> {
+  const last = MIGRATIONS.findIndex(([name]) => name === upTo);
+  const migrations: Record<string, Migration> = Object.fromEntries(MIGRATIONS.slice(0, last + 1));
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) });
+  const result = await new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  }).migrateToLatest();
+  if (result.error) throw result.error;
+  return db;
+}
+
+/** An owner and its calendars (local, active, never synced) as migration 0001 shaped them. */
+export async function insertOldOwner(
+  db: Kysely<any>,
+  owner: { id: string; email: string; timezone: string },
+  calendars: readonly { id: string; type: string; rulesJson?: string | null }[],
+): Promise<void> {
+  await db
+    .insertInto("owners")
+    .values({ ...owner, name: null, default_calendar_type: null, created_at: 0 })
+    .execute();
+  for (const c of calendars) {
+    await db
+      .insertInto("calendars")
+      .values({
+        id: c.id,
+        owner_id: owner.id,
+        calendar_type: c.type,
+        provider: "local",
+        name: null,
+        external_id: null,
+        rules_json: c.rulesJson ?? null,
+        status: "active",
+        credential_id: null,
+        sync_token: null,
+        synced_at: null,
+        created_at: 0,
+      })
+      .execute();
+  }
+}
