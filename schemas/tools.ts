@@ -159,6 +159,14 @@ export const ReleaseHoldOutput = z.object({
   pending_notifications: z.array(Notification),
 });
 
+export const ListHoldsInput = z
+  .object({ owner_email: OwnerEmail.optional().describe("Only this owner's holds.") })
+  .strict();
+export const ListHoldsOutput = z.object({
+  holds: z.array(Hold),
+  pending_notifications: z.array(Notification),
+});
+
 export const CreateBookingInput = z
   .object({
     hold_id: Id("hld", "hold")
@@ -224,6 +232,8 @@ export const BookingOutput = z.object({ booking: Booking, pending_notifications:
 export const CancelBookingOutput = BookingOutput.extend({
   decision_id: z.string().describe("Audit id of the cancellation."),
 });
+
+export const GetBookingInput = z.object({ booking_id: Id("bkg", "booking") }).strict();
 
 export const RescheduleBookingInput = z
   .object({
@@ -320,6 +330,19 @@ export const WhoamiOutput = z.object({
   priority: z.number(),
   scopes: z.array(z.string()),
   allowed_owners: z.array(z.string()),
+  owners: z
+    .array(
+      z.object({
+        email: z.string(),
+        name: z.string().nullable(),
+        timezone: z.string().describe("The owner's IANA time zone; rules without one use it."),
+        default_calendar_type: z.string().nullable().describe("The calendar a request naming none uses."),
+        calendars: z.array(
+          z.object({ calendar_id: z.string(), calendar_type: z.string(), provider: z.string() }),
+        ),
+      }),
+    )
+    .describe("The owners you may act on that exist, by email."),
   key_prefix: z.string(),
   meeting_classes: z.record(z.string(), z.object({ rank: z.number(), preemptible: z.boolean() })),
   pending_notifications: z.array(Notification),
@@ -333,6 +356,8 @@ export type ReleaseHoldInput = z.output<typeof ReleaseHoldInput>;
 export type CreateBookingInput = z.output<typeof CreateBookingInput>;
 export type PreemptInput = z.output<typeof PreemptInput>;
 export type CancelBookingInput = z.output<typeof CancelBookingInput>;
+export type ListHoldsInput = z.output<typeof ListHoldsInput>;
+export type WhoamiOutput = z.output<typeof WhoamiOutput>;
 export type RescheduleBookingInput = z.output<typeof RescheduleBookingInput>;
 export type ListBookingsInput = z.output<typeof ListBookingsInput>;
 export type GetFreeBusyInput = z.output<typeof GetFreeBusyInput>;

@@ -7,9 +7,11 @@ import type { ToolDefinition } from "./define-tool.js";
 import { deleteAvailabilityRules } from "./delete_availability_rules.js";
 import { findCommonSlots } from "./find_common_slots.js";
 import { getAvailabilityRules } from "./get_availability_rules.js";
+import { getBooking } from "./get_booking.js";
 import { getFreeBusy } from "./get_free_busy.js";
 import { getNotifications } from "./get_notifications.js";
 import { listBookings } from "./list_bookings.js";
+import { listHolds } from "./list_holds.js";
 import { preempt } from "./preempt.js";
 import { releaseHold } from "./release_hold.js";
 import { rescheduleBooking } from "./reschedule_booking.js";
@@ -20,11 +22,13 @@ export const TOOLS: readonly ToolDefinition[] = [
   checkAvailability,
   createHold,
   releaseHold,
+  listHolds,
   createBooking,
   preempt,
   cancelBooking,
   rescheduleBooking,
   listBookings,
+  getBooking,
   getFreeBusy,
   findCommonSlots,
   setAvailabilityRules,

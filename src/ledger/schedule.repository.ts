@@ -212,6 +212,24 @@ export async function updateHold(
   await db.updateTable("holds").set(patch).where("id", "=", id).execute();
 }
 
+/**
+ * The holds of `agentId` still active at `now` (expiry is by the clock, swept or not), of one owner when
+ * `ownerId` is given, in (start, id) order. Few: a hold lasts at most an hour.
+ */
+export async function listActiveHolds(
+  db: Kysely<Database>,
+  f: { readonly agentId: string; readonly ownerId?: string; readonly now: number },
+): Promise<HoldRow[]> {
+  let q = db
+    .selectFrom("holds")
+    .selectAll()
+    .where("status", "=", "active")
+    .where("expires_at", ">", f.now)
+    .where("agent_id", "=", f.agentId);
+  if (f.ownerId !== undefined) q = q.where("owner_id", "=", f.ownerId);
+  return q.orderBy("start_ms").orderBy("id").execute();
+}
+
 /** Marks every active hold whose `expires_at` is at or before `now` as expired and returns them. */
 const dueHolds = preparedQuery<[number], HoldRow>((db, arg) =>
   db.selectFrom("holds").selectAll().where("status", "=", "active").where("expires_at", "<=", arg(0)),

@@ -1,15 +1,16 @@
-// create_hold and release_hold: a hold keeps a slot for the caller's agent until it is confirmed by
-// create_booking, released, or expires (schedule-writes.ts sweeps expired ones).
-import type { CreateHoldInput, ReleaseHoldInput } from "../../schemas/tools.js";
+// create_hold, release_hold and list_holds: a hold keeps a slot for the caller's agent until it is
+// confirmed by create_booking, released, or expires (schedule-writes.ts sweeps expired ones).
+import type { CreateHoldInput, ListHoldsInput, ReleaseHoldInput } from "../../schemas/tools.js";
 import type { Hold } from "../../schemas/wire.js";
-import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
-import { findHold, updateHold } from "../ledger/schedule.repository.js";
+import { findCalendarById, findOwnerByEmail, findOwnerById } from "../ledger/owners.repository.js";
+import { findHold, listActiveHolds, updateHold } from "../ledger/schedule.repository.js";
 import { arbitrationRequest, decide } from "./arbitration.js";
-import { requireOwner } from "./caller.js";
+import { mayActOn, requireOwner } from "./caller.js";
 import { recordChange, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";
 import { ownHold } from "./lookups.js";
 import { resolveMeetingClass } from "./policy.js";
 import { presentHold } from "./present.js";
+import { RowPresenter } from "./presenter.js";
 import { addHold, sweepExpiredHolds } from "./schedule-writes.js";
 import { findTarget, requestedSpan, targetOf } from "./targets.js";
 
@@ -50,4 +51,30 @@ export async function releaseHold(
     decision_id: await recordChange(s, tx, owner.id, input, { hold_id: hold.id }),
     hold: presentHold(current, owner, calendar, targetOf(s, tx, owner, calendar).rules.timeZone),
   };
+}
+
+/**
+ * The caller's holds still active now (of one owner, when named), in start order: those on owners it
+ * may no longer act on are left out, as it could not release or confirm them.
+ */
+export async function listHolds(s: Scheduling, tx: Tx, input: ListHoldsInput): Promise<{ holds: Hold[] }> {
+  let ownerId: string | undefined;
+  if (input.owner_email !== undefined) {
+    requireOwner(tx.caller, input.owner_email);
+    const owner = await findOwnerByEmail(tx.trx, input.owner_email);
+    if (!owner) return { holds: [] };
+    ownerId = owner.id;
+  }
+  const rows = await listActiveHolds(tx.trx, {
+    agentId: tx.caller.agentId,
+    ...(ownerId !== undefined ? { ownerId } : {}),
+    now: tx.now,
+  });
+  const presenter = new RowPresenter(s, tx);
+  const holds: Hold[] = [];
+  for (const row of rows) {
+    const hold = await presenter.hold(row);
+    if (mayActOn(tx.caller, hold.owner_email)) holds.push(hold);
+  }
+  return { holds };
 }

@@ -1,5 +1,5 @@
-// list_bookings, get_free_busy and find_common_slots: reads that decide nothing and record no
-// decision row.
+// list_bookings, get_booking, get_free_busy and find_common_slots: reads that decide nothing and
+// record no decision row.
 import { toEpochMs, toInstant } from "../../schemas/time.js";
 import type { FindCommonSlotsInput, GetFreeBusyInput, ListBookingsInput } from "../../schemas/tools.js";
 import type { Booking } from "../../schemas/wire.js";
@@ -10,6 +10,7 @@ import { listBookings as listBookingRows } from "../ledger/schedule.repository.j
 import { requireOwner } from "./caller.js";
 import type { Scheduling, Tx } from "./decisions.js";
 import { OpenavailError } from "./errors.js";
+import { visibleBooking } from "./lookups.js";
 import { RowPresenter } from "./presenter.js";
 import { findTarget, MINUTE, slotQuery, snapshot, spanOf } from "./targets.js";
 
@@ -53,6 +54,12 @@ export async function listBookings(
   const last = page[page.length - 1];
   const nextCursor = rows.length > input.limit && last ? encodeCursor(last.start_ms, last.id) : null;
   return { bookings, next_cursor: nextCursor };
+}
+
+/** Any agent's booking on an owner the caller may act on; any other id is not found, like a made-up one. */
+export async function getBooking(s: Scheduling, tx: Tx, bookingId: string): Promise<{ booking: Booking }> {
+  const { booking } = await visibleBooking(tx.trx, tx.caller, bookingId);
+  return { booking: await new RowPresenter(s, tx).booking(booking) };
 }
 
 /** The owner's busy time in a range, merged; no buffers, no titles. */

@@ -11,6 +11,7 @@ import type {
   FindCommonSlotsInput,
   GetFreeBusyInput,
   ListBookingsInput,
+  ListHoldsInput,
   PreemptInput,
   ReleaseHoldInput,
   RescheduleBookingInput,
@@ -29,12 +30,13 @@ import {
   type Tx,
   takeNotifications,
 } from "./decisions.js";
-import { createHold, releaseHold } from "./holds.js";
+import { createHold, listHolds, releaseHold } from "./holds.js";
 import type { LoadedPolicy } from "./policy.js";
 import { preempt } from "./preemption.js";
-import { findCommonSlots, getFreeBusy, listBookings } from "./reads.js";
+import { findCommonSlots, getBooking, getFreeBusy, listBookings } from "./reads.js";
 import { deleteRules, getRules, setRules } from "./rules.js";
 import { sweepExpiredHolds } from "./schedule-writes.js";
+import { whoami } from "./whoami.js";
 
 export type { DecisionLine, ServiceDeps, ToolResult, Tx, VerdictBody } from "./decisions.js";
 
@@ -121,6 +123,18 @@ export class SchedulingService {
 
   listBookings(tx: Tx, input: ListBookingsInput) {
     return listBookings(this.#s, tx, input);
+  }
+
+  getBooking(tx: Tx, bookingId: string) {
+    return getBooking(this.#s, tx, bookingId);
+  }
+
+  listHolds(tx: Tx, input: ListHoldsInput) {
+    return listHolds(this.#s, tx, input);
+  }
+
+  whoami(tx: Tx) {
+    return whoami(this.#s, tx);
   }
 
   getFreeBusy(tx: Tx, input: GetFreeBusyInput) {

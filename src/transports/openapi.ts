@@ -131,6 +131,10 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
       pending_notifications: [],
     },
   },
+  list_holds: {
+    requests: { one_owner: { owner_email: OWNER } },
+    response: { holds: [HOLD], pending_notifications: [] },
+  },
   create_booking: {
     requests: {
       confirm_hold: {
@@ -171,6 +175,10 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
     },
   },
   list_bookings: { requests: { confirmed: { owner_email: OWNER, status: "confirmed", limit: 20 } } },
+  get_booking: {
+    requests: { booking: { booking_id: BOOKING_ID } },
+    response: { booking: BOOKING, pending_notifications: [] },
+  },
   get_free_busy: {
     requests: { day: { owner_email: OWNER, start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" } },
   },
@@ -208,6 +216,15 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
       priority: 0,
       scopes: ["read_freebusy", "create_holds", "create_bookings"],
       allowed_owners: [OWNER],
+      owners: [
+        {
+          email: OWNER,
+          name: "Dana Chief",
+          timezone: "America/New_York",
+          default_calendar_type: "work",
+          calendars: [{ calendar_id: CALENDAR_ID, calendar_type: "work", provider: "google" }],
+        },
+      ],
       key_prefix: "ak_3Fh8kQ2z",
       meeting_classes: {
         exec_meeting: { rank: 90, preemptible: false },

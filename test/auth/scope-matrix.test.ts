@@ -67,6 +67,13 @@ const CASES: Case[] = [
   },
   { label: "release_hold", tool: "release_hold", needsOwner: true, args: (c) => ({ hold_id: c.holdId }) },
   {
+    label: "list_holds (one owner)",
+    tool: "list_holds",
+    needsOwner: true,
+    args: () => ({ owner_email: OWNER }),
+  },
+  { label: "list_holds (every owner)", tool: "list_holds", needsOwner: false, args: () => ({}) },
+  {
     label: "create_booking",
     tool: "create_booking",
     needsOwner: true,
@@ -103,6 +110,13 @@ const CASES: Case[] = [
     args: () => ({ owner_email: OWNER }),
   },
   { label: "list_bookings (every owner)", tool: "list_bookings", needsOwner: false, args: () => ({}) },
+  {
+    label: "get_booking",
+    tool: "get_booking",
+    needsOwner: true,
+    byForeignId: true,
+    args: () => ({ booking_id: victimId }),
+  },
   {
     label: "get_free_busy",
     tool: "get_free_busy",

@@ -147,6 +147,8 @@ describe("openavail mcp over stdio", () => {
       duration_minutes: 30,
     });
     expect(held.verdict).toBe("Accept");
+    const holds = await call(execSession, "list_holds", { owner_email: "ops@example.com" });
+    expect(holds.holds.map((h: any) => h.hold_id)).toEqual([held.hold.hold_id]);
     const booked = await call(execSession, "create_booking", {
       hold_id: held.hold.hold_id,
       title: "Ops review",
@@ -161,6 +163,8 @@ describe("openavail mcp over stdio", () => {
     expect(moved.booking.start).toBe(at(day + 2 * HOUR));
     const listed = await call(execSession, "list_bookings", { owner_email: "ops@example.com" });
     expect(listed.bookings.map((b: any) => b.booking_id)).toContain(booked.booking.booking_id);
+    const one = await call(execSession, "get_booking", { booking_id: booked.booking.booking_id });
+    expect(one.booking).toEqual(moved.booking);
     const busy = await call(execSession, "get_free_busy", {
       owner_email: "ops@example.com",
       start: window.start,

@@ -153,6 +153,8 @@ describe("every tool route", () => {
       }),
     );
     expect(hold.verdict).toBe("Accept");
+    const holds = await run("list_holds", call("GET", `/v1/holds?owner_email=${CEO}`, { key: sales.key }));
+    expect(holds.holds).toEqual([hold.hold]);
     const booked = await run(
       "create_booking",
       call("POST", "/v1/bookings", { key: sales.key, body: { hold_id: hold.hold.hold_id, title: "Demo" } }),
@@ -174,6 +176,8 @@ describe("every tool route", () => {
       call("GET", `/v1/bookings?owner_email=${CEO}&status=confirmed&limit=5`, { key: sales.key }),
     );
     expect(listed.bookings.map((b: any) => b.booking_id)).toEqual([bookingId]);
+    const one = await run("get_booking", call("GET", `/v1/bookings/${bookingId}`, { key: sales.key }));
+    expect(one.booking).toEqual(listed.bookings[0]);
 
     const fb = await run(
       "get_free_busy",

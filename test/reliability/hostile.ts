@@ -625,6 +625,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         meeting_class: "interview",
       },
       release_hold: { hold_id: held.hold.hold_id },
+      list_holds: { owner_email: alpha.email },
       create_booking: {
         owner_email: alpha.email,
         start: at(15),
@@ -642,6 +643,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         end: at(12, 30),
       },
       cancel_booking: { booking_id: own.booking.booking_id, reason: "moved" },
+      get_booking: { booking_id: own.booking.booking_id },
       reschedule_booking: { booking_id: own.booking.booking_id, start: at(16), duration_minutes: 30, window },
       list_bookings: {
         owner_email: alpha.email,
