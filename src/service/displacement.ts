@@ -127,6 +127,6 @@ export async function tellSlotFreed(
  * A reason as a notification carries it: the field, and a sentence for the message (empty without
  * one). An empty reason is none.
  */
-export function reasonFields(reason: string | undefined): { reason: string | null; sentence: string } {
+function reasonFields(reason: string | undefined): { reason: string | null; sentence: string } {
   return reason ? { reason, sentence: ` Their reason: "${reason}".` } : { reason: null, sentence: "" };
 }
