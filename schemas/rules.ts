@@ -114,3 +114,11 @@ export const RulesView = z.object({
   updated_at: z.string(),
 });
 export type RulesView = z.output<typeof RulesView>;
+
+/** What removing the rules answers: the id of the rules removed. */
+export const DeletedRules = z.object({
+  id: z.string().describe("The deleted rules' id (avr_...)."),
+  calendar_id: z.string(),
+  deleted: z.literal(true),
+});
+export type DeletedRules = z.output<typeof DeletedRules>;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { wholeNumber } from "./numbers.js";
 import { MeetingClassName } from "./policy.js";
-import { RulesChange, RulesView } from "./rules.js";
+import { DeletedRules, RulesChange, RulesView } from "./rules.js";
 import { INSTANT_RANGE_ERROR, Instant, MAX_INSTANT_MS, Window } from "./time.js";
 import { AttendeeInput, Booking, CalendarType, Email, Hold, Notification, Slot, Verdict } from "./wire.js";
 
@@ -311,12 +311,7 @@ export const SetRulesInput = z
   })
   .strict();
 export const RulesOutput = RulesView.extend({ pending_notifications: z.array(Notification) });
-export const DeleteRulesOutput = z.object({
-  id: z.string().describe("The deleted rules' id (avr_...)."),
-  calendar_id: z.string(),
-  deleted: z.literal(true),
-  pending_notifications: z.array(Notification),
-});
+export const DeleteRulesOutput = DeletedRules.extend({ pending_notifications: z.array(Notification) });
 
 export const GetNotificationsInput = z.object({ limit: Limit }).strict();
 export const GetNotificationsOutput = z.object({ notifications: z.array(Notification) });

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { classNamed, type Policy } from "../../schemas/policy.js";
-import { RulesChange, type RulesView } from "../../schemas/rules.js";
+import { type DeletedRules, RulesChange, type RulesView } from "../../schemas/rules.js";
 import { TimeZone, toInstant } from "../../schemas/time.js";
 import { CalendarType, Email } from "../../schemas/wire.js";
 import * as agentsRepo from "../ledger/agents.repository.js";
@@ -16,7 +16,7 @@ import { createAgent, createApiKey, createCalendar, createOwner } from "./admin.
 import { SCOPES, type Scope } from "./caller.js";
 import { badRequestFrom, OpenavailError } from "./errors.js";
 import { isObjectPrototypeName } from "./lookups.js";
-import { changeRules, type DeletedRules, presentRules, removeRules, requireRules } from "./rules.js";
+import { changeRules, presentRules, removeRules, requireRules } from "./rules.js";
 import { requireWellFormedText } from "./well-formed-text.js";
 
 const DAY_MS = 86_400_000;

@@ -5,6 +5,7 @@
 import type { Kysely } from "kysely";
 import {
   AvailabilityRules,
+  type DeletedRules,
   RULE_FIELD_NAMES,
   type RulesChange,
   type RulesView,
@@ -16,13 +17,6 @@ import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 import { recordChange, type Scheduling, type Tx } from "./decisions.js";
 import { OpenavailError } from "./errors.js";
 import { visibleCalendar } from "./lookups.js";
-
-/** What delete answers: the id of the rules it removed. */
-export interface DeletedRules {
-  id: string;
-  calendar_id: string;
-  deleted: true;
-}
 
 /** The calendar's rules; not_found when it has none. */
 export async function getRules(tx: Tx, calendarId: string): Promise<RulesView> {
