@@ -5,14 +5,10 @@
 // from 0003 keeps its rules with an identity.
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import BetterSqlite3 from "better-sqlite3";
-import { Kysely, type Migration, Migrator, SqliteDialect } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { RulesView } from "../../schemas/rules.js";
-import * as initial from "../../src/ledger/migrations/0001-initial.js";
-import * as longExternalEvents from "../../src/ledger/migrations/0002-long-external-events.js";
-import * as liveSpanLength from "../../src/ledger/migrations/0003-live-span-length.js";
 import { findTool } from "../../tools/index.js";
+import { insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
 import { type ServedWorld, serveWorld } from "../helpers/served-world.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
@@ -313,7 +309,12 @@ describe("a database migrated from 0003", () => {
       max_bookings_per_day: null,
       hard_blocks: [],
     });
-    await ledgerAt0003(path, oldRules);
+    const seed = await oldLedger(path, "0003-live-span-length");
+    await insertOldOwner(seed, { id: "own_old", email: OWNER, timezone: "America/New_York" }, [
+      { id: "cal_rules", type: "work", rulesJson: oldRules },
+      { id: "cal_norules", type: "personal" },
+    ]);
+    await seed.destroy();
     const before = Date.now();
     const old = await makeWorld(START, path);
     const after = Date.now();
@@ -354,53 +355,3 @@ describe("a database migrated from 0003", () => {
     }
   });
 });
-
-/** A ledger file at migration 0003, with an owner, a calendar with rules and one without. */
-async function ledgerAt0003(path: string, rulesJson: string): Promise<void> {
-  const sqlite = new BetterSqlite3(path);
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
-  const migrations: Record<string, Migration> = {
-    "0001-initial": initial,
-    "0002-long-external-events": longExternalEvents,
-    "0003-live-span-length": liveSpanLength,
-  };
-  const result = await new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-  }).migrateToLatest();
-  expect(result.error).toBeUndefined();
-  await db
-    .insertInto("owners")
-    .values({
-      id: "own_old",
-      email: OWNER,
-      name: null,
-      timezone: "America/New_York",
-      default_calendar_type: null,
-      created_at: 0,
-    })
-    .execute();
-  for (const [id, type, rules] of [
-    ["cal_rules", "work", rulesJson],
-    ["cal_norules", "personal", null],
-  ] as const) {
-    await db
-      .insertInto("calendars")
-      .values({
-        id,
-        owner_id: "own_old",
-        calendar_type: type,
-        provider: "local",
-        name: null,
-        external_id: null,
-        rules_json: rules,
-        status: "active",
-        credential_id: null,
-        sync_token: null,
-        synced_at: null,
-        created_at: 0,
-      })
-      .execute();
-  }
-  await db.destroy();
-}
