@@ -13,7 +13,11 @@ export function wholeNumber(field: string, min: number, max: number, unit = ""):
   const whole = `${field} must be a whole number${unit ? ` of ${unit}` : ""}`;
   const schema = z.preprocess(
     (v) => (typeof v === "string" && NUMERIC.test(v) ? Number(v) : v),
-    z.number({ error: whole }).int({ error: whole }).min(min, { error: range }).max(max, { error: range }),
+    z
+      .number({ error: (issue) => (issue.input === undefined ? "required" : whole) })
+      .int({ error: whole })
+      .min(min, { error: range })
+      .max(max, { error: range }),
   );
   return schema as unknown as z.ZodType<number, number>;
 }

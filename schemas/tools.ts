@@ -20,7 +20,12 @@ const BoundedWindow = Window.refine(
     error: `window may span at most ${MAX_WINDOW_DAYS} days`,
     path: ["end"],
   },
-).describe("Half-open search window [start, end), at most 90 days.");
+).describe("Time range [start, end), at most 90 days.");
+/** Where a write looks for alternatives when its slot is not given: its own name, not `window`. */
+const AlternativesWindow = BoundedWindow.optional().describe(
+  "Where to look for alternatives (default: the slot's local day).",
+);
+const DryRun = z.boolean().optional().describe("Only say the verdict and why; change nothing.");
 
 const IdempotencyKey = z
   .string()
@@ -28,14 +33,14 @@ const IdempotencyKey = z
   .max(255)
   .regex(/^[\x21-\x7e]+$/, { error: "must be 1-255 printable ASCII characters without spaces" })
   .optional()
-  .describe("Retry-safe key: the same key with the same request returns the stored response; keep it 24 h.");
+  .describe("Retry-safe key (kept 24 h).");
 
 const Duration = wholeNumber(
   "duration_minutes",
   MIN_DURATION_MINUTES,
   MAX_DURATION_MINUTES,
-  " minutes",
-).describe(`Meeting length in minutes (${MIN_DURATION_MINUTES}-${MAX_DURATION_MINUTES}).`);
+  "minutes",
+).describe(`Minutes (${MIN_DURATION_MINUTES}-${MAX_DURATION_MINUTES}).`);
 
 const Granularity = wholeNumber("granularity_minutes", 5, 240, "minutes")
   .default(15)
@@ -65,7 +70,7 @@ const Reason = z
   .trim()
   .optional()
   .describe("Why; logged and told to the agents it affects.");
-const ClassOpt = MeetingClassName.optional().describe("Meeting class; default: the agent's default class.");
+const ClassOpt = MeetingClassName.optional().describe("Meeting class (default: yours).");
 const OwnerEmail = Email.describe("Email of the calendar owner to act on.");
 const Id = (prefix: string, what: string) =>
   z
@@ -73,13 +78,13 @@ const Id = (prefix: string, what: string) =>
     .regex(new RegExp(`^${prefix}_[0-9a-z]{1,40}$`), { error: `must be a ${what} id like ${prefix}_...` })
     .describe(`The ${what} id (${prefix}_...).`);
 
-/** A requested span: start plus end, or start plus duration_minutes. */
+/** A requested span: start plus end or duration_minutes (both, when they agree). */
 const Span = {
-  start: Instant.describe("Requested start, RFC 3339."),
-  end: Instant.optional().describe("Requested end (exclusive); or give duration_minutes."),
+  start: Instant.describe("Start."),
+  end: Instant.optional().describe("End (exclusive), or give duration_minutes."),
   duration_minutes: Duration.optional(),
 };
-const SPAN_ERROR = "give exactly one of end or duration_minutes";
+const SPAN_ERROR = "required: give end or duration_minutes";
 // A slot given by start + end once could last 1 ms while duration_minutes had a 5-minute floor: both
 // forms now obey the same bounds, and the message names them.
 const SPAN_LENGTH_ERROR = `must be ${DURATION_RANGE} minutes after start (the length duration_minutes allows)`;
@@ -97,12 +102,24 @@ type SpanFields = {
 };
 
 /**
- * The rules of a requested span: exactly one of end or duration_minutes, an end the same length
- * duration_minutes could give, and a computed end that stays in the accepted range, like a written one.
+ * The rules of a requested span: end or duration_minutes (both only when they agree), an end the
+ * same length duration_minutes could give, and a computed end that stays in the accepted range, like
+ * a written one. `lengthOptional`: neither may be given (reschedule keeps the booking's length).
  */
-function checkSpan(v: SpanFields, ctx: z.RefinementCtx): void {
-  if ((v.end === undefined) === (v.duration_minutes === undefined)) {
-    ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_ERROR });
+function checkSpan(v: SpanFields, ctx: z.RefinementCtx, lengthOptional = false): void {
+  if (v.end === undefined && v.duration_minutes === undefined) {
+    if (!lengthOptional) ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_ERROR });
+  } else if (
+    v.start !== undefined &&
+    v.end !== undefined &&
+    v.duration_minutes !== undefined &&
+    Date.parse(v.end) - Date.parse(v.start) !== v.duration_minutes * MINUTE_MS
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["duration_minutes"],
+      message: `disagrees with end (${(Date.parse(v.end) - Date.parse(v.start)) / MINUTE_MS} minutes after start); give one or make them agree`,
+    });
   } else if (v.start !== undefined && v.end !== undefined && !spanLengthOk(v.start, v.end)) {
     ctx.addIssue({ code: "custom", path: ["end"], message: SPAN_LENGTH_ERROR });
   } else if (
@@ -131,8 +148,41 @@ export const CheckAvailabilityInput = z
   })
   .strict();
 
+/** dry_run's answer: each hard rule's outcome and each conflicting item against the request. */
+export const Explanation = z.object({
+  rules: z.array(z.object({ rule: z.string(), outcome: z.enum(["ok", "broken"]) })),
+  request: z.object({
+    meeting_class: z.string(),
+    rank: z.number().nullable(),
+    agent_priority: z.number(),
+    can_preempt: z.boolean(),
+  }),
+  conflicts: z.array(
+    z.object({
+      kind: z.string(),
+      id: z.string(),
+      start: z.string(),
+      end: z.string(),
+      meeting_class: z.string().nullable(),
+      rank: z.number().nullable(),
+      agent_priority: z.number(),
+      preemptible: z.boolean(),
+      protected: z.boolean(),
+      displaceable: z.boolean(),
+    }),
+  ),
+});
+
+/** The verdict of an arbitrated write, which may be a dry run. */
+export const WriteVerdict = Verdict.extend({
+  dry_run: z.boolean().optional().describe("True when nothing was held or booked."),
+  explanation: Explanation.optional(),
+});
+
 export const CheckAvailabilityOutput = Verdict.extend({
   slots: z.array(Slot).describe("Free slots in start order."),
+  hold_id: z.string().nullable().describe("The hold on the first slot (also in hold), or null."),
+  expires_at: z.string().nullable().describe("When that hold lapses unless confirmed."),
 });
 
 export const CreateHoldInput = z
@@ -144,11 +194,12 @@ export const CreateHoldInput = z
     ttl_seconds: wholeNumber("ttl_seconds", 30, 3600, "seconds")
       .default(300)
       .describe("How long the hold lasts (30-3600 s)."),
-    window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
+    alternatives_window: AlternativesWindow,
+    dry_run: DryRun,
     idempotency_key: IdempotencyKey,
   })
   .strict()
-  .superRefine(checkSpan);
+  .superRefine((v, ctx) => checkSpan(v, ctx));
 
 export const ReleaseHoldInput = z
   .object({ hold_id: Id("hld", "hold"), idempotency_key: IdempotencyKey })
@@ -171,7 +222,7 @@ export const CreateBookingInput = z
   .object({
     hold_id: Id("hld", "hold")
       .optional()
-      .describe("Confirm this hold of yours (then omit owner_email/start/end)."),
+      .describe("Confirm this hold of yours; owner_email, start, end may be omitted or must match it."),
     owner_email: OwnerEmail.optional(),
     calendar_type: CalendarType.optional(),
     start: Span.start.optional(),
@@ -181,16 +232,15 @@ export const CreateBookingInput = z
     description: Description,
     attendees: Attendees,
     meeting_class: ClassOpt,
-    window: BoundedWindow.optional().describe("Where to look for alternatives if the slot is taken."),
+    alternatives_window: AlternativesWindow,
+    dry_run: DryRun,
     idempotency_key: IdempotencyKey,
   })
   .strict()
   .superRefine((v, ctx) => {
+    // With a hold, the fields that repeat it are checked against it by the service.
     if (v.hold_id !== undefined) {
-      for (const f of ["owner_email", "start", "end", "duration_minutes", "calendar_type"] as const) {
-        if (v[f] !== undefined)
-          ctx.addIssue({ code: "custom", path: [f], message: `omit ${f} when confirming a hold` });
-      }
+      if (v.end !== undefined || v.duration_minutes !== undefined) checkSpan(v, ctx, true);
       return;
     }
     if (v.owner_email === undefined)
@@ -203,22 +253,21 @@ export const CreateBookingInput = z
 export const PreemptInput = z
   .object({
     booking_id: Id("bkg", "booking").describe("The booking to displace."),
-    start: Instant.optional().describe("Start of the new booking (default: the displaced booking's start)."),
-    end: Instant.optional().describe("End of the new booking (default: the displaced booking's end)."),
+    start: Instant.optional().describe("Start of the new booking (default: the displaced booking's)."),
+    end: Span.end,
+    duration_minutes: Span.duration_minutes,
     title: Title,
     description: Description,
     attendees: Attendees,
     meeting_class: ClassOpt,
+    dry_run: DryRun,
     idempotency_key: IdempotencyKey,
   })
   .strict()
-  .refine((v) => (v.start === undefined) === (v.end === undefined), {
-    error: "give both start and end, or neither",
-    path: ["end"],
-  })
-  .refine((v) => v.start === undefined || v.end === undefined || spanLengthOk(v.start, v.end), {
-    error: SPAN_LENGTH_ERROR,
-    path: ["end"],
+  .superRefine((v, ctx) => {
+    if (v.start !== undefined) checkSpan(v, ctx, true);
+    else if (v.end !== undefined || v.duration_minutes !== undefined)
+      ctx.addIssue({ code: "custom", path: ["start"], message: "required with end or duration_minutes" });
   });
 
 export const CancelBookingInput = z
@@ -238,13 +287,16 @@ export const GetBookingInput = z.object({ booking_id: Id("bkg", "booking") }).st
 export const RescheduleBookingInput = z
   .object({
     booking_id: Id("bkg", "booking"),
-    ...Span,
+    start: Span.start,
+    end: Instant.optional().describe("New end (exclusive); default: the booking keeps its length."),
+    duration_minutes: Duration.optional().describe("New length in minutes; default: unchanged."),
     reason: Reason,
-    window: BoundedWindow.optional().describe("Where to look for alternatives if the new slot is taken."),
+    alternatives_window: AlternativesWindow,
+    dry_run: DryRun,
     idempotency_key: IdempotencyKey,
   })
   .strict()
-  .superRefine(checkSpan);
+  .superRefine((v, ctx) => checkSpan(v, ctx, true));
 
 export const ListBookingsInput = z
   .object({
@@ -252,8 +304,7 @@ export const ListBookingsInput = z
       "Only this owner's bookings (default: every owner you may act on).",
     ),
     status: z.enum(["confirmed", "cancelled", "needs_reschedule"]).optional(),
-    start: Instant.optional().describe("Only bookings ending after this instant."),
-    end: Instant.optional().describe("Only bookings starting before this instant."),
+    window: Window.optional().describe("Only bookings overlapping [start, end)."),
     limit: Limit,
     cursor: z.string().max(200).optional().describe("next_cursor from the previous page."),
   })
@@ -267,15 +318,9 @@ export const ListBookingsOutput = z.object({
 export const GetFreeBusyInput = z
   .object({
     owner_email: OwnerEmail,
-    start: Instant,
-    end: Instant,
+    window: BoundedWindow,
   })
-  .strict()
-  .refine((v) => Date.parse(v.start) < Date.parse(v.end), { error: "end must be after start", path: ["end"] })
-  .refine((v) => Date.parse(v.end) - Date.parse(v.start) <= MAX_WINDOW_DAYS * DAY_MS, {
-    error: `the range may span at most ${MAX_WINDOW_DAYS} days`,
-    path: ["end"],
-  });
+  .strict();
 export const BusyBlock = z.object({ start: z.string(), end: z.string() });
 export const GetFreeBusyOutput = z.object({
   owner_email: z.string(),

@@ -53,7 +53,7 @@ export const AttendeeInput = z
 export const CalendarType = z
   .string()
   .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: "must be a lowercase calendar type such as work or personal" })
-  .describe("Which of the owner's calendars: work, personal, ... (default: the owner's default calendar).");
+  .describe("The owner's calendar, e.g. work (default: their default).");
 
 export const Slot = z.object({
   start: z.string().describe("Slot start, RFC 3339 UTC."),

@@ -6,9 +6,12 @@ export const checkAvailability = defineTool({
   name: "check_availability",
   title: "Check availability",
   description:
-    "Find free slots of duration_minutes in an owner's calendars within a window (at most 90 days), honouring their working hours, buffers and every other agent's bookings and holds. " +
-    "Call this first when you need a meeting time. verdict Accept: slots lists free times in order and, when you may create holds (default), the first slot is held for you (hold.hold_id, valid until hold.expires_at) — confirm it with create_booking(hold_id) or release it with release_hold. " +
-    "verdict Reject with reason_code NO_CAPACITY: nothing fits; widen the window or shorten the meeting. Set hold:false to only look.",
+    "Find free slots of duration_minutes for an owner in window (at most 90 days), honouring working " +
+    "hours, buffers, bookings and holds. Call this first. Accept: slots in order; the first is held " +
+    "for you (hold_id, until expires_at): book it with create_booking(hold_id); your next check of " +
+    "this owner releases it; hold:false only looks. Reject: WORKING_HOURS (try working hours), " +
+    "MIN_NOTICE (look later), OUTSIDE_HORIZON (look sooner), NO_CAPACITY (widen the window or shorten " +
+    "the meeting).",
   scopes: ["read_freebusy"],
   input: CheckAvailabilityInput,
   output: CheckAvailabilityOutput,

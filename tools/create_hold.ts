@@ -1,17 +1,18 @@
 // create_hold: reserve a specific slot for a short time before booking it.
-import { CreateHoldInput, Verdict } from "../schemas/tools.js";
+import { CreateHoldInput, WriteVerdict } from "../schemas/tools.js";
 import { defineTool } from "./define-tool.js";
 
 export const createHold = defineTool({
   name: "create_hold",
   title: "Hold a slot",
   description:
-    "Reserve start..end (or start + duration_minutes) on an owner's calendar for ttl_seconds (default 300, 30-3600) while you confirm with the attendees. " +
-    "Accept: hold.hold_id is yours; confirm with create_booking(hold_id) before hold.expires_at. Preempt: you outranked and displaced the items in displaced. " +
-    "CounterPropose (CONFLICT): taken; hold one of alternatives. Reject: reason_code says why; alternatives, when given, are free slots to try.",
+    "Hold start with end or duration_minutes for ttl_seconds (default 300) while you confirm; book it " +
+    "with create_booking(hold_id) before expires_at. Accept: held. Preempt: you outranked the items " +
+    "in displaced. CounterPropose (CONFLICT): taken; try one of alternatives. Reject: see " +
+    "reason_code.",
   scopes: ["create_holds"],
   input: CreateHoldInput,
-  output: Verdict,
+  output: WriteVerdict,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   rest: { method: "POST", path: "/v1/holds" },
   writes: true,

@@ -10,6 +10,11 @@ export interface RestBinding {
   /** Express-style path; `{name}` segments fill the input field of that name. */
   readonly path: string;
   /**
+   * Query parameters that stand for a nested input field, e.g. `start` for `window.start`: seed 002's
+   * GET routes take `start` and `end` where the tool's one input language says `window`.
+   */
+  readonly query?: Readonly<Record<string, string>>;
+  /**
    * Input fields the route itself sets, e.g. `replace: true` for a PUT that replaces: a request that
    * names one with another value is refused, and the OpenAPI body leaves it out.
    */

@@ -28,7 +28,7 @@ export async function executeTool(
   // Here, not in each schema: the one place every transport's input passes, so no string escapes it.
   requireWellFormedText(withKey, `${tool.name} input`);
   const parsed = tool.input.safeParse(withKey);
-  if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`, tool.input);
+  if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`, tool.input, withKey);
   const input = parsed.data as Record<string, unknown>;
   return service.run(caller, tool.name, input, (tx) => tool.run(service, tx, input), {
     deliverNotifications: (tool.deliverNotifications ?? true) && (options.deliverNotifications ?? true),

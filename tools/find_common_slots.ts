@@ -6,7 +6,8 @@ export const findCommonSlots = defineTool({
   name: "find_common_slots",
   title: "Find common slots",
   description:
-    "Slots of duration_minutes in window when every one of owner_emails is free under their own rules. Nothing is held: book one with create_booking per owner.",
+    "Slots of duration_minutes in window when every owner in owner_emails is free under their own " +
+    "rules. Nothing is held.",
   scopes: ["read_freebusy"],
   input: FindCommonSlotsInput,
   output: FindCommonSlotsOutput,

@@ -6,12 +6,17 @@ export const getFreeBusy = defineTool({
   name: "get_free_busy",
   title: "Get free/busy",
   description:
-    "The owner's busy time between start and end (at most 90 days) merged across all their calendars, without titles. Use check_availability instead when you want bookable slots.",
+    "The owner's busy blocks in window (at most 90 days), merged over all calendars, without titles. " +
+    "For bookable slots use check_availability.",
   scopes: ["read_freebusy"],
   input: GetFreeBusyInput,
   output: GetFreeBusyOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  rest: { method: "GET", path: "/v1/owners/{owner_email}/freebusy" },
+  rest: {
+    method: "GET",
+    path: "/v1/owners/{owner_email}/freebusy",
+    query: { start: "window.start", end: "window.end" },
+  },
   writes: false,
   run: (service, tx, input) => service.getFreeBusy(tx, input),
 });

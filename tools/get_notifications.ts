@@ -6,7 +6,9 @@ export const getNotifications = defineTool({
   name: "get_notifications",
   title: "Get notifications",
   description:
-    "Undelivered notifications for you, oldest first: booking.preempted (a booking of yours was displaced; see landing_hold), hold.preempted, hold.expired, booking.cancelled (the owner deleted it), booking.needs_reschedule (the owner's own event now collides with it), booking.moved (the owner moved it in their calendar). Each is delivered once, here or in pending_notifications of any other result.",
+    "Your undelivered notifications, oldest first, each delivered once (here or in " +
+    "pending_notifications): booking.preempted (see landing_hold), hold.preempted, hold.expired, " +
+    "booking.cancelled, booking.needs_reschedule, booking.moved (the owner edited it).",
   scopes: [],
   input: GetNotificationsInput,
   output: GetNotificationsOutput,

@@ -6,12 +6,13 @@ export const listBookings = defineTool({
   name: "list_bookings",
   title: "List bookings",
   description:
-    "List bookings (all agents') of one owner or of every owner you may act on, filtered by status and by a start..end range, in start order. Pages: pass next_cursor as cursor until it is null.",
+    "Bookings (every agent's) of one owner or of all you may act on, by status and window, in start " +
+    "order. Pass next_cursor as cursor until it is null.",
   scopes: ["read_events"],
   input: ListBookingsInput,
   output: ListBookingsOutput,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  rest: { method: "GET", path: "/v1/bookings" },
+  rest: { method: "GET", path: "/v1/bookings", query: { start: "window.start", end: "window.end" } },
   writes: false,
   run: (service, tx, input) => service.listBookings(tx, input),
 });

@@ -17,6 +17,7 @@ import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
 import * as rulesIdentity from "./migrations/0004-rules-identity.js";
 import * as bookingDetails from "./migrations/0005-booking-details.js";
+import * as checkHolds from "./migrations/0006-check-holds.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -59,6 +60,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0003-live-span-length": liveSpanLength,
   "0004-rules-identity": rulesIdentity,
   "0005-booking-details": bookingDetails,
+  "0006-check-holds": checkHolds,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -193,11 +193,30 @@ const HOLD_COLUMNS = [
   "expires_at",
   "created_at",
   "updated_at",
+  "from_check",
 ] as const satisfies readonly (keyof HoldsTable)[];
 const insertHoldRow = preparedInsert("holds", HOLD_COLUMNS);
 
 export async function insertHold(db: Kysely<Database>, row: Insertable<HoldsTable>): Promise<void> {
-  await insertHoldRow(db, row);
+  await insertHoldRow(db, { from_check: 0, ...row });
+}
+
+/** Releases the agent's unconfirmed check_availability hold on the owner, if any; returns how many. */
+export async function releaseCheckHolds(
+  db: Kysely<Database>,
+  agentId: string,
+  ownerId: string,
+  now: number,
+): Promise<number> {
+  const res = await db
+    .updateTable("holds")
+    .set({ status: "released", updated_at: now })
+    .where("agent_id", "=", agentId)
+    .where("owner_id", "=", ownerId)
+    .where("from_check", "=", 1)
+    .where("status", "=", "active")
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
 }
 
 export async function findHold(db: Kysely<Database>, id: string): Promise<HoldRow | undefined> {

@@ -70,6 +70,8 @@ export interface HoldsTable {
   expires_at: number;
   created_at: number;
   updated_at: number;
+  /** 1 for the hold check_availability placed (migration 0006); optional on insert. */
+  from_check: ColumnType<number, number | undefined, number>;
 }
 
 export type BookingStatus = "confirmed" | "cancelled" | "needs_reschedule";

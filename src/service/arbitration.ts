@@ -1,6 +1,6 @@
 // The arbitrated decision: sweep expired holds, read the owner's snapshot, ask the pure arbiter,
 // apply displacements and commit on Accept or Preempt, and append the decision row.
-import { type ArbitrationRequest, arbitrate, type BusyItem } from "../core/arbiter.js";
+import { type ArbitrationInput, type ArbitrationRequest, arbitrate, type BusyItem } from "../core/arbiter.js";
 import type { Interval } from "../core/interval.js";
 import type { CompiledRules } from "../core/rules.js";
 import { localDaysBetween } from "../core/zoned-time.js";
@@ -10,6 +10,7 @@ import type { BookingRow, HoldRow } from "../ledger/tables.js";
 import { hasScope } from "./caller.js";
 import { recordDecision, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";
 import { displace } from "./displacement.js";
+import { explanationOf, wouldDisplace } from "./dry-run.js";
 import { presentBooking, presentHold, presentSlot, standingOf } from "./present.js";
 import { sweepExpiredHolds } from "./schedule-writes.js";
 import { MINUTE, spanOf, type Target } from "./targets.js";
@@ -35,23 +36,22 @@ export async function decide(
 ): Promise<VerdictBody> {
   const { request } = plan;
   await sweepExpiredHolds(tx);
-  const judge = (all: readonly BusyItem[]) =>
-    arbitrate({
-      request,
-      items: plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all,
-      rules: target.rules,
-      policy: s.deps.policy.arbiter,
-      now: tx.now,
-    });
+  const question = (all: readonly BusyItem[]): ArbitrationInput => ({
+    request,
+    items: plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all,
+    rules: target.rules,
+    policy: s.deps.policy.arbiter,
+    now: tx.now,
+  });
   // Most requests are accepted, and an Accept depends only on the items that could conflict and,
   // under a daily cap, on the slot's local day: read those first. Any other verdict needs whole
   // days (alternatives, landings), so it is decided again over them. The arbiter is pure and the
   // near items are all the wider snapshot holds in their range, so both agree on Accept.
-  const near = await ownerSnapshot(tx.trx, target.owner.id, nearSpan(request.slot, target.rules), tx.now);
-  let outcome = judge(near);
+  let items = await ownerSnapshot(tx.trx, target.owner.id, nearSpan(request.slot, target.rules), tx.now);
+  let outcome = arbitrate(question(items));
   if (outcome.verdict !== "Accept") {
-    const span = decisionSpan(request, target.rules, near);
-    outcome = judge(await ownerSnapshot(tx.trx, target.owner.id, span, tx.now));
+    items = await ownerSnapshot(tx.trx, target.owner.id, decisionSpan(request, target.rules, items), tx.now);
+    outcome = arbitrate(question(items));
   }
   const tz = target.rules.timeZone;
   const body: VerdictBody = {
@@ -63,7 +63,11 @@ export async function decide(
       reason_code: outcome.reasonCode ?? "",
     })),
   };
-  if (outcome.verdict === "Accept" || outcome.verdict === "Preempt") {
+  if ((input as { dry_run?: unknown }).dry_run === true) {
+    body.dry_run = true;
+    body.displaced = wouldDisplace(outcome);
+    body.explanation = explanationOf(question(items));
+  } else if (outcome.verdict === "Accept" || outcome.verdict === "Preempt") {
     body.displaced = await displace(tx, target, outcome, request.meetingClass, plan.reason);
     const made = await plan.commit();
     // The booking made or moved is the caller's own.

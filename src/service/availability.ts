@@ -1,7 +1,9 @@
 // check_availability: the free slots of an owner in a window, each a verdict of its own, and a hold on
 // the first one for callers that may hold.
 import type { CheckAvailabilityInput } from "../../schemas/tools.js";
+import { emptyWindowCause } from "../core/empty-window.js";
 import { findFreeSlots } from "../core/free-slots.js";
+import { releaseCheckHolds } from "../ledger/schedule.repository.js";
 import type { HoldRow } from "../ledger/tables.js";
 import { emptyVerdict } from "./arbitration.js";
 import { hasScope } from "./caller.js";
@@ -10,11 +12,15 @@ import { OpenavailError } from "./errors.js";
 import { resolveMeetingClass } from "./policy.js";
 import { presentHold, presentSlot } from "./present.js";
 import { addHold, sweepExpiredHolds } from "./schedule-writes.js";
-import { findTarget, slotQuery, snapshot, spanOf } from "./targets.js";
+import { findTarget, MINUTE, slotQuery, snapshot, spanOf } from "./targets.js";
 
 const DEFAULT_HOLD_TTL_S = 300;
 
-/** Accept with the free slots found (and the hold on the first), or Reject NO_CAPACITY. */
+/**
+ * Accept with the free slots found (and the hold on the first), or a Reject naming why the window
+ * holds none (emptyWindowCause). The agent's previous unconfirmed check-hold on this owner is
+ * released first: looking again never piles up holds, and never blocks itself.
+ */
 export async function checkAvailability(
   s: Scheduling,
   tx: Tx,
@@ -24,8 +30,6 @@ export async function checkAvailability(
   const meetingClass = resolveMeetingClass(s.deps.policy, tx.caller, input.meeting_class);
   const window = spanOf(input.window.start, input.window.end);
   await sweepExpiredHolds(tx);
-  const items = await snapshot(tx, target.owner.id, window);
-  const slotsFound = findFreeSlots(slotQuery(tx, target, items, window, input), input.max_slots);
   const wantHold = input.hold ?? hasScope(tx.caller, "create_holds");
   if (wantHold && !hasScope(tx.caller, "create_holds")) {
     throw new OpenavailError(
@@ -33,15 +37,25 @@ export async function checkAvailability(
       "hold: true needs the create_holds scope; omit hold or ask for the scope.",
     );
   }
+  if (hasScope(tx.caller, "create_holds"))
+    await releaseCheckHolds(tx.trx, tx.caller.agentId, target.owner.id, tx.now);
+  const items = await snapshot(tx, target.owner.id, window);
+  const slotsFound = findFreeSlots(slotQuery(tx, target, items, window, input), input.max_slots);
   let hold: HoldRow | null = null;
   const first = slotsFound[0];
-  if (wantHold && first) hold = await addHold(tx, target, first, meetingClass, DEFAULT_HOLD_TTL_S);
+  if (wantHold && first) hold = await addHold(tx, target, first, meetingClass, DEFAULT_HOLD_TTL_S, true);
   const tz = target.rules.timeZone;
+  const presented = hold ? presentHold(hold, target.owner, target.calendar, tz) : null;
   const body: VerdictBody = {
     ...emptyVerdict(target),
     verdict: first ? "Accept" : "Reject",
-    reason_code: first ? null : "NO_CAPACITY",
-    hold: hold ? presentHold(hold, target.owner, target.calendar, tz) : null,
+    reason_code: first
+      ? null
+      : emptyWindowCause(window, target.rules, tx.now, input.duration_minutes * MINUTE),
+    hold: presented,
+    // The seed's sample answers with these at the top level too.
+    hold_id: presented?.hold_id ?? null,
+    expires_at: presented?.expires_at ?? null,
     slots: slotsFound.map((slot) => presentSlot(slot, tz)),
   };
   return recordDecision(s, tx, target.owner.id, input, body);

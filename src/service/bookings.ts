@@ -1,5 +1,6 @@
 // create_booking, reschedule_booking and cancel_booking: the bookings an agent makes, moves and
 // cancels. Making and moving one is arbitrated (arbitration.ts); cancelling is not.
+import { toEpochMs } from "../../schemas/time.js";
 import type { CancelBookingInput, CreateBookingInput, RescheduleBookingInput } from "../../schemas/tools.js";
 import type { Booking } from "../../schemas/wire.js";
 import type { Interval } from "../core/interval.js";
@@ -30,6 +31,7 @@ export async function createBooking(s: Scheduling, tx: Tx, input: CreateBookingI
     const calendar = (await findCalendarById(tx.trx, hold.calendar_id))!;
     target = targetOf(s, tx, owner, calendar);
     slot = { start: hold.start_ms, end: hold.end_ms };
+    requireSameAsHold(input, hold, owner.email, calendar.calendar_type);
   } else {
     target = await findTarget(s, tx, input.owner_email!, input.calendar_type);
     slot = requestedSpan({ start: input.start!, end: input.end, duration_minutes: input.duration_minutes });
@@ -41,7 +43,7 @@ export async function createBooking(s: Scheduling, tx: Tx, input: CreateBookingI
   );
   const fromHold = hold;
   return decide(s, tx, target, input, {
-    request: arbitrationRequest(tx, slot, meetingClass, input.window),
+    request: arbitrationRequest(tx, slot, meetingClass, input.alternatives_window),
     exclude: fromHold?.id ?? null,
     commit: async () => {
       const booking = await addBooking(tx, target, slot, meetingClass, input, fromHold);
@@ -49,6 +51,32 @@ export async function createBooking(s: Scheduling, tx: Tx, input: CreateBookingI
       return { booking };
     },
   });
+}
+
+/**
+ * Fields of a booking request that repeat what its hold says are accepted when they agree with the
+ * hold, and refused by name when they do not, rather than silently ignored.
+ */
+function requireSameAsHold(
+  input: CreateBookingInput,
+  hold: HoldRow,
+  ownerEmail: string,
+  calendarType: string,
+): void {
+  const given: [string, unknown, unknown][] = [
+    ["owner_email", input.owner_email, ownerEmail],
+    ["calendar_type", input.calendar_type, calendarType],
+    ["start", input.start === undefined ? undefined : toEpochMs(input.start), hold.start_ms],
+    ["end", input.end === undefined ? undefined : toEpochMs(input.end), hold.end_ms],
+    ["duration_minutes", input.duration_minutes, (hold.end_ms - hold.start_ms) / 60_000],
+  ];
+  const wrong = given.filter(([, value, held]) => value !== undefined && value !== held);
+  if (wrong.length === 0) return;
+  throw new OpenavailError(
+    "bad_request",
+    `${wrong.map(([f]) => f).join(", ")} ${wrong.length > 1 ? "differ" : "differs"} from hold ${hold.id}; omit ${wrong.length > 1 ? "them" : "it"} or book without hold_id.`,
+    { details: wrong.map(([field]) => ({ field, message: `does not match hold ${hold.id}` })) },
+  );
 }
 
 /** Arbitrates moving a live booking of the caller's to the requested slot; the booking keeps its id. */
@@ -71,9 +99,10 @@ export async function rescheduleBooking(
   requireOwner(tx.caller, owner.email);
   const calendar = (await findCalendarById(tx.trx, booking.calendar_id))!;
   const target = targetOf(s, tx, owner, calendar);
-  const slot = requestedSpan(input);
+  // Only a new start: the meeting keeps its length.
+  const slot = requestedSpan(input, booking.end_ms - booking.start_ms);
   return decide(s, tx, target, input, {
-    request: arbitrationRequest(tx, slot, booking.meeting_class, input.window),
+    request: arbitrationRequest(tx, slot, booking.meeting_class, input.alternatives_window),
     exclude: booking.id,
     reason: input.reason,
     commit: async () => {

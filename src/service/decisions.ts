@@ -1,6 +1,7 @@
 // The machinery every tool call shares: one BEGIN IMMEDIATE transaction (shared with the calls that
 // queue up beside it: group commit) around idempotency, the operation, the decision row and its log
 // line, and the delivery of pending notifications.
+
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
@@ -18,6 +19,7 @@ import { newId } from "../ledger/ids.js";
 import type { Database } from "../ledger/tables.js";
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
 import type { Caller } from "./caller.js";
+import type { WireExplanation } from "./dry-run.js";
 import { OpenavailError } from "./errors.js";
 import { OwnerDirectory } from "./owner-directory.js";
 import { canonicalJson, type LoadedPolicy } from "./policy.js";
@@ -89,6 +91,12 @@ export interface VerdictBody {
   resolved_calendar_type: string | null;
   warnings: string[];
   slots?: Slot[];
+  /** Set on a dry run, which holds and books nothing. */
+  dry_run?: boolean;
+  explanation?: WireExplanation;
+  /** check_availability's hold, repeated at the top level as in the seed's sample. */
+  hold_id?: string | null;
+  expires_at?: string | null;
 }
 
 /** What the use cases share besides the transaction: the dependencies and what is kept between calls. */

@@ -34,7 +34,12 @@ export class OpenavailError extends Error {
  * Turns zod issues into a bad_request whose message and details name every offending field: a missing
  * one is "required", and an unknown one suggests the nearest field `schema` knows there.
  */
-export function badRequestFrom(error: ZodError, what = "request", schema?: z.ZodType): OpenavailError {
+export function badRequestFrom(
+  error: ZodError,
+  what = "request",
+  schema?: z.ZodType,
+  input?: unknown,
+): OpenavailError {
   const details: ErrorDetail[] = error.issues.slice(0, 20).map((issue) => {
     const field = issue.path.map(String).join(".");
     if (issue.code === "unrecognized_keys") {
@@ -49,7 +54,9 @@ export function badRequestFrom(error: ZodError, what = "request", schema?: z.Zod
         message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${hints.join(", ")}`,
       };
     }
-    if (issue.code === "invalid_type" && issue.input === undefined) return { field, message: "required" };
+    // zod does not report the value it refused, so absence is read from the input itself.
+    if (issue.code === "invalid_type" && input !== undefined && valueAt(input, issue.path) === undefined)
+      return { field, message: "required" };
     if (issue.code === "invalid_type" && issue.message.startsWith("Invalid input")) {
       return { field, message: `expected ${issue.expected}` };
     }
@@ -60,6 +67,15 @@ export function badRequestFrom(error: ZodError, what = "request", schema?: z.Zod
   const more =
     details.length > 1 ? ` (and ${details.length - 1} more problem${details.length > 2 ? "s" : ""})` : "";
   return new OpenavailError("bad_request", `Invalid ${what}: ${summary}${more}.`, { details });
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let node = value;
+  for (const key of path) {
+    if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 /** Any thrown value as the error body a caller may see: internal errors never carry a stack or cause. */

@@ -20,7 +20,7 @@ export async function createHold(s: Scheduling, tx: Tx, input: CreateHoldInput):
   const slot = requestedSpan(input);
   const meetingClass = resolveMeetingClass(s.deps.policy, tx.caller, input.meeting_class);
   return decide(s, tx, target, input, {
-    request: arbitrationRequest(tx, slot, meetingClass, input.window),
+    request: arbitrationRequest(tx, slot, meetingClass, input.alternatives_window),
     exclude: null,
     commit: async () => ({
       hold: await addHold(tx, target, slot, meetingClass, input.ttl_seconds),

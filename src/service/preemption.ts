@@ -14,9 +14,10 @@ export async function preempt(s: Scheduling, tx: Tx, input: PreemptInput): Promi
   const { booking: victim, owner } = await visibleBooking(tx.trx, tx.caller, input.booking_id);
   const calendar = (await findCalendarById(tx.trx, victim.calendar_id))!;
   const target = targetOf(s, tx, owner, calendar);
+  // No start: the victim's slot; a start alone keeps the victim's length.
   const slot =
-    input.start !== undefined && input.end !== undefined
-      ? requestedSpan({ start: input.start, end: input.end })
+    input.start !== undefined
+      ? requestedSpan({ ...input, start: input.start }, victim.end_ms - victim.start_ms)
       : { start: victim.start_ms, end: victim.end_ms };
   const meetingClass = resolveMeetingClass(s.deps.policy, tx.caller, input.meeting_class);
   return decide(s, tx, target, input, {

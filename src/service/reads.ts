@@ -1,6 +1,6 @@
 // list_bookings, get_booking, get_free_busy and find_common_slots: reads that decide nothing and
 // record no decision row.
-import { toEpochMs, toInstant } from "../../schemas/time.js";
+import { toInstant } from "../../schemas/time.js";
 import type { FindCommonSlotsInput, GetFreeBusyInput, ListBookingsInput } from "../../schemas/tools.js";
 import type { Booking } from "../../schemas/wire.js";
 import { type Bookable, bookableTime, busyBlocks, slotsOn } from "../core/free-slots.js";
@@ -32,13 +32,7 @@ export async function listBookings(
       if (owner) ownerIds.push(owner.id);
     }
   }
-  const range =
-    input.start !== undefined || input.end !== undefined
-      ? {
-          start: input.start !== undefined ? toEpochMs(input.start) : Number.MIN_SAFE_INTEGER,
-          end: input.end !== undefined ? toEpochMs(input.end) : Number.MAX_SAFE_INTEGER,
-        }
-      : undefined;
+  const range = input.window ? spanOf(input.window.start, input.window.end) : undefined;
   const after = input.cursor !== undefined ? decodeCursor(input.cursor) : undefined;
   const rows = await listBookingRows(tx.trx, {
     ...(ownerIds ? { ownerIds } : {}),
@@ -74,7 +68,7 @@ export async function getFreeBusy(
   warnings: string[];
 }> {
   const target = await findTarget(s, tx, input.owner_email, undefined);
-  const range = spanOf(input.start, input.end);
+  const range = spanOf(input.window.start, input.window.end);
   const items = await snapshot(tx, target.owner.id, range);
   return {
     owner_email: target.owner.email,

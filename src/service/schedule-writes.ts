@@ -49,15 +49,24 @@ export async function notify(
   await notifyAgent(tx.trx, tx.now, agentId, type, payload);
 }
 
-/** A new active hold of the caller's agent on `slot` of the target's calendar. */
+/**
+ * A new active hold of the caller's agent on `slot` of the target's calendar; `fromCheck` marks the
+ * one check_availability places, which the agent's next check of the owner releases.
+ */
 export async function addHold(
   tx: Tx,
   target: Target,
   slot: Interval,
   meetingClass: string,
   ttlSeconds: number,
+  fromCheck = false,
 ): Promise<HoldRow> {
-  return addHoldFor(tx, tx.caller.agentId, target.owner, target.calendar, slot, meetingClass, ttlSeconds);
+  const row = {
+    ...holdRow(tx, tx.caller.agentId, target.owner, target.calendar, slot, meetingClass, ttlSeconds),
+  };
+  row.from_check = fromCheck ? 1 : 0;
+  await insertHold(tx.trx, row);
+  return row;
 }
 
 /** A new active hold of `agentId` (the caller's, or a displaced agent's landing hold). */
@@ -70,7 +79,21 @@ export async function addHoldFor(
   meetingClass: string,
   ttlSeconds: number,
 ): Promise<HoldRow> {
-  const row: HoldRow = {
+  const row = holdRow(tx, agentId, owner, calendar, slot, meetingClass, ttlSeconds);
+  await insertHold(tx.trx, row);
+  return row;
+}
+
+function holdRow(
+  tx: Tx,
+  agentId: string,
+  owner: OwnerRow,
+  calendar: CalendarRow,
+  slot: Interval,
+  meetingClass: string,
+  ttlSeconds: number,
+): HoldRow {
+  return {
     id: newId("hld"),
     owner_id: owner.id,
     calendar_id: calendar.id,
@@ -82,9 +105,8 @@ export async function addHoldFor(
     expires_at: tx.now + ttlSeconds * 1000,
     created_at: tx.now,
     updated_at: tx.now,
+    from_check: 0,
   };
-  await insertHold(tx.trx, row);
-  return row;
 }
 
 /** What a booking says besides its slot and class, as the request gave it. */

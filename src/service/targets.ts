@@ -123,14 +123,16 @@ export function spanOf(start: string, end: string): Interval {
   return { start: toEpochMs(start), end: toEpochMs(end) };
 }
 
-/** The slot a request asks for: start plus end or duration_minutes, at most 24 hours. */
-export function requestedSpan(input: {
-  start: string;
-  end?: string | undefined;
-  duration_minutes?: number | undefined;
-}): Interval {
+/** The slot a request asks for: start plus end or duration_minutes (else `lengthMs`), at most 24 hours. */
+export function requestedSpan(
+  input: { start: string; end?: string | undefined; duration_minutes?: number | undefined },
+  lengthMs = 0,
+): Interval {
   const start = toEpochMs(input.start);
-  const end = input.end !== undefined ? toEpochMs(input.end) : start + (input.duration_minutes ?? 0) * MINUTE;
+  const end =
+    input.end !== undefined
+      ? toEpochMs(input.end)
+      : start + (input.duration_minutes !== undefined ? input.duration_minutes * MINUTE : lengthMs);
   if (end <= start) {
     throw new OpenavailError("bad_request", "end must be after start.", {
       details: [{ field: "end", message: "must be after start" }],

@@ -104,6 +104,8 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
     response: {
       ...VERDICT,
       hold: HOLD,
+      hold_id: HOLD.hold_id,
+      expires_at: HOLD.expires_at,
       slots: [
         {
           start: "2026-03-03T14:00:00Z",
@@ -180,7 +182,9 @@ export const EXAMPLES: Readonly<Record<string, ToolExamples>> = {
     response: { booking: BOOKING, pending_notifications: [] },
   },
   get_free_busy: {
-    requests: { day: { owner_email: OWNER, start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" } },
+    requests: {
+      day: { owner_email: OWNER, window: { start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" } },
+    },
   },
   find_common_slots: {
     requests: {
@@ -397,8 +401,29 @@ function toolOperation(tool: ToolDefinition, binding: RestBinding, schemas: Reco
   );
   let requestBody: Json | undefined;
   if (readsQuery(binding)) {
+    // An alias (`start` for `window.start`) is documented under its own name, in place of its object.
+    const aliases = Object.entries(binding.query ?? {});
+    const aliasedObjects = new Set(aliases.map(([, field]) => field.split(".")[0]!));
     for (const [key, prop] of Object.entries(properties)) {
       if (omitted.includes(key) || key === "idempotency_key") continue;
+      if (aliasedObjects.has(key)) {
+        const nested = propertiesOf(prop);
+        for (const [alias, field] of aliases) {
+          const [parent, child] = field.split(".") as [string, string];
+          if (parent !== key) continue;
+          const example = (firstRequest?.[parent] as Record<string, Json> | undefined)?.[child];
+          parameters.push(
+            parameter(
+              alias,
+              "query",
+              nested.properties[child] ?? { type: "string" },
+              required.includes(key) && nested.required.includes(child),
+              example,
+            ),
+          );
+        }
+        continue;
+      }
       parameters.push(parameter(key, "query", prop, required.includes(key), firstRequest?.[key]));
     }
   } else {

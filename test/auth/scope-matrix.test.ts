@@ -121,7 +121,10 @@ const CASES: Case[] = [
     label: "get_free_busy",
     tool: "get_free_busy",
     needsOwner: true,
-    args: () => ({ owner_email: OWNER, start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" }),
+    args: () => ({
+      owner_email: OWNER,
+      window: { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" },
+    }),
   },
   {
     label: "find_common_slots",
@@ -271,8 +274,7 @@ describe("forbidden errors", () => {
     const cell = cells.find((c) => !c.ownerAllowed && c.scopes.length === SCOPES.length)!;
     const res = await w.call(cell.caller, "get_free_busy", {
       owner_email: OWNER,
-      start: "2026-03-10T00:00:00Z",
-      end: "2026-03-11T00:00:00Z",
+      window: { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" },
     });
     expect(res).toMatchObject({ isError: true, error: "forbidden" });
     expect(res.message).toContain(OWNER);
@@ -282,8 +284,7 @@ describe("forbidden errors", () => {
     const cell = cells.find((c) => !c.ownerAllowed && c.scopes.length === SCOPES.length)!;
     const res = await w.call(cell.caller, "get_free_busy", {
       owner_email: "nobody@example.com",
-      start: "2026-03-10T00:00:00Z",
-      end: "2026-03-11T00:00:00Z",
+      window: { start: "2026-03-10T00:00:00Z", end: "2026-03-11T00:00:00Z" },
     });
     expect(res.error).toBe("forbidden");
   });

@@ -93,9 +93,9 @@ const cases = (): [string, string, string, Record<string, unknown>, string][] =>
       owner_email: CEO,
       start: "2026-03-03T16:00:00Z",
       duration_minutes: 30,
-      window: { start: Y50, end: "2026-03-04T00:00:00Z" },
+      alternatives_window: { start: Y50, end: "2026-03-04T00:00:00Z" },
     },
-    "window.start",
+    "alternatives_window.start",
   ],
   [
     "reschedule_booking",

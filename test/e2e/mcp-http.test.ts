@@ -295,7 +295,10 @@ describe("MCP over HTTP: the door", () => {
 describe("MCP over HTTP: tools/call answered without building an SDK server", () => {
   const FREE_BUSY = {
     name: "get_free_busy",
-    arguments: { owner_email: "ceo@example.com", start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" },
+    arguments: {
+      owner_email: "ceo@example.com",
+      window: { start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" },
+    },
   };
   const toolCall = (id: number | string, params: unknown) => ({
     jsonrpc: "2.0",

@@ -167,8 +167,7 @@ describe("openavail mcp over stdio", () => {
     expect(one.booking).toEqual(moved.booking);
     const busy = await call(execSession, "get_free_busy", {
       owner_email: "ops@example.com",
-      start: window.start,
-      end: window.end,
+      window: { start: window.start, end: window.end },
     });
     expect(busy.busy).toContainEqual({ start: at(day + 2 * HOUR), end: at(day + 2 * HOUR + 30 * MINUTE) });
     const common = await call(execSession, "find_common_slots", {

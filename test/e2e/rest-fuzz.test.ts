@@ -64,13 +64,15 @@ function cases(): Record<string, RouteCase> {
     },
     preempt: {
       base: { title: "Board prep", start: "2026-03-03T14:00:00Z", end: "2026-03-03T14:30:00Z" },
-      required: ["title", "start", "end"],
+      // Without end the slot keeps the displaced booking's length (issue 15); without start, end is refused.
+      required: ["title", "start"],
       dates: ["start", "end"],
     },
     cancel_booking: { base: { reason: "moved" }, required: [], dates: [] },
     reschedule_booking: {
       base: { start: "2026-03-03T16:00:00Z", duration_minutes: 30 },
-      required: ["start", "duration_minutes"],
+      // Without duration_minutes the booking keeps its length (issue 15).
+      required: ["start"],
       dates: ["start"],
     },
     find_common_slots: {

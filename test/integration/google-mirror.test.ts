@@ -29,7 +29,7 @@ beforeEach(async () => {
 afterEach(async () => g.close());
 
 const freeBusy = async (start: string, end: string) =>
-  (await g.call(agent, "get_free_busy", { owner_email: OWNER, start, end })).busy as {
+  (await g.call(agent, "get_free_busy", { owner_email: OWNER, window: { start, end } })).busy as {
     start: string;
     end: string;
   }[];
@@ -40,7 +40,7 @@ const book = (start: string, end: string, extra: Record<string, unknown> = {}) =
     start,
     end,
     title: "Demo",
-    window: { start: at("13:00"), end: at("23:00") },
+    alternatives_window: { start: at("13:00"), end: at("23:00") },
     ...extra,
   });
 
@@ -74,7 +74,7 @@ describe("the mirror of a Google calendar", () => {
       start: at("14:00"),
       end: at("15:00"),
       title: "Board",
-      window: { start: at("14:00"), end: at("15:00") },
+      alternatives_window: { start: at("14:00"), end: at("15:00") },
     });
     // An external event is never displaceable, whatever the class, priority or scopes.
     expect(rejected.verdict).toBe("Reject");

@@ -125,28 +125,28 @@ describe("every tool field that takes an instant names itself when out of range"
       "end",
     ],
     [
-      "create_booking window.end",
+      "create_booking alternatives_window.end",
       CreateBookingInput,
       {
         owner_email: OWNER,
         start: OK,
         end: OK_END,
         title: "t",
-        window: { start: OK, end: "9999-12-31T23:59:59-00:01" },
+        alternatives_window: { start: OK, end: "9999-12-31T23:59:59-00:01" },
       },
-      "window.end",
+      "alternatives_window.end",
     ],
     ["create_hold start", CreateHoldInput, { owner_email: OWNER, start: Y50, duration_minutes: 30 }, "start"],
     [
-      "create_hold window.start",
+      "create_hold alternatives_window.start",
       CreateHoldInput,
       {
         owner_email: OWNER,
         start: OK,
         duration_minutes: 30,
-        window: { ...WINDOW, start: "0099-12-31T23:59:59Z" },
+        alternatives_window: { ...WINDOW, start: "0099-12-31T23:59:59Z" },
       },
-      "window.start",
+      "alternatives_window.start",
     ],
     [
       "reschedule_booking start",
@@ -168,10 +168,10 @@ describe("every tool field that takes an instant names itself when out of range"
       "window.start",
     ],
     [
-      "get_free_busy end",
+      "get_free_busy window.end",
       GetFreeBusyInput,
-      { owner_email: OWNER, start: OK, end: "9999-12-31T23:59:59-00:01" },
-      "end",
+      { owner_email: OWNER, window: { start: OK, end: "9999-12-31T23:59:59-00:01" } },
+      "window.end",
     ],
   ] as const)("%s", (_name, schema, input, field) => {
     // One detail: a refused instant stops the cross-field rules (end after start, window length).

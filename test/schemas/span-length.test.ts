@@ -77,9 +77,15 @@ describe("duration_minutes", () => {
     const bounds = `duration_minutes must be between ${MIN_DURATION_MINUTES} and ${MAX_DURATION_MINUTES}`;
     expect(at(MIN_DURATION_MINUTES - 1)).toEqual([{ field: "duration_minutes", message: bounds }]);
     expect(at(MAX_DURATION_MINUTES + 1)).toEqual([{ field: "duration_minutes", message: bounds }]);
-    // Both forms at once is still its own, single complaint.
-    expect(details(schema, { ...rest, start: START, end: plus(MINUTE), duration_minutes: 30 })).toEqual([
-      { field: "end", message: "give exactly one of end or duration_minutes" },
+    // Both forms at once are accepted when they agree, and refused on duration_minutes when not (issue 15).
+    expect(details(schema, { ...rest, start: START, end: plus(30 * MINUTE), duration_minutes: 30 })).toEqual(
+      [],
+    );
+    expect(details(schema, { ...rest, start: START, end: plus(45 * MINUTE), duration_minutes: 30 })).toEqual([
+      {
+        field: "duration_minutes",
+        message: "disagrees with end (45 minutes after start); give one or make them agree",
+      },
     ]);
   });
 

@@ -54,8 +54,7 @@ describe("external events in decisions", () => {
     const agent = await w.addAgent({ name: "r" });
     const fb = await w.call(agent.caller, "get_free_busy", {
       owner_email: "ceo@example.com",
-      start: "2026-03-03T00:00:00Z",
-      end: "2026-03-04T00:00:00Z",
+      window: { start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" },
     });
     expect(fb.busy).toEqual([{ start: "2026-03-03T00:00:00Z", end: "2026-03-04T00:00:00Z" }]);
   });

@@ -30,7 +30,12 @@ describe("field names", () => {
       window: { start: "2026-03-03T14:00:00Z", ned: "2026-03-03T15:00:00Z" },
     });
     expect(parsed.success).toBe(false);
-    const err = badRequestFrom(parsed.error!, "check_availability input", CheckAvailabilityInput);
+    const input = {
+      owner_email: "a@example.com",
+      duraton_minutes: 30,
+      window: { start: "2026-03-03T14:00:00Z", ned: "2026-03-03T15:00:00Z" },
+    };
+    const err = badRequestFrom(parsed.error!, "check_availability input", CheckAvailabilityInput, input);
     expect(err.details).toEqual(
       expect.arrayContaining([
         { field: "duration_minutes", message: "required" },
@@ -43,11 +48,21 @@ describe("field names", () => {
       ]),
     );
     const booking = CreateBookingInput.safeParse({ hold_id: "hld_abc" });
-    expect(badRequestFrom(booking.error!, "create_booking input", CreateBookingInput).details).toContainEqual(
-      {
-        field: "title",
-        message: "required",
-      },
-    );
+    expect(
+      badRequestFrom(booking.error!, "create_booking input", CreateBookingInput, { hold_id: "hld_abc" })
+        .details,
+    ).toContainEqual({
+      field: "title",
+      message: "required",
+    });
+    // A value of the wrong type is not "required".
+    const wrongInput = { owner_email: "a@example.com", duration_minutes: {}, window: 3 };
+    const wrong = CheckAvailabilityInput.safeParse(wrongInput);
+    const named = badRequestFrom(wrong.error!, "x", CheckAvailabilityInput, wrongInput).details;
+    expect(named).toContainEqual({
+      field: "duration_minutes",
+      message: "duration_minutes must be a whole number of minutes",
+    });
+    expect(named).toContainEqual({ field: "window", message: "expected object" });
   });
 });

@@ -188,8 +188,7 @@ describe("get_free_busy", () => {
       w.call(reader.caller, "get_free_busy", {
         owner_email: "ceo@example.com",
         // Tue 09:00-17:00 EST.
-        start: "2026-03-03T14:00:00Z",
-        end: "2026-03-03T22:00:00Z",
+        window: { start: "2026-03-03T14:00:00Z", end: "2026-03-03T22:00:00Z" },
       });
     const now = await fb();
     expect(now).toMatchObject({ owner_email: "ceo@example.com", timezone: "America/New_York", warnings: [] });
@@ -203,8 +202,7 @@ describe("get_free_busy", () => {
     // Clipped to the range asked for.
     const clipped = await w.call(reader.caller, "get_free_busy", {
       owner_email: "ceo@example.com",
-      start: "2026-03-03T15:15:00Z",
-      end: "2026-03-03T18:30:00Z",
+      window: { start: "2026-03-03T15:15:00Z", end: "2026-03-03T18:30:00Z" },
     });
     expect(clipped.busy).toEqual([
       { start: "2026-03-03T15:15:00Z", end: "2026-03-03T16:30:00Z" },
@@ -293,8 +291,7 @@ describe("list_bookings", () => {
     expect(cancelled.bookings.map((b: { booking_id: string }) => b.booking_id)).toEqual([ids[1]]);
     // Tue 10:15-12:00 EST: bookings ending after 10:15 and starting before 12:00.
     const tuesday = await w.call(a, "list_bookings", {
-      start: "2026-03-03T15:15:00Z",
-      end: "2026-03-03T17:00:00Z",
+      window: { start: "2026-03-03T15:15:00Z", end: "2026-03-03T17:00:00Z" },
     });
     expect(tuesday.bookings.map((b: { start: string }) => b.start)).toEqual([
       "2026-03-03T15:00:00Z",
@@ -340,8 +337,7 @@ describe("list_bookings", () => {
     expect(refused.error).toBe("forbidden");
     const busy = await w.call(fbOnly.caller, "get_free_busy", {
       owner_email: "ceo@example.com",
-      start: "2026-03-03T14:00:00Z",
-      end: "2026-03-03T22:00:00Z",
+      window: { start: "2026-03-03T14:00:00Z", end: "2026-03-03T22:00:00Z" },
     });
     // Tue 10:00, 11:00, 12:00 and 13:00 EST, half an hour each.
     expect(busy.busy).toEqual([

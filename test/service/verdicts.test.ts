@@ -134,7 +134,7 @@ describe("hard rules", () => {
     expect(inBlock.alternatives[0].start).toBe("2026-03-03T18:00:00Z");
 
     const narrow = await book(w, sales, "block@example.com", "2026-03-03T17:30:00Z", "2026-03-03T18:00:00Z", {
-      window: { start: "2026-03-03T17:30:00Z", end: "2026-03-03T18:00:00Z" },
+      alternatives_window: { start: "2026-03-03T17:30:00Z", end: "2026-03-03T18:00:00Z" },
     });
     expect(narrow.verdict).toBe("Reject");
     expect(narrow.reason_code).toBe("HARD_BLOCK");
@@ -161,7 +161,7 @@ describe("hard rules", () => {
     expect(second.reason_code).toBe("DAILY_LIMIT");
     // With a window into Wednesday the first Wednesday slot (09:00 EST) is offered.
     const wider = await book(w, sales, "cap@example.com", "2026-03-03T18:00:00Z", "2026-03-03T18:30:00Z", {
-      window: { start: "2026-03-03T14:00:00Z", end: "2026-03-04T22:00:00Z" },
+      alternatives_window: { start: "2026-03-03T14:00:00Z", end: "2026-03-04T22:00:00Z" },
     });
     expect(wider.verdict).toBe("Reject");
     expect(wider.reason_code).toBe("DAILY_LIMIT");
@@ -285,7 +285,7 @@ describe("conflicts", () => {
       start: "2026-03-03T15:15:00Z",
       end: "2026-03-03T15:45:00Z",
       title: "Meeting",
-      window: { start: "2026-03-03T15:15:00Z", end: "2026-03-03T15:45:00Z" },
+      alternatives_window: { start: "2026-03-03T15:15:00Z", end: "2026-03-03T15:45:00Z" },
     };
     const full = await w.call(sales, "create_booking", args);
     expect(full.verdict).toBe("Reject");
@@ -316,7 +316,7 @@ describe("conflicts", () => {
       updated_at: w.clock.now,
     });
     const board = await book(w, exec, "ceo@example.com", "2026-03-03T19:00:00Z", "2026-03-03T19:30:00Z", {
-      window: { start: "2026-03-03T19:00:00Z", end: "2026-03-03T20:00:00Z" },
+      alternatives_window: { start: "2026-03-03T19:00:00Z", end: "2026-03-03T20:00:00Z" },
     });
     expect(board.verdict).toBe("Reject");
     expect(board.reason_code).toBe("NO_CAPACITY");
@@ -342,7 +342,7 @@ describe("conflicts", () => {
       "ceo@example.com",
       "2026-03-03T15:00:00Z",
       "2026-03-03T15:30:00Z",
-      { window: { start: "2026-03-03T15:00:00Z", end: "2026-03-03T15:30:00Z" } },
+      { alternatives_window: { start: "2026-03-03T15:00:00Z", end: "2026-03-03T15:30:00Z" } },
     );
     expect(refused.verdict).toBe("Reject");
     expect(refused.reason_code).toBe("PREEMPT_NOT_PERMITTED");
@@ -538,7 +538,7 @@ describe("the preempt tool", () => {
 describe("check_availability", () => {
   it("Accept with slots and a hold; Reject NO_CAPACITY when the window is full", async () => {
     const w = world();
-    const { sales } = await agents(w);
+    const { sales, exec } = await agents(w);
     const ok = await w.call(sales, "check_availability", {
       owner_email: "ceo@example.com",
       duration_minutes: 60,
@@ -554,8 +554,9 @@ describe("check_availability", () => {
       },
     ]);
     expect(ok.hold.status).toBe("active");
-    // The hold now fills the window.
-    const full = await w.call(sales, "check_availability", {
+    // The hold now fills the window for every other agent (the same agent's next check would
+    // release it: looking never piles up holds).
+    const full = await w.call(exec, "check_availability", {
       owner_email: "ceo@example.com",
       duration_minutes: 60,
       window: { start: "2026-03-03T14:00:00Z", end: "2026-03-03T15:00:00Z" },

@@ -159,8 +159,7 @@ export const READ_ADAPTERS: readonly ReadAdapter[] = [
       flag: "include_busy",
       tool: "get_free_busy",
       input: (primary) => {
-        const window = primary["window"] as { start?: unknown; end?: unknown } | undefined;
-        return { owner_email: primary["owner_email"], start: window?.start, end: window?.end };
+        return { owner_email: primary["owner_email"], window: primary["window"] };
       },
       pick: ["busy"],
     },

@@ -44,7 +44,7 @@ function mountToolRoute(
   hono.on(binding.method, honoPath(binding.path), async (c) => {
     const caller = await authenticateAgent(app, c.req.header("authorization"));
     const source = coerce
-      ? coerce(c.req.queries())
+      ? coerce(aliased(c.req.queries(), binding.query))
       : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));
     const args = withFixed(
       withPathParams(source, params, c.req.param() as Record<string, string>),
@@ -61,6 +61,21 @@ function mountToolRoute(
       return new Response(null, { status: 204, headers: { "cache-control": "no-store", ...headers } });
     return jsonText(result.json, 200, headers);
   });
+}
+
+/** The query with each alias renamed to the dotted input field it stands for. */
+export function aliased(
+  queries: Record<string, string[]>,
+  aliases: Readonly<Record<string, string>> | undefined,
+): Record<string, string[]> {
+  if (!aliases) return queries;
+  // Null prototype: a parameter named __proto__ stays a parameter (the schema then refuses it).
+  const out: Record<string, string[]> = Object.create(null);
+  for (const [name, values] of Object.entries(queries)) {
+    const field = Object.hasOwn(aliases, name) ? aliases[name]! : name;
+    out[field] = [...(out[field] ?? []), ...values];
+  }
+  return out;
 }
 
 /**
