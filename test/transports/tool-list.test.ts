@@ -54,6 +54,16 @@ describe("tool list", () => {
       expect(JSON.stringify(tool.outputSchema)).not.toMatch(/"description":"/);
   });
 
+  it("costs an agent with every scope at most 4,000 tokens of names, descriptions and inputs, 10,000 in all", () => {
+    // Tokens as characters / 4, the issue's measure; `npm run bench` prints the figures.
+    const list = toolList(ALL);
+    const core = JSON.stringify(
+      list.tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
+    );
+    expect(core.length / 4).toBeLessThanOrEqual(4_000);
+    expect(JSON.stringify(list).length / 4).toBeLessThanOrEqual(10_000);
+  });
+
   it("lists working hours' seven days as one day schema", () => {
     const rules = toolList(ALL).tools.find((t) => t.name === "set_availability_rules")!;
     const text = JSON.stringify(rules.inputSchema);

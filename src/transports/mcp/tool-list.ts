@@ -2,10 +2,12 @@
 // once per set of scopes. An LLM pays for every character of this list before its first call, and
 // the SDK would convert every zod schema again on each tools/list (~90 KB of output per call).
 //
-// Compact, not loose: every value the zod schema accepts, the listed schema accepts too. It drops
-// what only repeats the zod check or the tool's description: `$schema`, a `pattern` beside a `format`
-// (date-time's alone is 307 characters), and in output schemas descriptions, defaults and nesting
-// past the second level. The strict check stays in zod, where every call is validated.
+// Compact, not loose: every value the zod schema accepts, the listed schema accepts too. It keeps
+// what an agent needs to build a call (types, formats, enums, ranges, required fields, descriptions)
+// and drops what only repeats the zod check: `$schema`, patterns (date-time's alone is 307
+// characters), string and array bounds, `additionalProperties: false`, and in output schemas
+// descriptions, defaults and nesting past the first level. zod validates every call and names the
+// field it refuses.
 import type { ListToolsResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { TOOLS, type ToolDefinition } from "../../../tools/index.js";
@@ -81,7 +83,8 @@ function compact(node: unknown, io: "input" | "output", depth: number): unknown 
   for (const [key, value] of Object.entries(schema)) {
     if (DROPPED.has(key)) continue;
     if (io === "output" && (key === "description" || key === "default" || key === "title")) continue;
-    if (io === "output" && key === "additionalProperties" && value === false) continue;
+    // Unknown fields are refused by zod, which suggests the nearest valid name.
+    if (key === "additionalProperties" && value === false) continue;
     if (key === "properties") {
       out[key] = Object.fromEntries(
         Object.entries(value as Node).map(([name, sub]) => [name, compact(sub, io, depth + 1)]),
@@ -90,21 +93,20 @@ function compact(node: unknown, io: "input" | "output", depth: number): unknown 
       out[key] = compact(value, io, depth);
     }
   }
-  return isObject ? asUniformMap(out) : out;
+  return isObject && schema.additionalProperties === false ? asUniformMap(out) : out;
 }
 
 /**
- * An object whose optional properties all share one schema (the seven days of working hours) as
- * `propertyNames` + `additionalProperties`: the same values, written once instead of seven times.
+ * A closed object whose optional properties all share one schema (the seven days of working hours)
+ * as `propertyNames` + `additionalProperties`: the same values, written once instead of seven times.
  */
 function asUniformMap(schema: Node): Node {
   const properties = schema.properties as Node;
   const names = Object.keys(properties);
   const required = (schema.required as string[] | undefined) ?? [];
-  if (names.length < UNIFORM_MIN || required.length > 0 || schema.additionalProperties !== false)
-    return schema;
+  if (names.length < UNIFORM_MIN || required.length > 0) return schema;
   const first = JSON.stringify(properties[names[0]!]);
   if (!names.every((n) => JSON.stringify(properties[n]) === first)) return schema;
-  const { properties: _, additionalProperties: __, ...rest } = schema;
+  const { properties: _, ...rest } = schema;
   return { ...rest, propertyNames: { enum: names }, additionalProperties: properties[names[0]!] };
 }
