@@ -1,8 +1,10 @@
 // The fast subset of `npm run test:reliability` (test/reliability/), run by `npm test`: the checker
 // catching planted faults, a short concurrency burst, two SIGKILL restarts of `openavail serve`,
 // ~50 hostile inputs per tool plus the raw requests of issue 14 (invalid UTF-8, hostile batches,
-// chunked bodies, admin inputs) and the auth attacks, each with the ledger invariant checker; plus the
-// bugs the full run found, one test each, named after them.
+// chunked bodies, admin inputs), issue 15's input language spoken on purpose (numeric strings, end and
+// duration_minutes together, a hold's fields repeated, dry runs that write nothing, the verdict table)
+// and the auth attacks, each with the ledger invariant checker; plus the bugs the full run found, one
+// test each, named after them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authScenario } from "../reliability/auth.js";
 import { cliEntry, type Violation } from "../reliability/common.js";
@@ -29,7 +31,8 @@ describe("reliability, fast subset", () => {
   it("the invariant checker names every planted fault", async () => {
     const r = await checkerSelfTest({ seconds: 1, seed: SEED });
     expect(lines(r.violations)).toEqual([]);
-    expect(r.extra.caught).toMatch(/^8\/8 /);
+    // 12 ledger faults (issue 15 added check-holds, dry runs, stored values) and 5 faults in answers.
+    expect(r.extra.caught).toMatch(/^17\/17 /);
   }, 60_000);
 
   it("a 3 s burst of 5 agents over REST and MCP HTTP keeps every ledger invariant", async () => {
@@ -45,6 +48,8 @@ describe("reliability, fast subset", () => {
     expect(lines(r.violations)).toEqual([]);
     expect(r.requests).toBeGreaterThanOrEqual(150);
     expect((r.verdicts.Accept ?? 0) + (r.verdicts.Preempt ?? 0)).toBeGreaterThan(0);
+    // Dry runs were answered (and checked to write nothing), apart from the verdicts that placed.
+    expect(Object.keys(r.verdicts).filter((v) => v.endsWith("(dry run)")).length).toBeGreaterThan(0);
     expect(r.lost).toBe(0);
   }, 60_000);
 
@@ -82,6 +87,17 @@ describe("reliability, fast subset", () => {
       "batch: duplicate ids",
       "chunked past the bound",
       "admin input",
+      // Issue 15's input language, spoken on purpose and generated.
+      "numeric string",
+      "end + duration",
+      "start alone",
+      "hold agreement",
+      "dry run",
+      "verdict table",
+      "check-hold release",
+      "span: end and duration agree",
+      "span: end and duration disagree",
+      "span: start alone",
     ])
       expect(categories[category] ?? 0, category).toBeGreaterThan(0);
   }, 90_000);

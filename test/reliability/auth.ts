@@ -304,8 +304,15 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
       ["check_availability", { owner_email: bravo.email, duration_minutes: 30, window: bravoWindow }],
       ["create_hold", { owner_email: bravo.email, start: bravoStart, duration_minutes: 30 }],
       ["create_booking", { owner_email: bravo.email, start: bravoStart, duration_minutes: 30, title: "x" }],
-      ["get_free_busy", { owner_email: bravo.email, start: bravoWindow.start, end: bravoWindow.end }],
+      ["get_free_busy", { owner_email: bravo.email, window: bravoWindow }],
       ["list_bookings", { owner_email: bravo.email }],
+      ["list_bookings", { owner_email: bravo.email, window: bravoWindow }],
+      ["list_holds", { owner_email: bravo.email }],
+      // A dry run writes nothing, but asking for one still needs the owner.
+      [
+        "create_booking",
+        { owner_email: bravo.email, start: bravoStart, duration_minutes: 30, title: "x", dry_run: true },
+      ],
       [
         "find_common_slots",
         { owner_emails: [alpha.email, bravo.email], duration_minutes: 30, window: bravoWindow },
@@ -322,10 +329,32 @@ export async function authScenario(o: AuthOptions): Promise<ScenarioResult> {
         { booking_id: bravoBooking, title: "mine now", meeting_class: "exec_meeting" },
         "booking_id",
       ],
+      // A dry run explains the slot it asks about: it must not tell of a booking A may not see.
+      [
+        "preempt",
+        { booking_id: bravoBooking, title: "just looking", meeting_class: "exec_meeting", dry_run: true },
+        "booking_id",
+      ],
       ["release_hold", { hold_id: holdB }, "hold_id"],
       ["create_booking", { hold_id: holdB, title: "stolen hold" }, "hold_id"],
+      // Repeating the hold's own fields (which agree with it) does not make it A's.
+      [
+        "create_booking",
+        {
+          hold_id: holdB,
+          title: "stolen hold",
+          owner_email: alpha.email,
+          start: at(9),
+          duration_minutes: 30,
+        },
+        "hold_id",
+      ],
+      ["create_booking", { hold_id: holdB, title: "just looking", dry_run: true }, "hold_id"],
+      ["get_booking", { booking_id: bravoBooking }, "booking_id"],
       ["cancel_booking", { booking_id: bookingB }, "booking_id"],
       ["reschedule_booking", { booking_id: bookingB, start: at(14), duration_minutes: 30 }, "booking_id"],
+      ["reschedule_booking", { booking_id: bookingB, start: at(14) }, "booking_id"],
+      ["reschedule_booking", { booking_id: bookingB, start: at(14), dry_run: true }, "booking_id"],
     ];
     /** An answer's bytes with `id` written as <id>: what must not differ between a real and a made-up id. */
     const shape = (out: Outcome, id: string) =>

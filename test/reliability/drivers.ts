@@ -116,12 +116,15 @@ export function restRequest(
   if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
   if (readsQuery(def.rest)) {
     const query = new URLSearchParams();
+    // A nested field the route takes under a name of its own (`start` for window.start) goes as that
+    // name, as seed 002's clients send it; any other nested field as its dotted name.
+    const aliasOf = new Map(Object.entries(def.rest.query ?? {}).map(([alias, field]) => [field, alias]));
     const add = (prefix: string, value: unknown) => {
       if (value === undefined) return;
-      if (Array.isArray(value)) for (const v of value) query.append(prefix, text(v));
+      if (Array.isArray(value)) for (const v of value) query.append(aliasOf.get(prefix) ?? prefix, text(v));
       else if (value !== null && typeof value === "object") {
         for (const [k, v] of Object.entries(value)) add(`${prefix}.${k}`, v);
-      } else query.append(prefix, text(value));
+      } else query.append(aliasOf.get(prefix) ?? prefix, text(value));
     };
     for (const [k, v] of Object.entries(rest)) if (!params.includes(k)) add(k, v);
     const qs = query.toString();

@@ -4,7 +4,9 @@
 // missing fields, huge strings and arrays, malformed instants and year 10000, instants outside
 // 1970..9999 (years 0000-0099, offsets past 9999-12-31), extreme but valid instants, lone surrogates
 // in strings and keys, negative and out-of-range numbers, inverted spans, SQL metacharacters in every
-// string field — and sends them over REST (bodies, query strings and path segments) and over MCP
+// string field, whole numbers spelled as text (valid or not), end and duration_minutes together
+// (agreeing or not) and a start alone — and sends them over REST (bodies, query strings and path
+// segments, GET routes' windows as their start and end parameters) and over MCP
 // (arguments through the SDK client; Streamable HTTP, and a stdio process when asked). Plus a few
 // 10 MB strings, and whole requests (hostile-requests.ts): invalid UTF-8 bytes in bodies (and on
 // stdin, with the stdio process), empty, oversized and duplicate-id batches on /mcp and /messages,
@@ -18,9 +20,14 @@
 // an Object.prototype name as meeting_class or calendar_type, an instant outside 1970..9999), must
 // come back as a 4xx error object naming the corrupted field (those three: exactly 400), with the
 // database unchanged (hash of every table but api_keys.last_used_at); no Object.prototype name is
-// ever stored as a class, calendar type or default. What is accepted (a SQL string or "constructor"
-// in a title, an extreme date) may succeed: then the schema is intact, no table lost rows, and a
-// stored title is the literal string sent.
+// ever stored as a class, calendar type or default. A lone surrogate in a REST path segment travels as
+// bytes that are not UTF-8: refused as such (400 saying UTF-8), like an invalid UTF-8 body. What is
+// accepted (a SQL string or "constructor" in a title, an extreme date) may succeed: then the schema is
+// intact, no table lost rows, and a stored title is the literal string sent; a valid form of issue 15
+// (a numeric string, end and duration agreeing, a start alone where allowed) must not be refused as
+// malformed; and a dry run (the preempt and reschedule_booking bases are dry runs) must write nothing
+// but its decision row. Before the generated cases, language.ts speaks issue 15's input language on
+// purpose (spans, a hold's fields repeated, dry runs, the verdict table, check-hold release).
 import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import type BetterSqlite3 from "better-sqlite3";
@@ -31,7 +38,7 @@ import { createAdminToken } from "../../src/service/agents-admin.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { queryCoercer } from "../../src/transports/rest/query-params.js";
 import { pathParams } from "../../src/transports/rest/route-table.js";
-import { readsQuery, withFixed, withPathParams } from "../../src/transports/rest/tool-routes.js";
+import { aliased, readsQuery, withFixed, withPathParams } from "../../src/transports/rest/tool-routes.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import {
   BAD_INSTANTS,
@@ -57,9 +64,11 @@ import { type CliEntry, type Outcome, sleep, type Violation } from "./common.js"
 import { type Driver, mcpHttpDriver, restDriver, restRequest, sendRest, stdioDriver } from "./drivers.js";
 import { buildFixture } from "./fixture.js";
 import { hostileRequests } from "./hostile-requests.js";
+import { dryRunWrites, languageChecks, maxDecisionSeq, scheduleRows } from "./language.js";
 import { CallLog } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
+import { isDryRun } from "./verdicts.js";
 
 export interface HostileOptions {
   /** Cases per tool over REST and again over MCP Streamable HTTP. */
@@ -155,6 +164,21 @@ const EXTREME_DATES = [
   "2026-03-03t14:00:00z",
 ];
 const BAD_NUMBERS = [-30, -1, 0, 4, 101, 241, 1441, 3601, 1e308, -1e308, 1.5, -0.5, 2 ** 53 + 2];
+/** Ways to write a whole number as text: the first three are the number, the rest are not numbers. */
+const NUMERIC_SPELLINGS: readonly ((n: number) => string)[] = [
+  (n) => String(n),
+  (n) => ` ${n} `,
+  (n) => `${n}.0`,
+  (n) => `+${n}`,
+  (n) => `${n}e0`,
+  (n) => `0x${n.toString(16)}`,
+  (n) => `${n}.5`,
+  (n) => `${n} minutes`,
+  () => "",
+  (n) => `-${n}`,
+];
+/** Categories whose cases the schema may accept: then the server must not refuse them as malformed. */
+const VALID_FORMS = new Set(["numeric string", "span: end and duration agree", "span: start alone"]);
 const POLLUTION_VALUES: unknown[] = [
   { polluted: true, isAdmin: true },
   { prototype: { polluted: true } },
@@ -203,7 +227,7 @@ function withoutPath(base: Record<string, unknown>, path: string): Record<string
 /** Field names a nested object at `path` accepts (for generating keys it does not). */
 function knownKeysAt(path: string): string[] {
   const last = path.split(".").pop() ?? "";
-  if (last === "window") return ["start", "end"];
+  if (last === "window" || last === "alternatives_window") return ["start", "end"];
   if (last === "working_hours") return ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
   return ["start", "end", "reason"];
 }
@@ -406,6 +430,53 @@ export function hostileArbitrary(
       })),
     );
   }
+  // Whole numbers written as text: "30", " 30 ", "30.0" are the number (valid where it is in range);
+  // "+30", "3e1", "0x1e", "30.5", "30 minutes", "" are no number at all. The schema says which (the
+  // oracle), and the server must agree both ways.
+  const integers = fields.filter((f) => typeof f.value === "number" && /integer$/.test(kindAt(f)));
+  if (integers.length > 0) {
+    options.push(
+      fc.tuple(fc.constantFrom(...integers), fc.constantFrom(...NUMERIC_SPELLINGS)).map(([f, spell]) => ({
+        category: "numeric string",
+        path: f.path,
+        args: withPath(base, f.path, spell(f.value as number)),
+      })),
+    );
+  }
+  // The forms of a span: end and duration_minutes together (valid when they agree, refused naming
+  // duration_minutes when they do not), and a start alone (valid where the length is kept: reschedule
+  // and preempt; elsewhere refused naming end).
+  const propNames = new Set(props.map((p) => p.name));
+  if (
+    typeof base.start === "string" &&
+    propNames.has("end") &&
+    propNames.has("duration_minutes") &&
+    !forQuery
+  ) {
+    const start = Date.parse(base.start);
+    const minutes =
+      typeof base.end === "string" ? (Date.parse(base.end) - start) / 60_000 : Number(base.duration_minutes);
+    const end = new Date(start + minutes * 60_000).toISOString().replace(".000Z", "Z");
+    options.push(
+      fc.constantFrom(minutes, String(minutes)).map((d) => ({
+        category: "span: end and duration agree",
+        path: "duration_minutes",
+        args: { ...structuredClone(base), end, duration_minutes: d },
+      })),
+      fc.constantFrom(minutes + 15, minutes - 5, `${minutes * 2}`).map((d) => ({
+        category: "span: end and duration disagree",
+        path: "duration_minutes",
+        args: { ...structuredClone(base), end, duration_minutes: d },
+        status: 400,
+      })),
+      fc.constant(null).map(() => {
+        const args = structuredClone(base);
+        delete args.end;
+        delete args.duration_minutes;
+        return { category: "span: start alone", path: "end", args };
+      }),
+    );
+  }
   if (arrays.length > 0 && !forQuery) {
     options.push(
       fc.tuple(fc.constantFrom(...arrays), fc.constantFrom(101, 1001, 5000, 20_000)).map(([f, n]) => ({
@@ -420,7 +491,12 @@ export function hostileArbitrary(
 
 // ---- the oracle: what the tool's schema says of exactly what the transport will hand it -------------
 
-type Expectation = "reject" | "may-pass" | "no-route";
+/**
+ * reject: refused, naming the field. not-utf8: refused as a URL whose bytes are not UTF-8 (a lone
+ * surrogate in a path segment cannot be sent as text: it goes as WTF-8 bytes, refused before any
+ * field is read, like an invalid UTF-8 body: 400 bad_request saying UTF-8).
+ */
+type Expectation = "reject" | "not-utf8" | "may-pass" | "no-route";
 
 export function expectationFor(
   tool: ToolDefinition,
@@ -440,7 +516,7 @@ export function expectationFor(
       values[n] = decodeURIComponent(m[i + 1]!);
     });
   } catch {
-    return "reject";
+    return "not-utf8";
   }
   let source: Record<string, unknown>;
   if (readsQuery(tool.rest)) {
@@ -449,7 +525,8 @@ export function expectationFor(
       if (!Object.hasOwn(queries, k)) queries[k] = [];
       queries[k]!.push(v);
     }
-    source = queryCoercer(tool.input)(queries);
+    // The route's own names for nested fields (start for window.start) first, as the server reads them.
+    source = queryCoercer(tool.input)(aliased(queries, tool.rest.query));
   } else {
     source = JSON.parse(String(init.body));
   }
@@ -606,6 +683,13 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       duration_minutes: 30,
       title: "Prey",
     });
+    // Its own booking to move: cancel_booking's cases (which run first) cancel `own`.
+    const movable = await setup(rest, "create_booking", {
+      owner_email: alpha.email,
+      start: at(10, 30),
+      duration_minutes: 30,
+      title: "Movable",
+    });
     const window = { start: at(8), end: at(18) };
     const bases: Bases = {
       check_availability: {
@@ -621,7 +705,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         start: at(14),
         duration_minutes: 30,
         ttl_seconds: 3600,
-        window,
+        alternatives_window: window,
         meeting_class: "interview",
       },
       release_hold: { hold_id: held.hold.hold_id },
@@ -635,24 +719,27 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         attendees: ["a@example.com", { email: "b@example.com", name: "Bea", time_zone: "UTC" }],
         calendar_type: "work",
       },
+      // A dry run: every case the schema accepts is answered with the verdict and must write nothing
+      // but its decision row (and "missing at dry_run" really preempts, once).
       preempt: {
         booking_id: prey.booking.booking_id,
         title: "Board",
         meeting_class: "exec_meeting",
         start: at(12),
         end: at(12, 30),
+        dry_run: true,
       },
       cancel_booking: { booking_id: own.booking.booking_id, reason: "moved" },
       get_booking: { booking_id: own.booking.booking_id },
-      reschedule_booking: { booking_id: own.booking.booking_id, start: at(16), duration_minutes: 30, window },
-      list_bookings: {
-        owner_email: alpha.email,
-        status: "confirmed",
-        start: window.start,
-        end: window.end,
-        limit: 10,
+      reschedule_booking: {
+        booking_id: movable.booking.booking_id,
+        start: at(16),
+        duration_minutes: 30,
+        alternatives_window: window,
+        dry_run: true,
       },
-      get_free_busy: { owner_email: alpha.email, start: window.start, end: window.end },
+      list_bookings: { owner_email: alpha.email, status: "confirmed", window, limit: 10 },
+      get_free_busy: { owner_email: alpha.email, window },
       find_common_slots: {
         owner_emails: [alpha.email, fixture.owners[1]!.email],
         duration_minutes: 30,
@@ -682,9 +769,29 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
     if (missing.length > 0)
       fail("hostile-coverage", `no base input for ${missing.map((t) => t.name).join(", ")}`);
 
+    // The input language spoken on purpose (language.ts), before anything is generated.
+    await languageChecks({
+      sqlite,
+      log,
+      fuzzer: { id: fuzzer.id, rest, mcp },
+      victim: { id: victim.id, rest: restDriver(url, victimKey) },
+      owners: fixture.owners,
+      fail,
+      tried: (category) => {
+        tried++;
+        byCategory[category] = (byCategory[category] ?? 0) + 1;
+      },
+      fingerprint: () => ledgerHash(sqlite),
+    });
+    say(`hostile: the input language spoken on purpose (${tried} cases)`);
+
     let baseline = ledgerHash(sqlite);
     const send = async (driver: Driver, transport: "rest" | "mcp", tool: ToolDefinition, c: HostileCase) => {
       const expect = expectationFor(tool, c.args, transport);
+      // A dry run (as the tool will read these arguments) must write nothing but its decision row.
+      const dryBefore = isDryRun(tool.name, JSON.parse(JSON.stringify(c.args)))
+        ? { rows: scheduleRows(sqlite), seq: maxDecisionSeq(sqlite) }
+        : undefined;
       const beforeSchema = schemaHash(sqlite);
       const beforeCounts = rowCounts(sqlite);
       const out = await log.call(fuzzer.id, driver, tool.name, c.args, { timeoutMs: 30_000 });
@@ -697,13 +804,17 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       if (out.kind === "lost" || out.kind === "refused")
         fail("no-crash", `${label}: no answer (${out.reason})`);
       if (out.kind === "ok") {
-        if (expect === "reject") {
+        if (expect === "reject" || expect === "not-utf8") {
           fail(
             transport === "mcp" && c.path === "__proto__"
               ? "mcp-refuses-prototype-keys"
               : refusedInvariant(c),
             `${label}: ${serviceRefusal(c.args) ?? "the schema refuses it"}: ${JSON.stringify(c.args).slice(0, 200)}, but the call succeeded (${JSON.stringify(out.body).slice(0, 200)})`,
           );
+        }
+        if (dryBefore) {
+          const wrote = dryRunWrites(sqlite, dryBefore, tool.name);
+          if (wrote) fail("dry-run-writes-nothing", `${label}: ${wrote}`);
         }
         if (schemaHash(sqlite) !== beforeSchema) fail("schema-intact", `${label}: sqlite_master changed`);
         const after = rowCounts(sqlite);
@@ -737,6 +848,19 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
         }
         const whole =
           status === 413 || status === 415 || status === 431 || status === 414 || expect === "no-route";
+        if (expect === "may-pass" && VALID_FORMS.has(c.category) && out.error?.error === "bad_request")
+          fail(
+            "valid-form-accepted",
+            `${label}: the schema takes ${JSON.stringify(get(c.args, c.path))}, the server refused it: ${JSON.stringify(out.error).slice(0, 300)}`,
+          );
+        if (
+          expect === "not-utf8" &&
+          (status !== 400 || out.error?.error !== "bad_request" || !/UTF-8/.test(out.error.message))
+        )
+          fail(
+            "url-not-utf8-refused",
+            `${label}: wanted 400 bad_request saying UTF-8, got ${status} ${JSON.stringify(out.error).slice(0, 300)}`,
+          );
         if (expect === "reject" && c.status !== undefined && status !== c.status) {
           fail(
             `${refusedInvariant(c)}-with-${c.status}`,

@@ -8,11 +8,17 @@
 //     minimum notice at the time it was placed.
 //  3. Every Accept/Preempt a client saw is durable: its decision row, booking or hold exist, and the
 //     item's state now is explained (confirmed where last placed; needs_reschedule only after a
-//     displacement; cancelled or released only after the agent asked; expired only once due).
+//     displacement; cancelled or released only after the agent asked, or, for a hold check_availability
+//     placed, once the same agent checked the same owner again; expired only once due). No agent has
+//     more than one live check-hold per owner.
 //  4. Every displacement was legitimate (a Preempt by an agent with the scope, of a preemptible item,
 //     by a strictly higher (class rank, agent priority)), and its agent got a notification.
 //  5. Every decision row matches a response a client saw; rows without one are at most the requests
 //     whose responses were lost (per agent). Every booking and hold comes from a decision.
+//  6. A dry run (a decision whose request says dry_run: true) placed, booked and displaced nothing: its
+//     row names no booking, hold or landing hold, and nothing it would displace counts as displaced.
+//  7. Every stored booking and hold is a value the input language allows: 5 to 1440 minutes long, a
+//     known meeting class, a trimmed title and description, attendees as {email, name, time_zone}.
 import type { Kysely } from "kysely";
 import type { Database } from "../../src/ledger/tables.js";
 import type { LoadedPolicy } from "../../src/service/policy.js";
@@ -47,7 +53,8 @@ export interface CheckSummary {
 }
 
 interface Rules {
-  readonly timezone?: string;
+  /** Null or absent: the owner's zone. */
+  readonly timezone?: string | null;
   readonly buffer_before_minutes?: number;
   readonly buffer_after_minutes?: number;
   readonly working_hours?: Record<string, { start: string; end: string }> | null;
@@ -131,19 +138,25 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
   const { db, now } = o;
   // One snapshot: every read below sees the same committed state.
   return db.transaction().execute(async (trx) => {
-    const [bookings, holds, decisions, notifications, calendars, agents] = await Promise.all([
+    const [bookings, holds, decisions, notifications, calendars, agents, owners] = await Promise.all([
       trx.selectFrom("bookings").selectAll().execute(),
       trx.selectFrom("holds").selectAll().execute(),
       trx.selectFrom("decisions").selectAll().orderBy("seq").execute(),
       trx.selectFrom("notifications").selectAll().execute(),
       trx.selectFrom("calendars").selectAll().execute(),
       trx.selectFrom("agents").selectAll().execute(),
+      trx.selectFrom("owners").selectAll().execute(),
     ]);
     const overlaps = await findOverlaps(trx, now);
 
     const calendarRules = new Map<string, Rules>(
       calendars.map((c) => [c.id, c.rules_json ? (JSON.parse(c.rules_json) as Rules) : {}]),
     );
+    const ownerZone = new Map(owners.map((ow) => [ow.id, ow.timezone]));
+    const calendarOwner = new Map(calendars.map((c) => [c.id, c.owner_id]));
+    /** The zone a calendar's rules are read in: their own, else the owner's. */
+    const zoneOf = (calendarId: string) =>
+      calendarRules.get(calendarId)?.timezone ?? ownerZone.get(calendarOwner.get(calendarId) ?? "") ?? "UTC";
     const agentById = new Map(agents.map((a) => [a.id, a]));
     const bookingById = new Map(bookings.map((b) => [b.id, b]));
     const holdById = new Map(holds.map((h) => [h.id, h]));
@@ -152,8 +165,12 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
 
     // ---- indexes over decisions ----------------------------------------------------------------
     const placements = new Map<string, (typeof decisions)[number][]>();
-    const holdOrigins = new Map<string, string>(); // hold id -> agent it was placed for
+    // hold id -> the agent it was placed for, and the decision that placed it
+    const holdOrigins = new Map<string, { agentId: string; seq: number; tool: string | null }>();
     const displacements = new Map<string, { seq: number; decisionId: string; entry: DisplacedEntry }[]>();
+    // "agent|owner" -> seqs of that agent's check_availability decisions on that owner
+    const checks = new Map<string, number[]>();
+    const dryRuns = new Set<string>();
     let displacementCount = 0;
     for (const d of decisions) {
       const displaced = JSON.parse(d.displaced_json) as DisplacedEntry[];
@@ -161,18 +178,34 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
       if (!placed && (d.booking_id || d.hold_id || displaced.length > 0)) {
         fail("non-accept-wrote", `decision ${d.id} (${d.verdict}) names a booking, hold or displacement`);
       }
+      if (d.tool === "check_availability") {
+        const k = `${d.agent_id}|${d.owner_id}`;
+        checks.set(k, [...(checks.get(k) ?? []), d.seq]);
+      }
+      if ((JSON.parse(d.request_json) as { dry_run?: unknown }).dry_run === true) {
+        // What a dry run would displace is told, not done: it is no displacement, and it places nothing.
+        dryRuns.add(d.id);
+        const landings = displaced.filter((e) => e.landing_hold_id !== null);
+        if (d.booking_id || d.hold_id || landings.length > 0)
+          fail(
+            "dry-run-writes-nothing",
+            `dry run ${d.id} (${d.tool}, ${d.verdict}) names booking ${d.booking_id}, hold ${d.hold_id}, landing holds ${JSON.stringify(landings.map((e) => e.landing_hold_id))}`,
+          );
+        continue;
+      }
       if (placed && d.booking_id) {
         const list = placements.get(d.booking_id) ?? [];
         list.push(d);
         placements.set(d.booking_id, list);
       }
-      if (placed && d.hold_id) holdOrigins.set(d.hold_id, d.agent_id);
+      if (placed && d.hold_id) holdOrigins.set(d.hold_id, { agentId: d.agent_id, seq: d.seq, tool: d.tool });
       for (const entry of displaced) {
         displacementCount++;
         const list = displacements.get(entry.id) ?? [];
         list.push({ seq: d.seq, decisionId: d.id, entry });
         displacements.set(entry.id, list);
-        if (entry.landing_hold_id) holdOrigins.set(entry.landing_hold_id, entry.agent_id);
+        if (entry.landing_hold_id)
+          holdOrigins.set(entry.landing_hold_id, { agentId: entry.agent_id, seq: d.seq, tool: null });
       }
       if (displaced.length > 0) checkDisplacement(d, displaced);
     }
@@ -299,7 +332,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
           `${what}: response ${JSON.stringify(expect)} vs row ${JSON.stringify(actual)}`,
         );
       }
-      if (out.body.verdict === "Accept" || out.body.verdict === "Preempt") {
+      if ((out.body.verdict === "Accept" || out.body.verdict === "Preempt") && !dryRuns.has(decisionId)) {
         acknowledged++;
         if (out.body.booking && !bookingById.has(out.body.booking.booking_id)) {
           fail("acknowledged-booking-durable", `${what}: booking ${out.body.booking.booking_id} missing`);
@@ -362,24 +395,35 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
     }
 
     const holdCounts: Record<string, number> = {};
+    const liveChecks = new Map<string, string[]>();
     for (const h of holds) {
       holdCounts[h.status] = (holdCounts[h.status] ?? 0) + 1;
       const desc = `hold ${h.id} of ${h.agent_id} [${iso(h.start_ms)}, ${iso(h.end_ms)})`;
       const origin = holdOrigins.get(h.id);
       if (origin === undefined) fail("hold-from-decision", `${desc} (${h.status}) comes from no decision`);
-      else if (origin !== h.agent_id) fail("hold-agent", `${desc} was placed for ${origin}`);
+      else if (origin.agentId !== h.agent_id) fail("hold-agent", `${desc} was placed for ${origin.agentId}`);
+      // A hold check_availability placed is released by the same agent's next check of the owner.
+      const fromCheck = origin?.tool === "check_availability";
+      const checkedAgain =
+        fromCheck && (checks.get(`${h.agent_id}|${h.owner_id}`) ?? []).some((seq) => seq > origin.seq);
       const displaced = displacements.has(h.id);
       const confirmedBy = holdsConfirmedBy.has(h.id);
       if (h.status === "active") {
         if (displaced) fail("displaced-hold-released", `${desc} is still active after a displacement`);
         if (confirmedBy) fail("confirmed-hold-status", `${desc} is active, but a booking confirmed it`);
+        if (checkedAgain)
+          fail("check-hold-released", `${desc} is still active after its agent checked the owner again`);
         if (h.expires_at > now) {
           live.push(liveItem("hold", h, h.created_at));
+          if (fromCheck) {
+            const k = `${h.agent_id}|${h.owner_id}`;
+            liveChecks.set(k, [...(liveChecks.get(k) ?? []), h.id]);
+          }
         }
       } else if (h.status === "confirmed") {
         if (!confirmedBy) fail("confirmed-hold-has-booking", `${desc} is confirmed, but no booking names it`);
       } else if (h.status === "released") {
-        if (!displaced && !sentRelease.has(h.id)) {
+        if (!displaced && !sentRelease.has(h.id) && !checkedAgain) {
           fail(
             "released-only-on-request",
             `${desc} is released, but was neither displaced nor released by its agent`,
@@ -388,6 +432,70 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
       } else if (h.status === "expired" && h.expires_at > now) {
         fail("expired-only-when-due", `${desc} expired before ${iso(h.expires_at)}`);
       }
+    }
+
+    for (const [k, ids] of liveChecks) {
+      if (ids.length > 1)
+        fail(
+          "check-holds-do-not-pile-up",
+          `${k.replace("|", " on ")} has ${ids.length} live check-holds: ${ids.join(", ")}`,
+        );
+    }
+
+    // ---- every stored value one the input language allows ----------------------------------------------
+    const storedProblem = (
+      kind: string,
+      row: { id: string; start_ms: number; end_ms: number; meeting_class: string },
+    ): string | undefined => {
+      const minutes = (row.end_ms - row.start_ms) / MINUTE;
+      if (
+        !Number.isInteger(row.start_ms) ||
+        !Number.isInteger(row.end_ms) ||
+        !(minutes >= 5 && minutes <= 1440)
+      )
+        return `${kind} ${row.id} lasts ${minutes} minutes [${row.start_ms}, ${row.end_ms})`;
+      if (!Object.hasOwn(classes, row.meeting_class))
+        return `${kind} ${row.id} has meeting class ${JSON.stringify(row.meeting_class)}`;
+      return undefined;
+    };
+    for (const b of bookings) {
+      let problem = storedProblem("booking", b);
+      if (!problem && (b.title.trim() !== b.title || b.title === "" || b.title.length > 300))
+        problem = `booking ${b.id} has title ${JSON.stringify(b.title.slice(0, 80))}`;
+      if (
+        !problem &&
+        b.description !== null &&
+        (b.description.trim() !== b.description || b.description === "" || b.description.length > 2000)
+      )
+        problem = `booking ${b.id} has description ${JSON.stringify(b.description.slice(0, 80))}`;
+      if (!problem) {
+        let attendees: unknown;
+        try {
+          attendees = JSON.parse(b.attendees_json);
+        } catch {
+          attendees = undefined;
+        }
+        const ok =
+          Array.isArray(attendees) &&
+          attendees.every(
+            (a) =>
+              a !== null &&
+              typeof a === "object" &&
+              JSON.stringify(Object.keys(a).sort()) === '["email","name","time_zone"]' &&
+              typeof a.email === "string" &&
+              a.email === a.email.toLowerCase() &&
+              a.email.includes("@") &&
+              (a.name === null ||
+                (typeof a.name === "string" && a.name !== "" && a.name.trim() === a.name)) &&
+              (a.time_zone === null || typeof a.time_zone === "string"),
+          );
+        if (!ok) problem = `booking ${b.id} has attendees ${b.attendees_json.slice(0, 200)}`;
+      }
+      if (problem) fail("stored-values-valid", problem);
+    }
+    for (const h of holds) {
+      const problem = storedProblem("hold", h);
+      if (problem) fail("stored-values-valid", problem);
     }
 
     // ---- the live schedule: overlaps, buffers, rules ---------------------------------------------------
@@ -434,7 +542,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
       }
       for (const it of items) {
         const rules = calendarRules.get(it.calendar_id) ?? {};
-        const tz = rules.timezone ?? "UTC";
+        const tz = zoneOf(it.calendar_id);
         const what = `${it.kind} ${it.id} [${iso(it.start)}, ${iso(it.end)})`;
         if (rules.working_hours) {
           const s = localOf(it.start, tz);
@@ -461,7 +569,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
       for (const cal of calendars) {
         const rules = calendarRules.get(cal.id) ?? {};
         if (cal.owner_id !== ownerId || !rules.max_bookings_per_day) continue;
-        const tz = rules.timezone ?? "UTC";
+        const tz = zoneOf(cal.id);
         const perDay = new Map<string, number>();
         for (const it of items) {
           const date = localOf(it.start, tz).date;

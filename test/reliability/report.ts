@@ -29,11 +29,15 @@ export function summarizeCalls(records: readonly CallRecord[]) {
   return {
     requests: records.filter((r) => r.outcome.kind !== "refused").length,
     byTransport: tally(records, (r) => r.transport),
+    // A dry run's verdict is told apart: it placed nothing, so it says nothing of what was acknowledged.
     verdicts: tally(records, (r) =>
-      r.outcome.kind === "ok" && typeof r.outcome.body?.verdict === "string" ? r.outcome.body.verdict : null,
+      r.outcome.kind === "ok" && typeof r.outcome.body?.verdict === "string"
+        ? `${r.outcome.body.verdict}${r.outcome.body.dry_run === true ? " (dry run)" : ""}`
+        : null,
     ),
     placed: tally(records, (r) =>
       r.outcome.kind === "ok" &&
+      r.outcome.body?.dry_run !== true &&
       (r.outcome.body?.verdict === "Accept" || r.outcome.body?.verdict === "Preempt")
         ? `${r.tool}${r.tool === "create_booking" && r.args.hold_id ? " (hold)" : ""}`
         : null,

@@ -1,20 +1,25 @@
 // The checker checked: after a short real load, faults are planted one at a time in copies of the
 // ledger (an overlapping booking, a booking too close for the buffers, one outside working hours, a
 // lost acknowledged decision, an unexplained status change, a missing notification, a decision no
-// client saw), and the checker must name each. A checker that passes everything proves nothing.
+// client saw, a check-hold released unasked or left after a new check, a dry run that booked, a stored
+// booking too short), and faults are planted in copies of recorded answers (a CounterPropose for a
+// hard rule, a dry run with a booking or a self-contradicting explanation, a check's top-level hold_id,
+// a booking off its requested slot); the checker must name each. A checker that passes everything
+// proves nothing.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DEFAULT_POLICY_PATH } from "../../src/compose.js";
 import { openLedger } from "../../src/ledger/open-ledger.js";
 import { loadPolicyFile } from "../../src/service/policy.js";
-import { cliEntry, MINUTE, type Violation } from "./common.js";
+import { type CallRecord, cliEntry, MINUTE, type Violation } from "./common.js";
 import { driversFor, transportsFor } from "./concurrency.js";
 import { buildFixture } from "./fixture.js";
 import { checkLedger } from "./invariants.js";
 import { CallLog, runLoad, stopAfter } from "./load.js";
 import { type ScenarioResult, scenarioResult } from "./report.js";
 import { startInProcess } from "./servers.js";
+import { verdictProblems } from "./verdicts.js";
 
 /** The columns a planted booking copies (named: a column added later keeps its default). */
 const COPIED =
@@ -31,6 +36,14 @@ interface Fault {
 }
 
 type Row = Record<string, any>;
+
+/** The decisions of dry runs (request_json is canonical JSON: no spaces). */
+const DRY_RUN_ROW = `request_json LIKE '%"dry_run":true%'`;
+/** Released check-holds whose agent checked their owner again after placing them. */
+const CHECKED_AGAIN_FROM = `holds h JOIN decisions d ON d.hold_id = h.id AND d.tool = 'check_availability'
+  WHERE h.from_check = 1 AND h.status = 'released' AND EXISTS (SELECT 1 FROM decisions d2
+    WHERE d2.tool = 'check_availability' AND d2.agent_id = h.agent_id AND d2.owner_id = h.owner_id AND d2.seq > d.seq)`;
+const CHECKED_AGAIN = `EXISTS (SELECT 1 FROM ${CHECKED_AGAIN_FROM})`;
 
 const FAULTS: readonly Fault[] = [
   {
@@ -102,12 +115,7 @@ const FAULTS: readonly Fault[] = [
     expect: "acknowledged-decision-durable",
     needs: "EXISTS (SELECT 1 FROM decisions WHERE verdict = 'Accept')",
     plant: (db) => {
-      // The ledger keeps decisions append-only with triggers; a fault has to get past them.
-      for (const t of db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'decisions'")
-        .all() as Row[]) {
-        db.exec(`DROP TRIGGER "${t.name}"`);
-      }
+      dropDecisionTriggers(db);
       return (
         db
           .prepare(
@@ -165,7 +173,127 @@ const FAULTS: readonly Fault[] = [
       return true;
     },
   },
+  {
+    name: "a check-hold released though its agent never checked the owner again",
+    expect: "released-only-on-request",
+    needs: "EXISTS (SELECT 1 FROM holds WHERE from_check = 1 AND status = 'active')",
+    plant: (db) =>
+      db
+        .prepare(
+          "UPDATE holds SET status = 'released' WHERE id = (SELECT id FROM holds WHERE from_check = 1 AND status = 'active' LIMIT 1)",
+        )
+        .run().changes > 0,
+  },
+  {
+    name: "a check-hold still active after its agent checked the owner again",
+    expect: "check-hold-released",
+    needs: CHECKED_AGAIN,
+    plant: (db) =>
+      db
+        .prepare(
+          `UPDATE holds SET status = 'active' WHERE id = (SELECT h.id FROM ${CHECKED_AGAIN_FROM} LIMIT 1)`,
+        )
+        .run().changes > 0,
+  },
+  {
+    name: "a dry run that booked",
+    expect: "dry-run-writes-nothing",
+    needs: `EXISTS (SELECT 1 FROM decisions WHERE ${DRY_RUN_ROW} AND verdict = 'Accept') AND EXISTS (SELECT 1 FROM bookings)`,
+    plant: (db) => {
+      dropDecisionTriggers(db);
+      return (
+        db
+          .prepare(
+            `UPDATE decisions SET booking_id = (SELECT id FROM bookings LIMIT 1) WHERE id = (SELECT id FROM decisions WHERE ${DRY_RUN_ROW} AND verdict = 'Accept' LIMIT 1)`,
+          )
+          .run().changes > 0
+      );
+    },
+  },
+  {
+    name: "a booking stored one minute long",
+    expect: "stored-values-valid",
+    needs: "EXISTS (SELECT 1 FROM bookings WHERE status = 'confirmed')",
+    plant: (db) =>
+      db
+        .prepare(
+          "UPDATE bookings SET end_ms = start_ms + 60000 WHERE id = (SELECT id FROM bookings WHERE status = 'confirmed' LIMIT 1)",
+        )
+        .run().changes > 0,
+  },
 ];
+
+/** The ledger keeps decisions append-only with triggers; a fault has to get past them. */
+function dropDecisionTriggers(db: Database.Database): void {
+  for (const t of db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'decisions'")
+    .all() as Row[]) {
+    db.exec(`DROP TRIGGER "${t.name}"`);
+  }
+}
+
+/** A fault planted in one recorded answer: the response checks (verdicts.ts) must name it. */
+interface ResponseFault {
+  readonly name: string;
+  readonly expect: string;
+  /** Whether a recorded call can take the fault. */
+  readonly on: (r: CallRecord, body: Record<string, any>) => boolean;
+  readonly plant: (body: Record<string, any>) => Record<string, any>;
+}
+
+const shift = (instant: string) => new Date(Date.parse(instant) + 15 * MINUTE).toISOString();
+
+const RESPONSE_FAULTS: readonly ResponseFault[] = [
+  {
+    name: "a CounterPropose for a hard rule",
+    expect: "verdict-semantics",
+    on: (_r, b) => b.verdict === "CounterPropose",
+    plant: (b) => ({
+      ...b,
+      reason_code: "WORKING_HOURS",
+      alternatives: b.alternatives.map((a: object) => ({ ...a, reason_code: "WORKING_HOURS" })),
+    }),
+  },
+  {
+    name: "a dry run answered with a booking",
+    expect: "dry-run-writes-nothing",
+    on: (r, b) => r.tool === "create_booking" && b.dry_run === true && b.verdict === "Accept",
+    plant: (b) => ({ ...b, booking: { booking_id: "bkg_planted", start: "", end: "" } }),
+  },
+  {
+    name: "a dry run's Accept explained with a broken rule",
+    expect: "dry-run-explained",
+    on: (_r, b) => b.dry_run === true && b.verdict === "Accept",
+    plant: (b) => ({
+      ...b,
+      explanation: {
+        ...b.explanation,
+        rules: b.explanation.rules.map((x: object, i: number) => (i === 0 ? { ...x, outcome: "broken" } : x)),
+      },
+    }),
+  },
+  {
+    name: "check_availability's top-level hold_id not its hold's",
+    expect: "check-answer",
+    on: (r, b) => r.tool === "check_availability" && b.verdict === "Accept" && b.hold !== null,
+    plant: (b) => ({ ...b, hold_id: "hld_planted" }),
+  },
+  {
+    name: "a booking placed 15 minutes after the start asked for",
+    expect: "slot-as-requested",
+    on: (r, b) =>
+      r.tool === "create_booking" && r.args.hold_id === undefined && b.verdict === "Accept" && b.booking,
+    plant: (b) => ({
+      ...b,
+      booking: { ...b.booking, start: shift(b.booking.start), end: shift(b.booking.end) },
+    }),
+  },
+];
+
+/** An answer of the load each response fault can be planted on, or undefined where there is none yet. */
+function responseMaterial(records: readonly CallRecord[], fault: ResponseFault): CallRecord | undefined {
+  return records.find((r) => r.outcome.kind === "ok" && r.outcome.body && fault.on(r, r.outcome.body));
+}
 
 /** Whether the ledger has what every fault is planted on (each fault's `needs`). */
 function hasMaterial(dbPath: string): boolean {
@@ -195,7 +323,11 @@ export async function checkerSelfTest(options: { seconds: number; seed: number }
       fixture,
       log,
       seed: options.seed,
-      stop: stopAfter(options.seconds, () => hasMaterial(fixture.dbPath), { everyMs: 250 }),
+      stop: stopAfter(
+        options.seconds,
+        () => RESPONSE_FAULTS.every((f) => responseMaterial(log.records, f)) && hasMaterial(fixture.dbPath),
+        { everyMs: 250 },
+      ),
       pauseMs: 5,
       idempotencyRate: 0,
       replayRate: 0,
@@ -249,14 +381,35 @@ export async function checkerSelfTest(options: { seconds: number; seed: number }
       }
     }
     await clean.close();
+    for (const fault of RESPONSE_FAULTS) {
+      const r = responseMaterial(log.records, fault);
+      if (!r) {
+        violations.push({
+          scenario: name,
+          invariant: "checker-catches-faults",
+          detail: `nothing to plant ${fault.name} on: ${log.records.length} calls made none`,
+        });
+        continue;
+      }
+      const found = verdictProblems(r.tool, r.args, fault.plant(structuredClone(r.outcome.body!)));
+      if (found.some(([invariant]) => invariant === fault.expect)) caught.push(fault.expect);
+      else
+        violations.push({
+          scenario: name,
+          invariant: "checker-catches-faults",
+          detail: `planted ${fault.name}; expected ${fault.expect}, got ${JSON.stringify(found.map(([i]) => i))}`,
+        });
+    }
   } finally {
     fixture.remove();
   }
   // Its requests are the checker's own probes, not load: counted, not summarized.
   return scenarioResult(name, started, [], {
     requests: log.records.length,
-    checks: FAULTS.length + 1,
+    checks: FAULTS.length + RESPONSE_FAULTS.length + 1,
     violations: [...log.violations, ...violations],
-    extra: { caught: `${caught.length}/${FAULTS.length} planted faults: ${caught.join(", ")}` },
+    extra: {
+      caught: `${caught.length}/${FAULTS.length + RESPONSE_FAULTS.length} planted faults: ${caught.join(", ")}`,
+    },
   });
 }
