@@ -177,8 +177,7 @@ export async function benchMcp(): Promise<Record<string, unknown>> {
     // HTTP first: the keys were just used, so no call pays for the once-a-minute last_used_at write.
     const http = await benchHttp(world.dir, env, keys, {
       owner_email: "bench@example.com",
-      start: toInstant(start),
-      end: toInstant(start + 7 * DAY),
+      window: { start: toInstant(start), end: toInstant(start + 7 * DAY) },
     });
     const cold = await benchColdStart(world.dir, { ...env, OPENAVAIL_API_KEY: keys[0]! });
     return {

@@ -16,26 +16,39 @@ export interface Prop {
 
 /** The top-level input fields of a tool (minus its REST path parameters) and their JSON Schema types. */
 export function propsOf(tool: ToolDefinition, options: { includePathParams?: boolean } = {}): Prop[] {
+  type Node = { type?: string; anyOf?: Node[] };
   const schema = z.toJSONSchema(tool.input, { io: "input", unrepresentable: "any" }) as {
-    properties?: Record<string, { type?: string }>;
+    properties?: Record<string, Node>;
+  };
+  // A nullable field is `anyOf [T, null]`: its kind is T's, and null is not a wrong type for it.
+  const kindOf = (p: Node): string => {
+    if (p.type) return p.type;
+    const kinds = (p.anyOf ?? []).map((a) => a.type).filter((t) => t !== "null");
+    return kinds.length === 1 && kinds[0] ? `nullable ${kinds[0]}` : "any";
   };
   const inPath = options.includePathParams ? [] : pathParams(tool.rest.path);
   return Object.entries(schema.properties ?? {})
     .filter(([name]) => !inPath.includes(name))
-    .map(([name, p]) => ({ name, kind: p.type ?? "any" }));
+    .map(([name, p]) => ({ name, kind: kindOf(p) }));
 }
 
 /** A value that is not of `kind` (integers also get fractions). */
 export function wrongTypeFor(kind: string): fc.Arbitrary<unknown> {
+  const nullable = kind.startsWith("nullable ");
+  if (nullable) kind = kind.slice("nullable ".length);
   const others: fc.Arbitrary<unknown>[] = [];
-  if (kind !== "string") others.push(fc.string({ maxLength: 20 }));
+  // A numeric string is a number in every tool ("30" is 30), so it is not a wrong type for one.
+  const numeric = (v: string) => /^\s*-?\d+(\.\d+)?\s*$/.test(v);
+  if (kind === "number" || kind === "integer")
+    others.push(fc.string({ maxLength: 20 }).filter((v) => !numeric(v)));
+  else if (kind !== "string") others.push(fc.string({ maxLength: 20 }));
   if (kind !== "number" && kind !== "integer") others.push(fc.integer());
   if (kind === "integer") others.push(fc.double({ noInteger: true, noNaN: true, noDefaultInfinity: true }));
   if (kind !== "boolean") others.push(fc.boolean());
   if (kind !== "array") others.push(fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 3 }));
   if (kind !== "object")
     others.push(fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }));
-  others.push(fc.constant(null));
+  if (!nullable) others.push(fc.constant(null));
   return fc.oneof(...others);
 }
 
