@@ -9,7 +9,7 @@ import { errorResponse, jsonBody, jsonText } from "../rest/respond.js";
 import { RouteTable } from "../rest/route-table.js";
 import { mountToolRoutes } from "../rest/tool-routes.js";
 import { mountAdminRoutes } from "./admin-routes.js";
-import { authFailureGuard, hostGuard, urlEncodingGuard } from "./request-guards.js";
+import { requestGuards } from "./request-guards.js";
 
 /** Mounts extra routes (the MCP transport); may return a cleanup run before the server closes. */
 export type MountExtra = (hono: Hono) => undefined | void | (() => void | Promise<void>);
@@ -31,9 +31,7 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
   const hono = new Hono();
   const routes = new RouteTable();
 
-  hono.use(hostGuard(app, options.boundHost ?? app.config.host));
-  hono.use(authFailureGuard(app));
-  hono.use(urlEncodingGuard(app));
+  hono.use(requestGuards(app, options.boundHost ?? app.config.host));
 
   hono.use(async (c, next) => {
     const started = performance.now();

@@ -1,5 +1,6 @@
 // Checks every HTTP request passes before any route runs: the Host it names (against DNS rebinding,
-// as the MCP specification asks of local servers), and the failed authentications of its address.
+// as the MCP specification asks of local servers), its URL's encoding, and the failed
+// authentications of its address.
 import type { MiddlewareHandler } from "hono";
 import type { App } from "../../compose.js";
 import { OpenavailError } from "../../service/errors.js";
@@ -40,32 +41,31 @@ function hostnameOf(value: string): string | undefined {
   }
 }
 
-/** Refuses, with 403, a request naming a Host this server does not answer to. */
-export function hostGuard(app: App, boundHost: string): MiddlewareHandler {
+/**
+ * The checks every request passes before its route, in one middleware (each layer costs every
+ * request): its Host (403 if this server does not answer to it), its URL's percent-escapes (400 if
+ * they are not UTF-8, which would otherwise be read as U+FFFD: the same decoding rule as for bodies),
+ * and its address's failed authentications (429 past the limit; every 401 is counted), so keys cannot
+ * be guessed quickly from one address.
+ */
+export function requestGuards(app: App, boundHost: string): MiddlewareHandler {
+  // Host values already judged allowed: a server sees few, and judging one parses a URL.
+  const allowedHosts = new Set<string>();
   return async (c, next) => {
     const host = c.req.header("host");
-    if (isAllowedHost(host, boundHost, app.config.allowedHosts)) return next();
-    return errorResponse(
-      new OpenavailError(
-        "forbidden",
-        `Host ${host} is not a name this server answers to; add it to OPENAVAIL_ALLOWED_HOSTS if it should be.`,
-      ),
-      app,
-    );
-  };
-}
-
-/**
- * Refuses a path or query string whose percent-escapes are not UTF-8 (`%FF`), which would otherwise be
- * read as U+FFFD: the same decoding rule as for bodies.
- */
-export function urlEncodingGuard(app: App): MiddlewareHandler {
-  return async (c, next) => {
-    const url = c.req.url;
-    const at = url.indexOf("/", url.indexOf("//") + 2);
-    try {
-      decodeURIComponent(at === -1 ? "" : url.slice(at).replaceAll("+", " "));
-    } catch {
+    if (host === undefined || !allowedHosts.has(host)) {
+      if (!isAllowedHost(host, boundHost, app.config.allowedHosts)) {
+        return errorResponse(
+          new OpenavailError(
+            "forbidden",
+            `Host ${host} is not a name this server answers to; add it to OPENAVAIL_ALLOWED_HOSTS if it should be.`,
+          ),
+          app,
+        );
+      }
+      if (host !== undefined && allowedHosts.size < 64) allowedHosts.add(host);
+    }
+    if (!escapesAreUtf8(c.req.url)) {
       return errorResponse(
         new OpenavailError(
           "bad_request",
@@ -77,17 +77,6 @@ export function urlEncodingGuard(app: App): MiddlewareHandler {
         app,
       );
     }
-    return next();
-  };
-}
-
-/**
- * Limits failed authentications per client address: every 401 is counted, and an address past the
- * limit gets 429 on every request until its failures leave the window, so keys cannot be guessed
- * quickly from one address.
- */
-export function authFailureGuard(app: App): MiddlewareHandler {
-  return async (c, next) => {
     const address = clientAddress(c.env);
     if (address !== undefined) {
       try {
@@ -105,6 +94,17 @@ export function authFailureGuard(app: App): MiddlewareHandler {
       }
     }
   };
+}
+
+function escapesAreUtf8(url: string): boolean {
+  const at = url.indexOf("/", url.indexOf("//") + 2);
+  if (at === -1 || url.indexOf("%", at) === -1) return true;
+  try {
+    decodeURIComponent(url.slice(at));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The peer address of the Node socket @hono/node-server hands over as `env.incoming`. */
