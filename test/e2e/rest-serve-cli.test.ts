@@ -88,6 +88,8 @@ describe("openavail serve", () => {
     const second = await startServe(db);
     expect(second.stdout()).not.toMatch(/ak_[A-Za-z0-9_-]{20}/);
     expect(second.stdout()).not.toContain("First start");
+    expect(second.stdout()).toContain("openavail key create --agent AGT_ID");
+    expect(second.stdout()).toContain("openavail admin-token create");
     const again = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(again.status).toBe(200);
     second.child.kill("SIGINT");

@@ -98,6 +98,12 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     if (seeded) {
       const admin = await createAdminToken(app.ledger.db, app.config.now());
       ctx.stdout.write(firstRunMessage(seeded, admin.token, server.url, config.dbPath, app.config.now()));
+    } else {
+      // Keys and admin tokens are shown only when made: say how to make new ones.
+      ctx.stdout.write(
+        `Using the existing database ${config.dbPath}. Lost a key? Make one with \`openavail key create --agent AGT_ID\` ` +
+          "(`openavail agent list` names the agents); an admin token with `openavail admin-token create`.\n",
+      );
     }
   } catch (err) {
     await server.close();
