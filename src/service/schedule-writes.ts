@@ -61,12 +61,16 @@ export async function addHold(
   ttlSeconds: number,
   fromCheck = false,
 ): Promise<HoldRow> {
-  const row = {
-    ...holdRow(tx, tx.caller.agentId, target.owner, target.calendar, slot, meetingClass, ttlSeconds),
-  };
-  row.from_check = fromCheck ? 1 : 0;
-  await insertHold(tx.trx, row);
-  return row;
+  return addHoldFor(
+    tx,
+    tx.caller.agentId,
+    target.owner,
+    target.calendar,
+    slot,
+    meetingClass,
+    ttlSeconds,
+    fromCheck,
+  );
 }
 
 /** A new active hold of `agentId` (the caller's, or a displaced agent's landing hold). */
@@ -78,22 +82,9 @@ export async function addHoldFor(
   slot: Interval,
   meetingClass: string,
   ttlSeconds: number,
+  fromCheck = false,
 ): Promise<HoldRow> {
-  const row = holdRow(tx, agentId, owner, calendar, slot, meetingClass, ttlSeconds);
-  await insertHold(tx.trx, row);
-  return row;
-}
-
-function holdRow(
-  tx: Tx,
-  agentId: string,
-  owner: OwnerRow,
-  calendar: CalendarRow,
-  slot: Interval,
-  meetingClass: string,
-  ttlSeconds: number,
-): HoldRow {
-  return {
+  const row: HoldRow = {
     id: newId("hld"),
     owner_id: owner.id,
     calendar_id: calendar.id,
@@ -105,8 +96,10 @@ function holdRow(
     expires_at: tx.now + ttlSeconds * 1000,
     created_at: tx.now,
     updated_at: tx.now,
-    from_check: 0,
+    from_check: fromCheck ? 1 : 0,
   };
+  await insertHold(tx.trx, row);
+  return row;
 }
 
 /** What a booking says besides its slot and class, as the request gave it. */
