@@ -2,13 +2,11 @@
 // in any string is a 400 naming the field; Object.prototype names are never a meeting class, scope or
 // calendar type; an id of someone else's object answers exactly as a made-up one; a released hold
 // cannot be confirmed. The same rules at the service level: test/service/*.test.ts.
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorBody } from "../../schemas/errors.js";
-import { configFromEnv, createApp } from "../../src/compose.js";
 import { createAdminToken } from "../../src/service/agents-admin.js";
-import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
-import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import type { RunningServer } from "../../src/transports/http/server.js";
+import { serveApp, serverAppOf } from "../helpers/served-world.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
@@ -29,18 +27,8 @@ beforeEach(async () => {
     ceo: (await w.addOwner(CEO, "America/New_York", rules)).calendarId,
     cfo: (await w.addOwner(CFO, "America/New_York", rules)).calendarId,
   };
-  const config = configFromEnv(
-    {},
-    { dbPath: w.dbPath, now: () => w.clock.now, logLevel: "silent", rateLimitPerMinute: 100_000, port: 0 },
-  );
-  const app = await createApp(config, pino({ level: "silent" }));
   // As `openavail serve` mounts it: MCP at /mcp beside REST.
-  server = await startHttpServer(app, {
-    mountExtra: (hono) => {
-      const mcp = mountMcpHttp(hono, app, { allowedOrigins: [] });
-      return () => mcp.close();
-    },
-  });
+  server = await serveApp(await serverAppOf(w, { rateLimitPerMinute: 100_000 }));
   adminToken = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
 });
 afterEach(async () => {

@@ -4,14 +4,13 @@
 // per address, and a 413 a still-sending client can read.
 import { request } from "node:http";
 import { PassThrough } from "node:stream";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, configFromEnv, createApp } from "../../src/compose.js";
-import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
+import type { App, AppConfig } from "../../src/compose.js";
+import type { RunningServer } from "../../src/transports/http/server.js";
 import { MAX_BATCH } from "../../src/transports/mcp/batch-rules.js";
-import { mountMcpHttp } from "../../src/transports/mcp/http.js";
 import { serveStdio } from "../../src/transports/mcp/stdio.js";
 import { TOOLS } from "../../tools/index.js";
+import { serveApp, serverAppOf } from "../helpers/served-world.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
@@ -22,36 +21,15 @@ let app: App;
 let server: RunningServer;
 let port: number;
 
-async function serverApp(overrides: Record<string, unknown> = {}): Promise<App> {
-  const config = configFromEnv(
-    {},
-    {
-      dbPath: w.dbPath,
-      now: () => w.clock.now,
-      logLevel: "silent",
-      rateLimitPerMinute: 1_000,
-      port: 0,
-      allowedHosts: ["openavail.example.com"],
-      ...overrides,
-    },
-  );
-  return createApp(config, pino({ level: "silent" }));
-}
-
-async function startServer(a: App): Promise<RunningServer> {
-  return startHttpServer(a, {
-    mountExtra: (hono) => {
-      const mcp = mountMcpHttp(hono, a, { allowedOrigins: [] });
-      return () => mcp.close();
-    },
-  });
+function serverApp(overrides: Partial<AppConfig> = {}): Promise<App> {
+  return serverAppOf(w, { rateLimitPerMinute: 1_000, allowedHosts: ["openavail.example.com"], ...overrides });
 }
 
 beforeAll(async () => {
   w = await makeWorld("2026-03-02T12:00:00Z");
   await w.addOwner(CEO, "UTC");
   app = await serverApp();
-  server = await startServer(app);
+  server = await serveApp(app);
   port = server.port;
 });
 afterAll(async () => {
@@ -140,7 +118,7 @@ describe("JSON-RPC batches on /mcp (issue 14: 3, 5e, 5f)", () => {
 
   it("counts each message of a batch against the rate limit", async () => {
     const limited = await serverApp({ rateLimitPerMinute: 30 });
-    const s = await startServer(limited);
+    const s = await serveApp(limited);
     try {
       const { key } = await w.addAgent({ name: "counted batches" });
       const batch = Array.from({ length: MAX_BATCH }, (_, i) => rpc(i, "tools/list"));
@@ -384,7 +362,7 @@ describe("SSE sessions and protocol chatter are counted (issue 14: 3)", () => {
 
 describe("failed authentication is limited per client address (issue 14: 5h)", () => {
   it("refuses an address past 30 failures a minute with 429, even with a good key, until they age", async () => {
-    const s = await startServer(await serverApp());
+    const s = await serveApp(await serverApp());
     try {
       const { key } = await w.addAgent({ name: "victim" });
       const bad = `ak_${"A".repeat(40)}`;

@@ -3,7 +3,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pino from "pino";
-import { type App, configFromEnv, createApp } from "../../src/compose.js";
+import { type App, type AppConfig, configFromEnv, createApp } from "../../src/compose.js";
 import { type RunningServer, startHttpServer } from "../../src/transports/http/server.js";
 import { mountMcpHttp } from "../../src/transports/mcp/http.js";
 import type { World } from "./world.js";
@@ -18,28 +18,39 @@ export interface ServedWorld {
   close(): Promise<void>;
 }
 
-export async function serveWorld(
-  w: World,
-  key: string,
-  options: { rateLimitPerMinute?: number } = {},
-): Promise<ServedWorld> {
+/** The app `openavail serve` builds, over the world's database and clock, silent, on a free port. */
+export async function serverAppOf(w: World, overrides: Partial<AppConfig> = {}): Promise<App> {
   const config = configFromEnv(
     {},
     {
       dbPath: w.dbPath,
       now: () => w.clock.now,
       logLevel: "silent",
-      rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
+      rateLimitPerMinute: 0,
       port: 0,
+      ...overrides,
     },
   );
-  const app = await createApp(config, pino({ level: "silent" }));
-  const server = await startHttpServer(app, {
+  return createApp(config, pino({ level: "silent" }));
+}
+
+/** Serves `app` as `openavail serve` mounts it: REST and MCP at /mcp on one port. */
+export function serveApp(app: App): Promise<RunningServer> {
+  return startHttpServer(app, {
     mountExtra: (hono) => {
       const mount = mountMcpHttp(hono, app, { allowedOrigins: [] });
       return () => mount.close();
     },
   });
+}
+
+export async function serveWorld(
+  w: World,
+  key: string,
+  options: { rateLimitPerMinute?: number } = {},
+): Promise<ServedWorld> {
+  const app = await serverAppOf(w, { rateLimitPerMinute: options.rateLimitPerMinute ?? 0 });
+  const server = await serveApp(app);
   const mcp = new Client({ name: "openavail-e2e", version: "1.0.0" });
   await mcp.connect(
     new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
