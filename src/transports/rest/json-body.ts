@@ -63,10 +63,13 @@ export async function readBodyText(req: Request, limit: number, nodeBody?: Reada
   return decodeUtf8(bytes);
 }
 
+/** One strict decoder: a non-streaming decode keeps no state between calls, so it is shared. */
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** Strict UTF-8; throws `bad_request` naming the problem. */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return STRICT_UTF8.decode(bytes);
   } catch {
     throw new OpenavailError("bad_request", "The request body is not valid UTF-8 text.", {
       details: [{ field: "", message: "must be UTF-8 encoded JSON" }],
