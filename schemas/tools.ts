@@ -1,5 +1,6 @@
 // Input and output schemas of every tool (DESIGN.md section 7). The descriptions are what an LLM reads.
 import { z } from "zod";
+import { Explanation } from "./explanation.js";
 import { wholeNumber } from "./numbers.js";
 import { MeetingClassName } from "./policy.js";
 import { DeletedRules, RulesChange, RulesView } from "./rules.js";
@@ -147,31 +148,6 @@ export const CheckAvailabilityInput = z
     idempotency_key: IdempotencyKey,
   })
   .strict();
-
-/** dry_run's answer: each hard rule's outcome and each conflicting item against the request. */
-export const Explanation = z.object({
-  rules: z.array(z.object({ rule: z.string(), outcome: z.enum(["ok", "broken"]) })),
-  request: z.object({
-    meeting_class: z.string(),
-    rank: z.number().nullable(),
-    agent_priority: z.number(),
-    can_preempt: z.boolean(),
-  }),
-  conflicts: z.array(
-    z.object({
-      kind: z.string(),
-      id: z.string(),
-      start: z.string(),
-      end: z.string(),
-      meeting_class: z.string().nullable(),
-      rank: z.number().nullable(),
-      agent_priority: z.number(),
-      preemptible: z.boolean(),
-      protected: z.boolean(),
-      displaceable: z.boolean(),
-    }),
-  ),
-});
 
 /** The verdict of an arbitrated write, which may be a dry run. */
 export const WriteVerdict = Verdict.extend({

@@ -1,27 +1,14 @@
 // dry_run on an arbitrated write: the verdict the request would get now, with the arbiter's reasons,
 // and nothing held, booked or displaced. The decision is still logged, marked as a dry run.
+import type { z } from "zod";
+import type { Explanation } from "../../schemas/explanation.js";
 import { toInstant } from "../../schemas/time.js";
 import type { Displaced } from "../../schemas/wire.js";
 import type { ArbitrationInput, Verdict as CoreVerdict } from "../core/arbiter.js";
 import { explain } from "../core/explain.js";
 
 /** The explanation as it goes on the wire: instants in RFC 3339, names as the policy spells them. */
-export interface WireExplanation {
-  rules: { rule: string; outcome: "ok" | "broken" }[];
-  request: { meeting_class: string; rank: number | null; agent_priority: number; can_preempt: boolean };
-  conflicts: {
-    kind: string;
-    id: string;
-    start: string;
-    end: string;
-    meeting_class: string | null;
-    rank: number | null;
-    agent_priority: number;
-    preemptible: boolean;
-    protected: boolean;
-    displaceable: boolean;
-  }[];
-}
+export type WireExplanation = z.infer<typeof Explanation>;
 
 /** Every hard rule's outcome and each conflicting item weighed against the request. */
 export function explanationOf(input: ArbitrationInput): WireExplanation {
