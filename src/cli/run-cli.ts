@@ -1,10 +1,12 @@
 // Builds the `openavail` program and runs one command line in-process, returning the exit code:
-// 0 success, 1 a refused request (bad input, not found, conflict...), 2 a usage error.
+// 0 success, 1 a refused request (bad input, not found, conflict...), 2 a usage error, and for an
+// agent command's verdict 3 (CounterPropose) or 4 (Reject): see exit-status.ts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { PACKAGE_ROOT } from "../compose.js";
 import { OpenavailError } from "../service/errors.js";
+import { registerAgentToolCommands } from "./agent/agent-commands.js";
 import type { CliContext } from "./cli-context.js";
 import { type AdminEnv, UsageError } from "./commands/admin-env.js";
 import { registerAdminTokenCommands } from "./commands/admin-token.js";
@@ -15,6 +17,9 @@ import { registerKeyCommands } from "./commands/key.js";
 import { registerOwnerCommands } from "./commands/owner.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerRulesCommands } from "./commands/rules.js";
+import { registerCompletionCommand } from "./completion.js";
+import { EXIT, ExitStatus } from "./exit-status.js";
+import { addExample } from "./help-examples.js";
 
 /** Adds commands to the program (`serve` and `mcp` are registered this way by main.ts). */
 export type CommandRegistrar = (program: Command, ctx: CliContext) => void;
@@ -24,11 +29,17 @@ export interface RunOptions {
   readonly registrars?: readonly CommandRegistrar[];
   /** The clock for created_at, expiry and --since; tests inject their own. */
   readonly now?: () => number;
+  /** Ends `decisions --follow` and the like; tests pass their own, the real process uses signals. */
+  readonly stop?: AbortSignal;
 }
 
 /** The whole program, ready to parse; exposed so tests can walk every command. */
 export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command {
-  const env: AdminEnv = { ctx, now: options.now ?? Date.now };
+  const env: AdminEnv = {
+    ctx,
+    now: options.now ?? Date.now,
+    ...(options.stop ? { stop: options.stop } : {}),
+  };
   const program = new Command("openavail")
     .description(
       "The scheduling arbiter for AI agents: one MCP server between your agents and your calendar.",
@@ -41,6 +52,7 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
     )
     .option("--json", "print results as JSON on stdout, for scripts")
     .showSuggestionAfterError();
+  program.commandsGroup("Admin commands (on the database: --db or OPENAVAIL_DB):");
   registerOwnerCommands(program, env);
   registerCalendarCommands(program, env);
   registerRulesCommands(program, env);
@@ -49,13 +61,18 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
   registerPolicyCommands(program, env);
   registerDecisionsCommand(program, env);
   registerAdminTokenCommands(program, env);
+  program.commandsGroup("Agent commands (REST to --server, as the agent whose key is in OPENAVAIL_API_KEY):");
+  registerAgentToolCommands(program, env);
+  program.commandsGroup("Server and setup:");
   for (const register of options.registrars ?? []) register(program, ctx);
+  registerCompletionCommand(program, ctx);
   // Applied after every registrar ran, so commands added with `new Command()` get them too.
   configureTree(program, ctx);
   return program;
 }
 
-function configureTree(cmd: Command, ctx: CliContext): void {
+function configureTree(cmd: Command, ctx: CliContext, path = ""): void {
+  if (path !== "") addExample(cmd, path);
   cmd
     .exitOverride()
     .configureOutput({
@@ -63,7 +80,7 @@ function configureTree(cmd: Command, ctx: CliContext): void {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false });
-  for (const sub of cmd.commands) configureTree(sub, ctx);
+  for (const sub of cmd.commands) configureTree(sub, ctx, path ? `${path} ${sub.name()}` : sub.name());
 }
 
 /** Parses and runs `argv` (without the node and script names) and returns the exit code. */
@@ -82,28 +99,30 @@ export async function runCli(
 }
 
 function report(err: unknown, ctx: CliContext): number {
+  // The command has printed its result; only the status is left to say.
+  if (err instanceof ExitStatus) return err.status;
   if (err instanceof CommanderError) {
     // Commander has already printed its message (or the help) through configureOutput. Its own
     // parse errors are usage errors; a command's `command.error(..., { exitCode })` keeps its code.
     if (err.exitCode === 0) return 0;
-    return err.code.startsWith("commander.") ? 2 : err.exitCode;
+    return err.code.startsWith("commander.") ? EXIT.usage : err.exitCode;
   }
   if (err instanceof UsageError) {
     ctx.stderr.write(`error: ${err.message} (see --help)\n`);
-    return 2;
+    return EXIT.usage;
   }
   if (err instanceof OpenavailError) {
     // Still one line: with several problems, every field is named, not just the first.
     const details = err.details ?? [];
     const all = details.length > 1 ? ` [${details.map((d) => `${d.field}: ${d.message}`).join("; ")}]` : "";
     ctx.stderr.write(`error: ${err.message}${all}\n`);
-    return 1;
+    return EXIT.error;
   }
   // Anything else is unexpected: one line by default, the stack only when asked for.
   const message = err instanceof Error ? err.message : String(err);
   ctx.stderr.write(`error: ${message}\n`);
   if (ctx.env.OPENAVAIL_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
-  return 1;
+  return EXIT.error;
 }
 
 function packageVersion(): string {

@@ -48,6 +48,10 @@ export interface DecisionFilter {
   readonly limit?: number;
   /** Continue after this sequence number. */
   readonly afterSeq?: number;
+  /** Continue before this sequence number (paging newest first). */
+  readonly beforeSeq?: number;
+  /** Newest first instead of append order. */
+  readonly newestFirst?: boolean;
 }
 
 export async function listDecisions(db: Kysely<Database>, f: DecisionFilter): Promise<DecisionRow[]> {
@@ -57,7 +61,8 @@ export async function listDecisions(db: Kysely<Database>, f: DecisionFilter): Pr
   if (f.since !== undefined) q = q.where("at", ">=", f.since);
   if (f.verdict) q = q.where("verdict", "=", f.verdict);
   if (f.afterSeq !== undefined) q = q.where("seq", ">", f.afterSeq);
-  q = q.orderBy("seq");
+  if (f.beforeSeq !== undefined) q = q.where("seq", "<", f.beforeSeq);
+  q = q.orderBy("seq", f.newestFirst ? "desc" : "asc");
   if (f.limit !== undefined) q = q.limit(f.limit);
   return q.execute();
 }

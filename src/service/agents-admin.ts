@@ -288,6 +288,8 @@ export const DecisionQuery = z
     verdict: z.enum(VERDICTS, { error: `must be one of ${VERDICTS.join(", ")}` }).optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
     after_seq: z.number().int().min(0).optional(),
+    before_seq: z.number().int().min(0).optional(),
+    newest_first: z.boolean().default(false),
   })
   .strict();
 export type DecisionQuery = z.input<typeof DecisionQuery>;
@@ -549,7 +551,7 @@ export async function revokeKey(
 
 // ---- audit ---------------------------------------------------------------------------------------
 
-/** Decisions in append order, filtered; page with `after_seq` = the last `seq` seen. */
+/** Decisions in append order (or newest first), filtered; page with `after_seq` (or `before_seq`) = the last `seq` seen. */
 export async function listDecisionViews(db: Kysely<Database>, query: unknown): Promise<DecisionView[]> {
   const q = parse(DecisionQuery, query ?? {}, "decisions query");
   const owners = await ownersRepo.listOwners(db);
@@ -566,6 +568,8 @@ export async function listDecisionViews(db: Kysely<Database>, query: unknown): P
     ...(q.since !== undefined ? { since: q.since } : {}),
     ...(q.verdict !== undefined ? { verdict: q.verdict } : {}),
     ...(q.after_seq !== undefined ? { afterSeq: q.after_seq } : {}),
+    ...(q.before_seq !== undefined ? { beforeSeq: q.before_seq } : {}),
+    newestFirst: q.newest_first,
     limit: q.limit,
   });
   return rows.map((r) => presentDecision(r, r.owner_id ? (emailOf.get(r.owner_id) ?? null) : null));

@@ -360,7 +360,10 @@ describe("decisions", () => {
       await w.app.close();
     }
 
-    const all = (await ok("decisions", "--json")).json();
+    // Newest first by default; --oldest-first in the order they were made.
+    const newest = (await ok("decisions", "--json")).json();
+    const all = (await ok("decisions", "--json", "--oldest-first")).json();
+    expect(newest).toEqual([...all].reverse());
     expect(all.map((d: { verdict: string }) => d.verdict)).toEqual(["Accept", "CounterPropose", "Accept"]);
     expect(all[0]).toMatchObject({
       agent_id: agentId,
@@ -373,8 +376,10 @@ describe("decisions", () => {
     expect(all[0].decision_id).toMatch(/^dec_/);
     expect(all[0].booking_id).toMatch(/^bkg_/);
 
-    const jsonl = (await ok("decisions", "--jsonl")).out.trim().split("\n");
+    const jsonl = (await ok("decisions", "--jsonl", "--oldest-first")).out.trim().split("\n");
     expect(jsonl.map((l) => JSON.parse(l))).toEqual(all);
+    const latest = (await ok("decisions", "--json", "--limit", "1")).json();
+    expect(latest).toEqual([newest[0]]);
 
     const count = async (...filter: string[]) => (await ok("decisions", "--json", ...filter)).json().length;
     expect(await count("--owner", "ceo@example.com")).toBe(2);

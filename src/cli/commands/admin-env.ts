@@ -15,6 +15,8 @@ export interface AdminEnv {
   readonly ctx: CliContext;
   /** Epoch ms; tests inject their own. */
   readonly now: () => number;
+  /** Ends a command that runs until interrupted (`decisions --follow`); default: SIGINT or SIGTERM. */
+  readonly stop?: AbortSignal;
 }
 
 /** Options defined on the program, recognised before or after any subcommand. */

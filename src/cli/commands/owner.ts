@@ -2,11 +2,14 @@
 import type { Command } from "commander";
 import { addOwner, listOwners } from "../../service/agents-admin.js";
 import { type AdminEnv, emit, table, withLedger } from "./admin-env.js";
+import { registerOwnerBookingCommands } from "./owner-bookings.js";
 
 export function registerOwnerCommands(program: Command, env: AdminEnv): void {
   const owner = program
     .command("owner")
-    .description("Add and list owners (people whose calendars agents book on).");
+    .description(
+      "Add and list owners (people whose calendars agents book on); see and cancel their bookings.",
+    );
 
   owner
     .command("add")
@@ -35,4 +38,6 @@ export function registerOwnerCommands(program: Command, env: AdminEnv): void {
             ),
       );
     });
+
+  registerOwnerBookingCommands(owner, env);
 }

@@ -1,0 +1,39 @@
+// One example per command, shown at the end of its --help. The agent commands carry their own (from
+// agent-commands.ts); these are the admin and server commands'. A test checks every command has one.
+import type { Command } from "commander";
+
+const EXAMPLES: Readonly<Record<string, string>> = {
+  "owner add": "openavail owner add --email ana@example.com --name Ana --timezone Europe/Madrid",
+  "owner list": "openavail owner list",
+  "owner bookings": "openavail owner bookings --owner demo@openavail.local --on monday",
+  "owner booking": "openavail owner booking bkg_0123abcd",
+  "owner cancel": 'openavail owner cancel bkg_0123abcd --reason "I am on leave that day"',
+  "calendar add": "openavail calendar add --owner ana@example.com --type work",
+  "calendar list": "openavail calendar list --owner ana@example.com",
+  "rules set": "openavail rules set --calendar cal_0123abcd --rules '{\"buffer_after_minutes\":10}'",
+  "rules get": "openavail rules get --calendar cal_0123abcd",
+  "rules delete": "openavail rules delete --calendar cal_0123abcd",
+  "agent create":
+    'openavail agent create --name "sales bot" --scopes read_freebusy,create_holds,create_bookings --owners demo@openavail.local',
+  "agent list": "openavail agent list",
+  "agent show": "openavail agent show agt_0123abcd",
+  "agent update": "openavail agent update agt_0123abcd --priority 5",
+  "agent disable": "openavail agent disable agt_0123abcd",
+  "agent enable": "openavail agent enable agt_0123abcd",
+  "key create": "openavail key create --agent agt_0123abcd --expires-in-days 90",
+  "key list": "openavail key list --agent agt_0123abcd",
+  "key revoke": "openavail key revoke --agent agt_0123abcd --key key_0123abcd",
+  "policy show": "openavail policy show",
+  decisions: "openavail decisions --owner demo@openavail.local --since 24h --follow",
+  "admin-token create": "openavail admin-token create",
+  serve: "openavail serve --port 7420",
+  mcp: "OPENAVAIL_API_KEY=ak_... openavail mcp",
+  "connect google": "openavail connect google --owner demo@openavail.local",
+  completion: "source <(openavail completion bash)",
+};
+
+/** Adds the example to `cmd` (path like "owner add") when it has one here. */
+export function addExample(cmd: Command, path: string): void {
+  const example = Object.hasOwn(EXAMPLES, path) ? EXAMPLES[path] : undefined;
+  if (example) cmd.addHelpText("after", `\nExample:\n  $ ${example}`);
+}
