@@ -7,6 +7,7 @@ import { type App, type AppConfig, configFromEnv, createApp, PACKAGE_ROOT } from
 import { createAdminToken } from "../../service/agents-admin.js";
 import { type FirstRun, firstRun } from "../../service/first-run.js";
 import type { startHttpServer } from "../../transports/http/server.js";
+import { DEFAULT_SERVER } from "../agent/rest-client.js";
 import type { CliContext } from "../cli-context.js";
 
 interface ServeOptions {
@@ -159,7 +160,10 @@ export function firstRunMessage(
     "  Admin token for /v1/agents, /v1/owners, /v1/calendars, /v1/decisions (shown once):",
     `    ${adminToken}`,
     "",
-    "Try it:",
+    "Try it as that agent, with the CLI (`npm link` once puts `openavail` on your PATH):",
+    `  export OPENAVAIL_API_KEY=${seeded.key.key}${url === DEFAULT_SERVER ? "" : ` OPENAVAIL_SERVER=${url}`}`,
+    `  openavail slots --owner ${seeded.owner.email} --on monday --between 09:00-12:00 --duration 30m`,
+    "or with curl:",
     `  curl -s ${url}/v1/me -H 'Authorization: Bearer ${seeded.key.key}'`,
     `  curl -s '${url}/v1/calendars/${seeded.calendar.id}/availability?start=${day(1)}T00:00:00Z&end=${day(8)}T00:00:00Z&slot_duration=30m' \\`,
     `    -H 'Authorization: Bearer ${seeded.key.key}'`,
