@@ -44,7 +44,10 @@ export interface DecisionFilter {
   readonly ownerId?: string;
   readonly agentId?: string;
   readonly since?: number;
+  /** Only decisions before this instant. */
+  readonly until?: number;
   readonly verdict?: string;
+  readonly reasonCode?: string;
   readonly limit?: number;
   /** Continue after this sequence number. */
   readonly afterSeq?: number;
@@ -59,7 +62,9 @@ export async function listDecisions(db: Kysely<Database>, f: DecisionFilter): Pr
   if (f.ownerId) q = q.where("owner_id", "=", f.ownerId);
   if (f.agentId) q = q.where("agent_id", "=", f.agentId);
   if (f.since !== undefined) q = q.where("at", ">=", f.since);
+  if (f.until !== undefined) q = q.where("at", "<", f.until);
   if (f.verdict) q = q.where("verdict", "=", f.verdict);
+  if (f.reasonCode) q = q.where("reason_code", "=", f.reasonCode);
   if (f.afterSeq !== undefined) q = q.where("seq", ">", f.afterSeq);
   if (f.beforeSeq !== undefined) q = q.where("seq", "<", f.beforeSeq);
   q = q.orderBy("seq", f.newestFirst ? "desc" : "asc");

@@ -13,7 +13,10 @@ export type IdPrefix =
   | "crd"
   | "adm"
   | "evt"
-  | "avr";
+  | "avr"
+  | "cln"
+  | "ses"
+  | "act";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;

@@ -18,6 +18,7 @@ import * as liveSpanLength from "./migrations/0003-live-span-length.js";
 import * as rulesIdentity from "./migrations/0004-rules-identity.js";
 import * as bookingDetails from "./migrations/0005-booking-details.js";
 import * as checkHolds from "./migrations/0006-check-holds.js";
+import * as consoleTables from "./migrations/0007-console.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0004-rules-identity": rulesIdentity,
   "0005-booking-details": bookingDetails,
   "0006-check-holds": checkHolds,
+  "0007-console": consoleTables,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -177,6 +177,36 @@ export interface AdminTokensTable {
   revoked_at: number | null;
 }
 
+export interface ConsoleLinksTable {
+  id: string;
+  hash: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface ConsoleSessionsTable {
+  id: string;
+  hash: string;
+  csrf_token: string;
+  /** "admin_token:<prefix>" or "link:<id>": how the session began, for the audit trail. */
+  signed_in_with: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+export interface AdminActionsTable {
+  seq: Generated<number>;
+  id: string;
+  at: number;
+  /** The admin token prefix, "session:<id>" or "cli". */
+  actor: string;
+  action: string;
+  target: string | null;
+  details_json: string;
+}
+
 export interface Database {
   owners: OwnersTable;
   calendars: CalendarsTable;
@@ -191,6 +221,9 @@ export interface Database {
   outbox: OutboxTable;
   credentials: CredentialsTable;
   admin_tokens: AdminTokensTable;
+  console_links: ConsoleLinksTable;
+  console_sessions: ConsoleSessionsTable;
+  admin_actions: AdminActionsTable;
 }
 
 export type OwnerRow = Selectable<OwnersTable>;

@@ -1,6 +1,3 @@
-// Administration of agents, keys, owners, calendars, rules and the audit log, for the CLI and the
-// admin REST surface: validated inputs in, wire-ready views out (ISO instants, never a key hash).
-import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { classNamed, type Policy } from "../../schemas/policy.js";
@@ -9,7 +6,6 @@ import { TimeZone, toInstant } from "../../schemas/time.js";
 import { CalendarType, Email } from "../../schemas/wire.js";
 import * as agentsRepo from "../ledger/agents.repository.js";
 import { listDecisions } from "../ledger/audit.repository.js";
-import { newId } from "../ledger/ids.js";
 import * as ownersRepo from "../ledger/owners.repository.js";
 import type { AgentRow, ApiKeyRow, CalendarRow, Database, DecisionRow, OwnerRow } from "../ledger/tables.js";
 import { createAgent, createApiKey, createCalendar, createOwner } from "./admin.js";
@@ -285,6 +281,8 @@ export const DecisionQuery = z
       .regex(/^agt_[0-9a-z]{1,40}$/, { error: "must be an agent id (agt_...)" })
       .optional(),
     since: z.number({ error: "must be an instant in epoch ms" }).int().optional(),
+    until: z.number({ error: "must be an instant in epoch ms" }).int().optional(),
+    reason_code: z.string().max(40).optional(),
     verdict: z.enum(VERDICTS, { error: `must be one of ${VERDICTS.join(", ")}` }).optional(),
     limit: z.number().int().min(1).max(10_000).default(1000),
     after_seq: z.number().int().min(0).optional(),
@@ -566,6 +564,8 @@ export async function listDecisionViews(db: Kysely<Database>, query: unknown): P
     ...(ownerId !== undefined ? { ownerId } : {}),
     ...(q.agent_id !== undefined ? { agentId: q.agent_id } : {}),
     ...(q.since !== undefined ? { since: q.since } : {}),
+    ...(q.until !== undefined ? { until: q.until } : {}),
+    ...(q.reason_code !== undefined ? { reasonCode: q.reason_code } : {}),
     ...(q.verdict !== undefined ? { verdict: q.verdict } : {}),
     ...(q.after_seq !== undefined ? { afterSeq: q.after_seq } : {}),
     ...(q.before_seq !== undefined ? { beforeSeq: q.before_seq } : {}),
@@ -581,34 +581,4 @@ function noOwner(email: string, field: string): OpenavailError {
   });
 }
 
-// ---- admin tokens --------------------------------------------------------------------------------
-
-/** What `admin_tokens.hash` holds for a raw token: its SHA-256, hex. */
-export function hashAdminToken(raw: string): string {
-  return createHash("sha256").update(raw).digest("hex");
-}
-
-/**
- * Creates a token for the admin REST surface: `adm_` + 43 base64url characters (32 random bytes).
- * Stored as the SHA-256 hex of the whole token plus its first 12 characters; the raw token is in the
- * result and nowhere else.
- */
-export async function createAdminToken(
-  db: Kysely<Database>,
-  now: number,
-): Promise<{ id: string; token: string; prefix: string; created_at: string }> {
-  const token = `adm_${randomBytes(32).toString("base64url")}`;
-  const id = newId("adm");
-  const prefix = token.slice(0, 12);
-  await db
-    .insertInto("admin_tokens")
-    .values({
-      id,
-      prefix,
-      hash: hashAdminToken(token),
-      created_at: now,
-      revoked_at: null,
-    })
-    .execute();
-  return { id, token, prefix, created_at: toInstant(now) };
-}
+export { createAdminToken, hashAdminToken } from "./admin-tokens.js";

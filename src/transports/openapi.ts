@@ -8,7 +8,7 @@ import { ErrorBody } from "../../schemas/errors.js";
 import { type RestBinding, restBindings } from "../../tools/define-tool.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import { PACKAGE_ROOT } from "../compose.js";
-import { ADMIN_ROUTES } from "./http/admin-routes.js";
+import { ALL_ADMIN_ROUTES } from "./http/admin-routes.js";
 import { MAX_BODY_BYTES } from "./rest/json-body.js";
 import { READ_ADAPTERS } from "./rest/read-adapters.js";
 import { pathParams } from "./rest/route-table.js";
@@ -579,7 +579,7 @@ export function buildOpenApiDocument(): Json {
     });
   }
 
-  for (const route of ADMIN_ROUTES) {
+  for (const route of ALL_ADMIN_ROUTES) {
     const name = pascal(route.operationId);
     const parameters: Json[] = pathParams(route.path).map((p) =>
       parameter(p, "path", { type: "string", description: `The ${p.replace("_id", "")} id.` }, true),

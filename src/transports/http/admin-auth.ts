@@ -1,39 +1,59 @@
-// Admin tokens for the admin REST surface: `adm_` + 43 base64url characters, stored as a SHA-256 hash
-// and a 12-character prefix in `admin_tokens`. Creation lives with the rest of administration in
-// src/service/agents-admin.ts (the CLI mints tokens too) and is re-exported here beside verification.
+// Who may use the admin REST surface: a bearer admin token (adm_..., made in admin-tokens.ts) or the
+// console's session cookie with its CSRF token.
 import type { Kysely } from "kysely";
 import type { Database } from "../../ledger/tables.js";
-import { hashAdminToken } from "../../service/agents-admin.js";
+import { verifyAdminToken } from "../../service/admin-tokens.js";
+import { sessionOf } from "../../service/console-sessions.js";
 import { OpenavailError } from "../../service/errors.js";
 import { bearerToken } from "../rest/agent-auth.js";
 
-export { createAdminToken, hashAdminToken } from "../../service/agents-admin.js";
+export {
+  createAdminToken,
+  hashAdminToken,
+  revokeAdminToken,
+  verifyAdminToken,
+} from "../../service/admin-tokens.js";
 
-const TOKEN_PATTERN = /^adm_[A-Za-z0-9_-]{43}$/;
-
-/** The live (unrevoked) token row `raw` stands for, or undefined. */
-export async function verifyAdminToken(
-  db: Kysely<Database>,
-  raw: string,
-): Promise<{ id: string; prefix: string } | undefined> {
-  if (!TOKEN_PATTERN.test(raw)) return undefined;
-  return db
-    .selectFrom("admin_tokens")
-    .select(["id", "prefix"])
-    .where("hash", "=", hashAdminToken(raw))
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
+/** Who made an admin request, as the audit trail of admin actions names them. */
+export interface AdminActor {
+  /** The admin token's prefix (adm_...), or "session:ses_..." for the console. */
+  readonly actor: string;
 }
 
-/** Revokes a token by id; false when there is no live token with that id. */
-export async function revokeAdminToken(db: Kysely<Database>, id: string, now: number): Promise<boolean> {
-  const res = await db
-    .updateTable("admin_tokens")
-    .set({ revoked_at: now })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
+export interface AdminCredentials {
+  readonly authorization: string | undefined;
+  /** The console's session cookie value, if the request carries one. */
+  readonly session: string | undefined;
+  /** The X-CSRF-Token header, which a console write must carry. */
+  readonly csrf: string | undefined;
+  readonly method: string;
+}
+
+/**
+ * An admin request is authorized by a bearer admin token (scripts, the CLI's peers) or by a console
+ * session cookie; with the cookie, every method but GET and HEAD must also echo the session's CSRF
+ * token in X-CSRF-Token, which another site's form or fetch cannot read or send.
+ */
+export async function authenticateAdminRequest(
+  db: Kysely<Database>,
+  creds: AdminCredentials,
+  now: number,
+): Promise<AdminActor> {
+  if (creds.authorization !== undefined || creds.session === undefined) {
+    const row = await authenticateAdmin(db, creds.authorization);
+    return { actor: row.prefix };
+  }
+  const session = await sessionOf(db, creds.session, now);
+  if (!session) {
+    throw new OpenavailError("unauthorized", "Your console session has ended; sign in again.");
+  }
+  if (creds.method !== "GET" && creds.method !== "HEAD" && creds.csrf !== session.csrfToken) {
+    throw new OpenavailError(
+      "forbidden",
+      "This console request lacks its CSRF token (X-CSRF-Token); reload the console and try again.",
+    );
+  }
+  return { actor: `session:${session.id}` };
 }
 
 /**

@@ -2,9 +2,11 @@
 // tool routes, it is a table: each row names its method, path, schemas and the agents-admin function
 // it runs; one loop mounts the rows and the OpenAPI document is generated from the same rows.
 import type { Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import type { z } from "zod";
 import type { HttpMethod } from "../../../tools/define-tool.js";
 import type { App } from "../../compose.js";
+import { recordAdminAction } from "../../service/admin-actions.js";
 import {
   AgentPatch,
   addAgent,
@@ -25,13 +27,14 @@ import {
   showAgent,
   updateAgent,
 } from "../../service/agents-admin.js";
+import { SESSION_COOKIE } from "../../service/console-sessions.js";
 import { badRequestFrom } from "../../service/errors.js";
 import { requireWellFormedText } from "../../service/well-formed-text.js";
 import { readJsonBody } from "../rest/json-body.js";
 import { queryCoercer } from "../rest/query-params.js";
 import { jsonBody } from "../rest/respond.js";
 import { honoPath, type RouteTable } from "../rest/route-table.js";
-import { authenticateAdmin } from "./admin-auth.js";
+import { authenticateAdminRequest } from "./admin-auth.js";
 import {
   AgentList,
   AgentView,
@@ -47,6 +50,7 @@ import {
   OwnerList,
   OwnerView,
 } from "./admin-schemas.js";
+import { OWNER_ROUTES } from "./owner-routes.js";
 
 export interface AdminContext {
   readonly app: App;
@@ -228,32 +232,59 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
     output: DecisionList,
     run: async (ctx) => {
       const q = ctx.query as z.output<typeof DecisionsQuery>;
+      const newest = q.order === "newest";
       const decisions = await listDecisionViews(db(ctx), {
         ...(q.owner !== undefined ? { owner_email: q.owner } : {}),
         ...(q.agent !== undefined ? { agent_id: q.agent } : {}),
         ...(q.since !== undefined ? { since: Date.parse(q.since) } : {}),
+        ...(q.until !== undefined ? { until: Date.parse(q.until) } : {}),
         ...(q.verdict !== undefined ? { verdict: q.verdict } : {}),
+        ...(q.reason !== undefined ? { reason_code: q.reason } : {}),
         ...(q.after_seq !== undefined ? { after_seq: q.after_seq } : {}),
+        ...(q.before_seq !== undefined ? { before_seq: q.before_seq } : {}),
+        newest_first: newest,
         limit: q.limit,
       });
       const last = decisions[decisions.length - 1];
-      return { decisions, next_after_seq: decisions.length === q.limit && last ? last.seq : null };
+      const more = decisions.length === q.limit && last ? last.seq : null;
+      return { decisions, next_after_seq: newest ? null : more, next_before_seq: newest ? more : null };
     },
   },
 ];
 
-/** Mounts every admin route; each one first checks the admin token. */
+/** Every admin route: agents, keys, owners, calendars, decisions, and the owner console's. */
+export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [...ADMIN_ROUTES, ...OWNER_ROUTES];
+
+/** The id of what a create route made, for the trail of admin actions. */
+function createdId(out: unknown): string | null {
+  const id = (out as { id?: unknown } | null)?.id;
+  return typeof id === "string" ? id : null;
+}
+
+/**
+ * Mounts every admin route; each one first checks the admin token or console session, and every
+ * write is appended to the trail of admin actions, naming who did it.
+ */
 export function mountAdminRoutes(
   hono: Hono,
   app: App,
   routes: RouteTable,
-  table: readonly AdminRoute[] = ADMIN_ROUTES,
+  table: readonly AdminRoute[] = ALL_ADMIN_ROUTES,
 ): void {
   for (const route of table) {
     const coerce = route.query ? queryCoercer(route.query) : undefined;
     routes.add(route.method, route.path);
     hono.on(route.method, honoPath(route.path), async (c) => {
-      await authenticateAdmin(app.ledger.db, c.req.header("authorization"));
+      const { actor } = await authenticateAdminRequest(
+        app.ledger.db,
+        {
+          authorization: c.req.header("authorization"),
+          session: getCookie(c, SESSION_COOKIE),
+          csrf: c.req.header("x-csrf-token"),
+          method: c.req.method,
+        },
+        app.config.now(),
+      );
       let query: Record<string, unknown> = {};
       if (route.query && coerce) {
         const parsed = route.query.safeParse(coerce(c.req.queries()));
@@ -263,13 +294,18 @@ export function mountAdminRoutes(
       const body = route.body ? await readJsonBody(c.req.raw) : {};
       // The agent tools' rule, at this surface's one entrance too: no string with a lone surrogate.
       requireWellFormedText(body, "request body");
-      const out = await route.run({
-        app,
-        now: app.config.now(),
-        body,
-        query,
-        params: c.req.param() as Record<string, string>,
-      });
+      const params = c.req.param() as Record<string, string>;
+      const now = app.config.now();
+      const out = await route.run({ app, now, body, query, params });
+      if (route.method !== "GET") {
+        await recordAdminAction(app.ledger.db, {
+          at: now,
+          actor,
+          action: route.operationId,
+          target: Object.values(params)[0] ?? createdId(out),
+          details: body,
+        });
+      }
       return jsonBody(out, route.status);
     });
   }

@@ -108,7 +108,12 @@ export const DecisionList = z
       .number()
       .int()
       .nullable()
-      .describe("Pass as after_seq for the next page; null on the last page."),
+      .describe("Pass as after_seq for the next page (order=oldest); null on the last page."),
+    next_before_seq: z
+      .number()
+      .int()
+      .nullable()
+      .describe("Pass as before_seq for the next page (order=newest); null on the last page."),
   })
   .strict();
 
@@ -125,8 +130,26 @@ export const DecisionsQuery = z
       .optional()
       .describe("Only this agent's decisions."),
     since: Instant.optional().describe("Only decisions at or after this instant."),
+    until: Instant.optional().describe("Only decisions before this instant."),
     verdict: z.enum(VERDICTS).optional(),
+    reason: z
+      .string()
+      .regex(/^[A-Z_]{1,40}$/, { error: "must be a reason code like CONFLICT" })
+      .optional()
+      .describe("Only decisions with this reason code."),
+    order: z.enum(["oldest", "newest"]).default("oldest").describe("oldest first (default) or newest first."),
     limit: z.number().int().min(1).max(1000).default(100).describe("Page size (1-1000, default 100)."),
-    after_seq: z.number().int().min(0).optional().describe("next_after_seq of the previous page."),
+    after_seq: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("With order=oldest: next_after_seq of the previous page."),
+    before_seq: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("With order=newest: next_before_seq of the previous page."),
   })
   .strict();

@@ -1,0 +1,194 @@
+// The admin routes the owner console needs beyond agents and keys: every agent's bookings (list,
+// show, cancel), one owner's week for the calendar view, a calendar's rules, and the trail of admin
+// actions. Rows of the same table shape as admin-routes.ts, mounted and documented by the same loop.
+import { z } from "zod";
+import { RulesView } from "../../../schemas/rules.js";
+import { Instant } from "../../../schemas/time.js";
+import { BookingOutput, CancelBookingOutput, ListBookingsOutput } from "../../../schemas/tools.js";
+import { Email } from "../../../schemas/wire.js";
+import { listAdminActions } from "../../service/admin-actions.js";
+import { getCalendarRules, setCalendarRules } from "../../service/agents-admin.js";
+import { listOwnerBookings, ownerCancelBooking, showOwnerBooking } from "../../service/owner-bookings.js";
+import { ownerWeek } from "../../service/owner-week.js";
+import type { AdminContext, AdminRoute } from "./admin-routes.js";
+
+const BookingsQuery = z
+  .object({
+    owner: Email.optional().describe("Only this owner's bookings."),
+    status: z.enum(["confirmed", "cancelled", "needs_reschedule"]).optional(),
+    start: Instant.optional().describe("Only bookings ending after this instant (with end)."),
+    end: Instant.optional().describe("...and starting before this one."),
+    limit: z.number().int().min(1).max(100).default(50),
+    cursor: z.string().max(200).optional().describe("next_cursor of the previous page."),
+  })
+  .strict();
+
+const WeekQuery = z
+  .object({
+    owner: Email.describe("The owner whose calendar to draw."),
+    start: Instant.describe("Range start (a local midnight, usually)."),
+    end: Instant.describe("Range end, at most 14 days after start."),
+  })
+  .strict();
+
+const Span = {
+  start: z.string(),
+  end: z.string(),
+  local_start: z.string().describe("Wall time in the owner's zone, with the offset."),
+  local_end: z.string(),
+};
+const WeekView = z.object({
+  owner_email: z.string(),
+  timezone: z.string(),
+  ...Span,
+  items: z.array(
+    z.object({
+      kind: z.enum(["booking", "hold", "event"]),
+      id: z.string(),
+      calendar_type: z.string(),
+      ...Span,
+      title: z.string().nullable(),
+      status: z.string(),
+      meeting_class: z.string().nullable(),
+      agent_id: z.string().nullable(),
+      agent_name: z.string().nullable(),
+      expires_at: z.string().nullable().describe("A hold's expiry."),
+      displaced_by: z.array(z.string()).describe("What took a needs_reschedule booking's slot."),
+    }),
+  ),
+  calendars: z.array(
+    z.object({
+      calendar_id: z.string(),
+      calendar_type: z.string(),
+      provider: z.string(),
+      rules: z.unknown(),
+    }),
+  ),
+});
+
+const ActionsQuery = z
+  .object({
+    limit: z.number().int().min(1).max(1000).default(100),
+    before_seq: z.number().int().min(0).optional().describe("The last seq of the previous page."),
+  })
+  .strict();
+const ActionList = z.object({
+  actions: z.array(
+    z.object({
+      seq: z.number().int(),
+      action_id: z.string(),
+      at: z.string(),
+      actor: z.string().describe("The admin token's prefix, or session:ses_... for the console."),
+      action: z.string().describe("The operationId of the admin route."),
+      target: z.string().nullable(),
+      details: z.unknown(),
+    }),
+  ),
+});
+
+const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict();
+const bookingId = (ctx: AdminContext) => ctx.params["booking_id"] ?? "";
+const calendarId = (ctx: AdminContext) => ctx.params["calendar_id"] ?? "";
+const parsed = (json: string) => JSON.parse(json) as unknown;
+
+export const OWNER_ROUTES: readonly AdminRoute[] = [
+  {
+    operationId: "admin_list_bookings",
+    method: "GET",
+    path: "/v1/admin/bookings",
+    summary: "List every agent's bookings",
+    description: "All agents' bookings by start, filtered by owner, status and time; pages with cursor.",
+    status: 200,
+    query: BookingsQuery,
+    output: ListBookingsOutput,
+    run: async (ctx) => {
+      const q = ctx.query as z.output<typeof BookingsQuery>;
+      const window =
+        q.start !== undefined && q.end !== undefined ? { start: q.start, end: q.end } : undefined;
+      const result = await listOwnerBookings(ctx.app.service, {
+        ...(q.owner !== undefined ? { owner_email: q.owner } : {}),
+        ...(q.status !== undefined ? { status: q.status } : {}),
+        ...(window ? { window } : {}),
+        limit: q.limit,
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      });
+      return parsed(result.json);
+    },
+  },
+  {
+    operationId: "admin_get_booking",
+    method: "GET",
+    path: "/v1/admin/bookings/{booking_id}",
+    summary: "Show any booking",
+    description: "One booking of any agent.",
+    status: 200,
+    output: BookingOutput,
+    run: async (ctx) => parsed((await showOwnerBooking(ctx.app.service, bookingId(ctx))).json),
+  },
+  {
+    operationId: "admin_cancel_booking",
+    method: "POST",
+    path: "/v1/admin/bookings/{booking_id}/cancel",
+    summary: "Cancel any booking",
+    description:
+      "Cancels a booking for the owner: the slot is freed, the provider event removed, the booking's agent told (booking.cancelled with the reason). Cancelling twice changes nothing.",
+    status: 200,
+    body: CancelBody,
+    output: CancelBookingOutput,
+    run: async (ctx) => {
+      const body = CancelBody.parse(ctx.body);
+      return parsed((await ownerCancelBooking(ctx.app.service, bookingId(ctx), body.reason)).json);
+    },
+  },
+  {
+    operationId: "admin_owner_week",
+    method: "GET",
+    path: "/v1/admin/week",
+    summary: "One owner's calendar for a range",
+    description:
+      "Bookings (with what displaced those needing a reschedule), active holds, the owner's own events and each calendar's rules, for the console's week view.",
+    status: 200,
+    query: WeekQuery,
+    output: WeekView,
+    run: (ctx) => {
+      const q = ctx.query as z.output<typeof WeekQuery>;
+      return ownerWeek(ctx.app.ledger.db, { owner_email: q.owner, start: q.start, end: q.end }, ctx.now);
+    },
+  },
+  {
+    operationId: "admin_get_rules",
+    method: "GET",
+    path: "/v1/admin/calendars/{calendar_id}/rules",
+    summary: "Show a calendar's rules",
+    description: "The calendar's availability rules; not found when it has none.",
+    status: 200,
+    output: RulesView,
+    run: (ctx) => getCalendarRules(ctx.app.ledger.db, calendarId(ctx)),
+  },
+  {
+    operationId: "admin_set_rules",
+    method: "PUT",
+    path: "/v1/admin/calendars/{calendar_id}/rules",
+    summary: "Replace a calendar's rules",
+    description: "Sets every rule field; the fields the body omits take their defaults.",
+    status: 200,
+    body: z.record(z.string(), z.unknown()),
+    output: RulesView,
+    run: (ctx) =>
+      setCalendarRules(ctx.app.ledger.db, calendarId(ctx), ctx.body, { replace: true, now: ctx.now }),
+  },
+  {
+    operationId: "admin_list_actions",
+    method: "GET",
+    path: "/v1/admin/actions",
+    summary: "List admin actions",
+    description: "Who created, changed, disabled or revoked what, newest first.",
+    status: 200,
+    query: ActionsQuery,
+    output: ActionList,
+    run: async (ctx) => {
+      const q = ctx.query as z.output<typeof ActionsQuery>;
+      return { actions: await listAdminActions(ctx.app.ledger.db, q) };
+    },
+  },
+];
