@@ -22,4 +22,11 @@ describe("package-lock.json", () => {
     }
     expect(missing).toEqual([]);
   });
+
+  // npm writes the packages in this order; a lock in any other order is rewritten by the first
+  // `npm install` a newcomer runs, leaving them a modified file they did not touch.
+  it("lists its packages in the order npm writes them, so npm install leaves it unchanged", () => {
+    const paths = Object.keys(lock.packages);
+    expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b, "en")));
+  });
 });
