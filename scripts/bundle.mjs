@@ -23,3 +23,7 @@ await build({
   },
   logLevel: "warning",
 });
+
+// The owner console, served by `openavail serve` at /.
+const { buildConsole } = await import("./build-console.mjs");
+await buildConsole();

@@ -62,6 +62,8 @@ export interface AppConfig {
   readonly googleEndpoints: GoogleEndpoints;
   /** A provider mirror older than this is refreshed before a decision. */
   readonly mirrorFreshForMs: number;
+  /** The built owner console (index.html and assets/), served at `/`. */
+  readonly consoleDir: string;
   /** The clock; tests inject their own. */
   readonly now: () => number;
 }
@@ -84,6 +86,7 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     google: googleClientFromEnv(env),
     googleEndpoints: googleEndpointsFromEnv(env),
     mirrorFreshForMs: 60_000,
+    consoleDir: join(PACKAGE_ROOT, "dist", "console"),
     now: Date.now,
     ...overrides,
   };

@@ -3,6 +3,14 @@
 import type { Command } from "commander";
 
 const EXAMPLES: Readonly<Record<string, string>> = {
+  owner: "openavail owner list",
+  calendar: "openavail calendar list",
+  rules: "openavail rules get --calendar cal_0123abcd",
+  agent: "openavail agent list",
+  key: "openavail key list --agent agt_0123abcd",
+  policy: "openavail policy show",
+  "admin-token": "openavail admin-token create",
+  connect: "openavail connect google --owner demo@openavail.local",
   "owner add": "openavail owner add --email ana@example.com --name Ana --timezone Europe/Madrid",
   "owner list": "openavail owner list",
   "owner bookings": "openavail owner bookings --owner demo@openavail.local --on monday",
@@ -26,6 +34,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   "policy show": "openavail policy show",
   decisions: "openavail decisions --owner demo@openavail.local --since 24h --follow",
   "admin-token create": "openavail admin-token create",
+  "console-link": "openavail console-link --url http://127.0.0.1:7420",
   serve: "openavail serve --port 7420",
   mcp: "OPENAVAIL_API_KEY=ak_... openavail mcp",
   "connect google": "openavail connect google --owner demo@openavail.local",

@@ -12,6 +12,7 @@ import { type AdminEnv, UsageError } from "./commands/admin-env.js";
 import { registerAdminTokenCommands } from "./commands/admin-token.js";
 import { registerAgentCommands } from "./commands/agent.js";
 import { registerCalendarCommands } from "./commands/calendar.js";
+import { registerConsoleLinkCommand } from "./commands/console-link.js";
 import { registerDecisionsCommand } from "./commands/decisions.js";
 import { registerKeyCommands } from "./commands/key.js";
 import { registerOwnerCommands } from "./commands/owner.js";
@@ -61,6 +62,7 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
   registerPolicyCommands(program, env);
   registerDecisionsCommand(program, env);
   registerAdminTokenCommands(program, env);
+  registerConsoleLinkCommand(program, env);
   program.commandsGroup("Agent commands (REST to --server, as the agent whose key is in OPENAVAIL_API_KEY):");
   registerAgentToolCommands(program, env);
   program.commandsGroup("Server and setup:");

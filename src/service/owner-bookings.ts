@@ -72,9 +72,13 @@ export async function ownerCancelBooking(
     ...(reason !== undefined ? { reason } : {}),
   });
   if (!parsed.success) {
-    throw new OpenavailError("bad_request", `Invalid booking id "${bookingId}": must look like bkg_...`, {
-      details: [{ field: "booking_id", message: "must be a booking id like bkg_..." }],
-    });
+    throw new OpenavailError(
+      "bad_request",
+      `Invalid booking_id "${bookingId}": must be a booking id like bkg_...`,
+      {
+        details: [{ field: "booking_id", message: "must be a booking id like bkg_..." }],
+      },
+    );
   }
   const row = await findBooking(service.db, bookingId);
   if (!row) {

@@ -5,7 +5,13 @@
 // zone database of its own.
 import type { Kysely } from "kysely";
 import { toInstant } from "../../schemas/time.js";
-import { formatLocal } from "../core/zoned-time.js";
+import {
+  formatLocal,
+  instantOfWallTime,
+  localDaysBetween,
+  utcMidnight,
+  wallTimeAt,
+} from "../core/zoned-time.js";
 import { findOwnerByEmail, listCalendars } from "../ledger/owners.repository.js";
 import type { Database } from "../ledger/tables.js";
 import { OpenavailError } from "./errors.js";
@@ -36,6 +42,10 @@ export interface OwnerWeek {
   readonly timezone: string;
   readonly start: string;
   readonly end: string;
+  readonly local_start: string;
+  readonly local_end: string;
+  /** The local days of the range, each with its midnights (23 or 25 hours apart on DST days). */
+  readonly days: readonly { date: string; weekday: number; start: string; end: string }[];
   readonly items: readonly WeekItem[];
   readonly calendars: readonly {
     calendar_id: string;
@@ -45,18 +55,20 @@ export interface OwnerWeek {
   }[];
 }
 
+/**
+ * One owner's calendar for `start`..`end`, or for the Monday-to-Sunday week (in the owner's zone)
+ * holding `date` (YYYY-MM-DD), or this week when neither is given.
+ */
 export async function ownerWeek(
   db: Kysely<Database>,
-  query: { owner_email: string; start: string; end: string },
+  query: {
+    owner_email: string;
+    date?: string | undefined;
+    start?: string | undefined;
+    end?: string | undefined;
+  },
   now: number,
 ): Promise<OwnerWeek> {
-  const from = Date.parse(query.start);
-  const to = Date.parse(query.end);
-  if (!(to > from) || to - from > MAX_RANGE_MS) {
-    throw new OpenavailError("bad_request", "end must be after start, at most 14 days later.", {
-      details: [{ field: "end", message: "must be after start, within 14 days" }],
-    });
-  }
   const owner = await findOwnerByEmail(db, query.owner_email);
   if (!owner) {
     throw new OpenavailError("not_found", `No owner ${query.owner_email}.`, {
@@ -64,6 +76,15 @@ export async function ownerWeek(
     });
   }
   const zone = owner.timezone;
+  const [from, to] =
+    query.start !== undefined && query.end !== undefined
+      ? [Date.parse(query.start), Date.parse(query.end)]
+      : weekOf(zone, query.date, now);
+  if (!(to > from) || to - from > MAX_RANGE_MS) {
+    throw new OpenavailError("bad_request", "end must be after start, at most 14 days later.", {
+      details: [{ field: "end", message: "must be after start, within 14 days" }],
+    });
+  }
   const calendars = await listCalendars(db, owner.id);
   const typeOf = new Map(calendars.map((c) => [c.id, c.calendar_type]));
   const agents = new Map(
@@ -156,6 +177,12 @@ export async function ownerWeek(
     owner_email: owner.email,
     timezone: zone,
     ...span(from, to),
+    days: localDaysBetween(zone, from, to).map((d) => ({
+      date: d.key,
+      weekday: d.weekday,
+      start: toInstant(d.start),
+      end: toInstant(d.end),
+    })),
     items: items.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0)),
     calendars: calendars.map((c) => ({
       calendar_id: c.id,
@@ -164,6 +191,21 @@ export async function ownerWeek(
       rules: c.rules_json === null ? null : (JSON.parse(c.rules_json) as unknown),
     })),
   };
+}
+
+/** [start, end) of the Monday-to-Sunday week in `zone` holding `date` (default: today there). */
+function weekOf(zone: string, date: string | undefined, now: number): [number, number] {
+  const today = wallTimeAt(zone, now);
+  const m = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null;
+  if (date !== undefined && !m) {
+    throw new OpenavailError("bad_request", `date "${date}" is not a date like 2026-12-07.`, {
+      details: [{ field: "date", message: "must be YYYY-MM-DD" }],
+    });
+  }
+  const [y, mo, d] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [today.year, today.month, today.day];
+  const weekday = new Date(utcMidnight(y, mo, d)).getUTCDay();
+  const monday = d - ((weekday + 6) % 7);
+  return [instantOfWallTime(zone, y, mo, monday, 0), instantOfWallTime(zone, y, mo, monday + 7, 0)];
 }
 
 /** The ids of whatever took a needs_reschedule booking's slot: the bookings of the Preempt decisions that displaced it. */

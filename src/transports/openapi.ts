@@ -9,6 +9,7 @@ import { type RestBinding, restBindings } from "../../tools/define-tool.js";
 import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import { PACKAGE_ROOT } from "../compose.js";
 import { ALL_ADMIN_ROUTES } from "./http/admin-routes.js";
+import { CONSOLE_OPERATIONS, CONSOLE_SECURITY_SCHEME } from "./openapi-console.js";
 import { MAX_BODY_BYTES } from "./rest/json-body.js";
 import { READ_ADAPTERS } from "./rest/read-adapters.js";
 import { pathParams } from "./rest/route-table.js";
@@ -618,6 +619,8 @@ export function buildOpenApiDocument(): Json {
     });
   }
 
+  for (const { path, method, op } of CONSOLE_OPERATIONS) addOperation(paths, path, method, op);
+
   const responses = Object.fromEntries(
     Object.values(ERROR_RESPONSES).map((r) => {
       const response: Json = {
@@ -690,6 +693,7 @@ export function buildOpenApiDocument(): Json {
         },
       },
       securitySchemes: {
+        consoleSession: CONSOLE_SECURITY_SCHEME,
         agentKey: {
           type: "http",
           scheme: "bearer",

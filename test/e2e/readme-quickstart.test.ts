@@ -34,12 +34,19 @@ function binDir(): string {
   const dir = tempDir();
   const tsx = import.meta.resolve("tsx");
   const bin = join(dir, "openavail");
-  writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${join(ROOT, "src/cli/main.ts")}" "$@"\n`);
+  writeFileSync(
+    bin,
+    `#!/bin/sh\nexec "${process.execPath}" --import "${tsx}" "${join(ROOT, "src/cli/main.ts")}" "$@"\n`,
+  );
   chmodSync(bin, 0o755);
   return dir;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -66,7 +73,11 @@ describe("README", () => {
       OPENAVAIL_API_KEY: "",
       OPENAVAIL_SERVER: "",
     };
-    const server = spawn(join(bin, "openavail"), ["serve", "--port", "0"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const server = spawn(join(bin, "openavail"), ["serve", "--port", "0"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(server);
     let printed = "";
     server.stdout!.on("data", (b: Buffer) => {
@@ -85,10 +96,13 @@ describe("README", () => {
       .join("\n")
       .replaceAll("ak_...", key!)
       .replaceAll("http://127.0.0.1:7420", url);
-    const result = await run("bash", ["-e", "-o", "pipefail", "-c", script], { ...env, OPENAVAIL_SERVER: url });
+    const result = await run("bash", ["-e", "-o", "pipefail", "-c", script], {
+      ...env,
+      OPENAVAIL_SERVER: url,
+    });
     expect(result.err).toBe("");
     expect(result.code, result.out).toBe(0);
-    expect(result.out).toContain('agent agt_');
+    expect(result.out).toContain("agent agt_");
     expect(result.out).toMatch(/^Accept/m);
     expect(result.out).toMatch(/confirmed\s+Intro call/);
     expect(result.out).toMatch(/booking bkg_\w+ cancelled: "Intro call"/);
@@ -125,7 +139,8 @@ describe("README", () => {
       const [first, second] = command.split(" ");
       const group = [...names].some((n) => n.startsWith(`${first} `));
       if (!group || second === undefined) continue;
-      for (const sub of second.split("|")) expect(names, `README names "${first} ${sub}"`).toContain(`${first} ${sub}`);
+      for (const sub of second.split("|"))
+        expect(names, `README names "${first} ${sub}"`).toContain(`${first} ${sub}`);
     }
   });
 });

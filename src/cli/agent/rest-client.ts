@@ -65,6 +65,9 @@ export function connectionFrom(
 }
 
 function keyFromFile(path: string): string {
+  // A key pasted where its file's path belongs must not be printed back in the error.
+  if (/\b(ak|adm)_[A-Za-z0-9_-]{20,}/.test(path))
+    throw new UsageError("--key-file takes the path of a file holding the key, not the key itself");
   let text: string;
   try {
     if (statSync(path).size > 4096) throw new UsageError(`--key-file ${path} is not a key file (over 4 KB)`);
@@ -113,7 +116,7 @@ async function sendOnce(conn: Connection, req: RestRequest): Promise<RestRespons
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    throw new Error(unreachable(conn.server, err));
+    throw new Error(unreachable(url.origin, err));
   }
   return { status: res.status, text: await res.text(), retryAfter: res.headers.get("retry-after") };
 }
@@ -135,5 +138,6 @@ function unreachable(server: string, err: unknown): string {
   if (cause === "ECONNREFUSED")
     return `cannot reach ${server}: nothing is listening there. Start it with \`npm start\` (or \`openavail serve\`), or pass --server URL.`;
   if (cause === "TimeoutError") return `${server} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s.`;
-  return `cannot reach ${server}: ${cause}.`;
+  const why = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+  return `cannot reach ${server}: ${why}.`;
 }

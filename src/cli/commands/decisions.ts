@@ -6,7 +6,7 @@ import { Instant } from "../../../schemas/time.js";
 import type { Database } from "../../ledger/tables.js";
 import { type DecisionView, listDecisionViews, VERDICTS } from "../../service/agents-admin.js";
 import { OpenavailError } from "../../service/errors.js";
-import { type AdminEnv, globals, table, wholeNumber, withLedger } from "./admin-env.js";
+import { type AdminEnv, globals, table, UsageError, wholeNumber, withLedger } from "./admin-env.js";
 
 const PAGE = 1000;
 const FOLLOW_FIRST = 20;
@@ -53,6 +53,9 @@ export function registerDecisionsCommand(program: Command, env: AdminEnv): void 
       1000,
     )
     .action(async (opts: DecisionsOptions, cmd: Command) => {
+      if (opts.limit !== undefined && opts.limit < (opts.follow ? 0 : 1))
+        throw new UsageError(`--limit must be ${opts.follow ? "0 (only new decisions)" : "1"} or more`);
+      if (opts.poll < 10) throw new UsageError("--poll must be 10 ms or more");
       const since = opts.since !== undefined ? parseSince(opts.since, env.now()) : undefined;
       const filter: Filter = {
         ...(opts.owner !== undefined ? { owner_email: opts.owner } : {}),
@@ -71,8 +74,12 @@ export function registerDecisionsCommand(program: Command, env: AdminEnv): void 
           const stream = opts.jsonl && !opts.follow ? print.rows : undefined;
           const listed = await listAll(db, filter, limit, newest, stream);
           if (!stream) print.rows(opts.follow && newest ? [...listed].reverse() : listed, true);
-          if (opts.follow)
-            await follow(env, db, filter, Math.max(0, ...listed.map((d) => d.seq)), opts.poll, print.rows);
+          if (opts.follow) {
+            // Follow from the newest decision in the log, not the newest listed: with a filter or
+            // --limit 0 those differ, and nothing already made is news.
+            const [newestAll] = await listDecisionViews(db, { newest_first: true, limit: 1 });
+            await follow(env, db, filter, newestAll?.seq ?? 0, opts.poll, print.rows);
+          }
         },
         { mustExist: true },
       );

@@ -5,10 +5,12 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { type App, type AppConfig, configFromEnv, createApp, PACKAGE_ROOT } from "../../compose.js";
 import { createAdminToken } from "../../service/agents-admin.js";
+import { createConsoleLink } from "../../service/console-sessions.js";
 import { type FirstRun, firstRun } from "../../service/first-run.js";
 import type { startHttpServer } from "../../transports/http/server.js";
 import { DEFAULT_SERVER } from "../agent/rest-client.js";
 import type { CliContext } from "../cli-context.js";
+import { consoleLinkUrl } from "./console-link.js";
 
 interface ServeOptions {
   port?: string;
@@ -98,12 +100,22 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     const seeded = await firstRun(app.ledger.db, { now: app.config.now() });
     if (seeded) {
       const admin = await createAdminToken(app.ledger.db, app.config.now());
-      ctx.stdout.write(firstRunMessage(seeded, admin.token, server.url, config.dbPath, app.config.now()));
+      const link = await createConsoleLink(app.ledger.db, app.config.now());
+      ctx.stdout.write(
+        firstRunMessage(
+          seeded,
+          admin.token,
+          server.url,
+          config.dbPath,
+          consoleLinkUrl(server.url, link.token),
+        ),
+      );
     } else {
       // Keys and admin tokens are shown only when made: say how to make new ones.
       ctx.stdout.write(
         `Using the existing database ${config.dbPath}. Lost a key? Make one with \`openavail key create --agent AGT_ID\` ` +
-          "(`openavail agent list` names the agents); an admin token with `openavail admin-token create`.\n",
+          "(`openavail agent list` names the agents); an admin token with `openavail admin-token create`; " +
+          "a console sign-in link with `openavail console-link`.\n",
       );
     }
   } catch (err) {
@@ -141,9 +153,8 @@ export function firstRunMessage(
   adminToken: string,
   url: string,
   dbPath: string,
-  now: number,
+  consoleLink: string,
 ): string {
-  const day = (offset: number) => new Date(now + offset * 86_400_000).toISOString().slice(0, 10);
   const mcpConfig = {
     mcpServers: {
       openavail: { type: "http", url: `${url}/mcp`, headers: { Authorization: `Bearer ${seeded.key.key}` } },
@@ -160,13 +171,14 @@ export function firstRunMessage(
     "  Admin token for /v1/agents, /v1/owners, /v1/calendars, /v1/decisions (shown once):",
     `    ${adminToken}`,
     "",
+    "Owner console (this link signs you in once, for 15 minutes; `openavail console-link` makes another):",
+    `  ${consoleLink}`,
+    "",
     "Try it as that agent, with the CLI (`npm link` once puts `openavail` on your PATH):",
     `  export OPENAVAIL_API_KEY=${seeded.key.key}${url === DEFAULT_SERVER ? "" : ` OPENAVAIL_SERVER=${url}`}`,
     `  openavail slots --owner ${seeded.owner.email} --on monday --between 09:00-12:00 --duration 30m`,
     "or with curl:",
     `  curl -s ${url}/v1/me -H 'Authorization: Bearer ${seeded.key.key}'`,
-    `  curl -s '${url}/v1/calendars/${seeded.calendar.id}/availability?start=${day(1)}T00:00:00Z&end=${day(8)}T00:00:00Z&slot_duration=30m' \\`,
-    `    -H 'Authorization: Bearer ${seeded.key.key}'`,
     "",
     "MCP over HTTP (add to your MCP client's configuration):",
     ...JSON.stringify(mcpConfig, null, 2)

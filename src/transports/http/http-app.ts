@@ -1,5 +1,6 @@
 // The one Hono application `openavail serve` runs: /healthz, the REST API under /v1 (tool routes,
-// read adapters, admin routes, the OpenAPI document), and a hook where the MCP transport mounts /mcp.
+// read adapters, admin routes, the decision stream, the OpenAPI document), the owner console at /,
+// and a hook where the MCP transport mounts /mcp.
 import { Hono } from "hono";
 import type { App } from "../../compose.js";
 import { OpenavailError } from "../../service/errors.js";
@@ -9,6 +10,8 @@ import { errorResponse, jsonBody, jsonText } from "../rest/respond.js";
 import { RouteTable } from "../rest/route-table.js";
 import { mountToolRoutes } from "../rest/tool-routes.js";
 import { mountAdminRoutes } from "./admin-routes.js";
+import { mountConsole } from "./console-routes.js";
+import { mountDecisionStream } from "./decision-stream.js";
 import { requestGuards } from "./request-guards.js";
 
 /** Mounts extra routes (the MCP transport); may return a cleanup run before the server closes. */
@@ -65,6 +68,8 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
   mountToolRoutes(hono, app, routes);
   mountReadAdapters(hono, app, routes);
   mountAdminRoutes(hono, app, routes);
+  mountDecisionStream(hono, app, routes);
+  mountConsole(hono, app, routes);
   const cleanup = options.mountExtra?.(hono) ?? undefined;
 
   hono.notFound((c) => {

@@ -5,11 +5,12 @@ import { z } from "zod";
 import { RulesView } from "../../../schemas/rules.js";
 import { Instant } from "../../../schemas/time.js";
 import { BookingOutput, CancelBookingOutput, ListBookingsOutput } from "../../../schemas/tools.js";
-import { Email } from "../../../schemas/wire.js";
+import { Email, Slot } from "../../../schemas/wire.js";
 import { listAdminActions } from "../../service/admin-actions.js";
 import { getCalendarRules, setCalendarRules } from "../../service/agents-admin.js";
 import { listOwnerBookings, ownerCancelBooking, showOwnerBooking } from "../../service/owner-bookings.js";
 import { ownerWeek } from "../../service/owner-week.js";
+import { previewRules } from "../../service/rules-preview.js";
 import type { AdminContext, AdminRoute } from "./admin-routes.js";
 
 const BookingsQuery = z
@@ -26,8 +27,12 @@ const BookingsQuery = z
 const WeekQuery = z
   .object({
     owner: Email.describe("The owner whose calendar to draw."),
-    start: Instant.describe("Range start (a local midnight, usually)."),
-    end: Instant.describe("Range end, at most 14 days after start."),
+    date: z
+      .string()
+      .optional()
+      .describe("A day (YYYY-MM-DD) of the Monday-to-Sunday week to draw; default this week."),
+    start: Instant.optional().describe("Or a range start..."),
+    end: Instant.optional().describe("...and end, at most 14 days after start."),
   })
   .strict();
 
@@ -41,6 +46,9 @@ const WeekView = z.object({
   owner_email: z.string(),
   timezone: z.string(),
   ...Span,
+  days: z.array(
+    z.object({ date: z.string(), weekday: z.number().int(), start: z.string(), end: z.string() }),
+  ),
   items: z.array(
     z.object({
       kind: z.enum(["booking", "hold", "event"]),
@@ -152,7 +160,11 @@ export const OWNER_ROUTES: readonly AdminRoute[] = [
     output: WeekView,
     run: (ctx) => {
       const q = ctx.query as z.output<typeof WeekQuery>;
-      return ownerWeek(ctx.app.ledger.db, { owner_email: q.owner, start: q.start, end: q.end }, ctx.now);
+      return ownerWeek(
+        ctx.app.ledger.db,
+        { owner_email: q.owner, date: q.date, start: q.start, end: q.end },
+        ctx.now,
+      );
     },
   },
   {
@@ -176,6 +188,53 @@ export const OWNER_ROUTES: readonly AdminRoute[] = [
     output: RulesView,
     run: (ctx) =>
       setCalendarRules(ctx.app.ledger.db, calendarId(ctx), ctx.body, { replace: true, now: ctx.now }),
+  },
+  {
+    operationId: "admin_preview_rules",
+    method: "POST",
+    path: "/v1/admin/calendars/{calendar_id}/rules/preview",
+    summary: "Preview rules",
+    description:
+      "The free 30-minute slots of the next seven days if the body were the calendar's rules, against its real bookings, holds and events. Saves nothing.",
+    status: 200,
+    body: z.record(z.string(), z.unknown()),
+    output: z.object({
+      timezone: z.string(),
+      start: z.string(),
+      end: z.string(),
+      duration_minutes: z.number().int(),
+      slots: z.array(Slot),
+    }),
+    run: (ctx) => previewRules(ctx.app.ledger.db, calendarId(ctx), ctx.body, ctx.now),
+  },
+  {
+    operationId: "admin_get_policy",
+    method: "GET",
+    path: "/v1/admin/policy",
+    summary: "The meeting-class policy",
+    description: "The policy in force: each class's rank and whether it can be displaced, and its hash.",
+    status: 200,
+    output: z.object({
+      hash: z.string(),
+      default_class: z.string(),
+      protect_after_hours: z.number(),
+      classes: z.record(z.string(), z.object({ rank: z.number(), preemptible: z.boolean() })),
+    }),
+    run: async (ctx) => {
+      const { policy, hash } = ctx.app.policy;
+      const classes = Object.fromEntries(
+        Object.entries(policy.classes).map(([name, c]) => [
+          name,
+          { rank: c.rank, preemptible: c.preemptible },
+        ]),
+      );
+      return {
+        hash,
+        default_class: policy.default_class,
+        protect_after_hours: policy.protect_after_hours,
+        classes,
+      };
+    },
   },
   {
     operationId: "admin_list_actions",

@@ -108,7 +108,7 @@ function escapesAreUtf8(url: string): boolean {
 }
 
 /** The peer address of the Node socket @hono/node-server hands over as `env.incoming`. */
-function clientAddress(env: unknown): string | undefined {
+export function clientAddress(env: unknown): string | undefined {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress;
 }

@@ -1,0 +1,98 @@
+// Small pieces every page uses: an error note naming the fields, labelled fields, the scope labels.
+import type { ComponentChildren } from "preact";
+import { ApiError } from "./api";
+
+/** The seed's labels and what each scope lets an agent do. */
+export const SCOPE_LABELS: readonly { scope: string; label: string; help: string }[] = [
+  {
+    scope: "read_freebusy",
+    label: "View calendar availability",
+    help: "See when the owner is free or busy, without titles or attendees.",
+  },
+  { scope: "read_events", label: "Read events", help: "See bookings with their titles and attendees." },
+  {
+    scope: "create_holds",
+    label: "Create holds",
+    help: "Hold a slot for a few minutes while confirming with someone.",
+  },
+  {
+    scope: "create_bookings",
+    label: "Create bookings",
+    help: "Book, reschedule and cancel its own meetings.",
+  },
+  {
+    scope: "preempt",
+    label: "Preempt",
+    help: "Displace lower-priority bookings; their agents are told and offered another slot.",
+  },
+  { scope: "manage_rules", label: "Manage rules", help: "Change working hours, buffers and booking limits." },
+];
+
+export function scopeLabel(scope: string): string {
+  return SCOPE_LABELS.find((s) => s.scope === scope)?.label ?? scope;
+}
+
+export function ErrorNote({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  const details = error instanceof ApiError ? error.details : [];
+  return (
+    <div class="error" role="alert">
+      <p>{message}</p>
+      {details.length > 0 && (
+        <ul>
+          {details.map((d) => (
+            <li key={d.field}>
+              <code>{d.field || "input"}</code>: {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  children: ComponentChildren;
+}) {
+  return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child this label wraps
+    <label class="field">
+      <span class="field-label">{label}</span>
+      {children}
+      {hint && <span class="hint">{hint}</span>}
+    </label>
+  );
+}
+
+export function Page({
+  title,
+  actions,
+  children,
+}: {
+  title: string;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  return (
+    <section class="page" aria-labelledby="page-title">
+      <header class="page-header">
+        <h1 id="page-title" tabIndex={-1}>
+          {title}
+        </h1>
+        {actions && <div class="actions">{actions}</div>}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+export function Status({ value }: { value: string }) {
+  return <span class={`status status-${value}`}>{value.replace("_", " ")}</span>;
+}
