@@ -49,13 +49,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 /** Whether the browser already has a live session (a reload); picks up its CSRF token. */
 export async function restoreSession(): Promise<boolean> {
-  try {
-    const s = await api<{ csrf_token: string }>("GET", "/console/session");
-    csrfToken = s.csrf_token;
-    return true;
-  } catch {
-    return false;
-  }
+  const s = await api<{ signed_in: boolean; csrf_token?: string }>("GET", "/console/session");
+  csrfToken = s.csrf_token ?? null;
+  return s.signed_in;
 }
 
 export async function signIn(credential: { admin_token: string } | { link: string }): Promise<void> {

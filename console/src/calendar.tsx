@@ -60,6 +60,35 @@ function place(start: number, end: number, day: { start: string; end: string }) 
   return { top: ((a - d0) / (d1 - d0)) * 100, height: ((b - a) / (d1 - d0)) * 100 };
 }
 
+/** Side-by-side lanes for the items of one day that overlap: each item's lane and the lanes of its cluster. */
+function lanes(
+  items: readonly Item[],
+  day: { start: string; end: string },
+): Map<string, { lane: number; of: number }> {
+  const mine = items
+    .filter((it) => place(ms(it.start), ms(it.end), day))
+    .sort((a, b) => ms(a.start) - ms(b.start) || ms(b.end) - ms(a.end));
+  const out = new Map<string, { lane: number; of: number }>();
+  let cluster: { id: string; lane: number }[] = [];
+  let ends: number[] = [];
+  let clusterEnd = -Infinity;
+  const close = () => {
+    for (const c of cluster) out.set(c.id, { lane: c.lane, of: ends.length });
+    cluster = [];
+    ends = [];
+  };
+  for (const it of mine) {
+    if (ms(it.start) >= clusterEnd) close();
+    let lane = ends.findIndex((end) => end <= ms(it.start));
+    if (lane === -1) lane = ends.push(0) - 1;
+    ends[lane] = ms(it.end);
+    clusterEnd = Math.max(clusterEnd, ms(it.end));
+    cluster.push({ id: it.id, lane });
+  }
+  close();
+  return out;
+}
+
 export function CalendarPage({ params }: { params: URLSearchParams }) {
   const [owners, setOwners] = useState<Owner[]>([]);
   const [week, setWeek] = useState<Week | null>(null);
@@ -145,6 +174,7 @@ export function CalendarPage({ params }: { params: URLSearchParams }) {
           <div class="week">
             {week.days.map((day) => {
               const hours = rules?.working_hours?.[WEEKDAY_KEYS[day.weekday]!];
+              const laneOf = lanes(week.items, day);
               return (
                 <section class="day" key={day.date} aria-labelledby={`day-${day.date}`}>
                   <h2 class="day-head" id={`day-${day.date}`}>
@@ -177,6 +207,7 @@ export function CalendarPage({ params }: { params: URLSearchParams }) {
                     {week.items.map((it) => {
                       const p = place(ms(it.start), ms(it.end), day);
                       if (!p) return null;
+                      const { lane, of } = laneOf.get(it.id) ?? { lane: 0, of: 1 };
                       const cls =
                         it.kind === "event"
                           ? "event"
@@ -194,7 +225,12 @@ export function CalendarPage({ params }: { params: URLSearchParams }) {
                           type="button"
                           key={`${it.id}-${day.date}`}
                           class={`block ${cls}`}
-                          style={{ top: `${p.top}%`, height: `${Math.max(p.height, 1.5)}%` }}
+                          style={{
+                            top: `${p.top}%`,
+                            height: `${Math.max(p.height, 1.5)}%`,
+                            left: `calc(${(lane / of) * 100}% + 2px)`,
+                            width: `calc(${100 / of}% - 4px)`,
+                          }}
                           data-item={it.id}
                           aria-label={`${clock(it.local_start)}-${clock(it.local_end)} ${label}${it.status === "needs_reschedule" ? ", needs reschedule" : ""}`}
                           onClick={() => setSelected(it)}

@@ -28,7 +28,7 @@ function App() {
     const onHash = () => setRoute(currentRoute());
     window.addEventListener("hashchange", onHash);
     const off = onSignedOut(() => setSignedIn(false));
-    restoreSession().then(setSignedIn);
+    restoreSession().then(setSignedIn, () => setSignedIn(false));
     return () => {
       window.removeEventListener("hashchange", onHash);
       off();

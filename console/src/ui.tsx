@@ -61,13 +61,16 @@ export function Field({
   hint?: string;
   children: ComponentChildren;
 }) {
+  // The hint sits outside the label, so a control's accessible name is its label alone.
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child this label wraps
-    <label class="field">
-      <span class="field-label">{label}</span>
-      {children}
+    <div class="field">
+      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is the child this label wraps */}
+      <label>
+        <span class="field-label">{label}</span>
+        {children}
+      </label>
       {hint && <span class="hint">{hint}</span>}
-    </label>
+    </div>
   );
 }
 

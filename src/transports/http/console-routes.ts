@@ -109,14 +109,22 @@ export function mountConsole(hono: Hono, app: App, routes: RouteTable): void {
     });
     // Through the context, not a new Response: the Set-Cookie header setCookie added lives there.
     c.header("cache-control", "no-store");
-    return c.json({ csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() }, 201);
+    return c.json(
+      { csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() },
+      201,
+    );
   });
 
   routes.add("GET", "/console/session");
   hono.get("/console/session", async (c) => {
+    // Not signed in is an answer here, not a failed authentication: every console load asks.
     const session = await sessionOf(app.ledger.db, getCookie(c, SESSION_COOKIE), app.config.now());
-    if (!session) throw new OpenavailError("unauthorized", "Not signed in to the console.");
-    return jsonBody({ csrf_token: session.csrfToken, expires_at: new Date(session.expiresAt).toISOString() });
+    if (!session) return jsonBody({ signed_in: false });
+    return jsonBody({
+      signed_in: true,
+      csrf_token: session.csrfToken,
+      expires_at: new Date(session.expiresAt).toISOString(),
+    });
   });
 
   routes.add("DELETE", "/console/session");
