@@ -1,6 +1,7 @@
 // Runs every benchmark module in BENCHES, prints its figures as a table, PASS/FAIL against its targets
 // and one JSON line per run. `npm run bench`.
 import { availableParallelism, loadavg } from "node:os";
+import { benchConsole } from "./console.js";
 import { benchEngine } from "./engine.js";
 import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   ledger: benchLedger,
   mcp: benchMcp,
   rest: benchRest,
+  console: benchConsole,
 };
 
 interface Figures {
