@@ -177,7 +177,7 @@ export function AgentPage({ id }: { id: string }) {
       </form>
 
       <h2>Recent decisions</h2>
-      <DecisionTable decisions={decisions} />
+      <DecisionTable decisions={decisions} zones={new Map(owners.map((o) => [o.email, o.timezone]))} />
     </Page>
   );
 }

@@ -2,7 +2,7 @@
 // decisions arriving live over server-sent events, and export as JSONL or CSV.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Agent, api, type Decision, type Owner, query } from "./api";
-import { utc } from "./format";
+import { inZone } from "./format";
 import { ErrorNote, Field, Page } from "./ui";
 
 const VERDICTS = ["Accept", "Reject", "CounterPropose", "Preempt"];
@@ -20,7 +20,16 @@ interface Filters {
 const EMPTY: Filters = { owner: "", agent: "", verdict: "", reason: "", since: "", until: "" };
 const instant = (local: string) => (local ? new Date(local).toISOString() : undefined);
 
-export function DecisionTable({ decisions, fresh }: { decisions: Decision[]; fresh?: Set<string> }) {
+/** The decision log as a table; times in each decision's owner's zone (`zones`: email -> IANA zone). */
+export function DecisionTable({
+  decisions,
+  fresh,
+  zones,
+}: {
+  decisions: Decision[];
+  fresh?: Set<string>;
+  zones?: ReadonlyMap<string, string>;
+}) {
   const [open, setOpen] = useState<string | null>(null);
   if (decisions.length === 0) return <p>No decisions match.</p>;
   return (
@@ -29,7 +38,7 @@ export function DecisionTable({ decisions, fresh }: { decisions: Decision[]; fre
         <caption class="sr-only">Decisions, newest first</caption>
         <thead>
           <tr>
-            <th scope="col">At</th>
+            <th scope="col">At (owner's time)</th>
             <th scope="col">Verdict</th>
             <th scope="col">Reason</th>
             <th scope="col">Tool</th>
@@ -52,7 +61,7 @@ export function DecisionTable({ decisions, fresh }: { decisions: Decision[]; fre
                   aria-expanded={open === d.decision_id}
                   onClick={() => setOpen(open === d.decision_id ? null : d.decision_id)}
                 >
-                  {utc(d.at)}
+                  {inZone(d.at, d.owner_email ? zones?.get(d.owner_email) : undefined)}
                 </button>
               </td>
               <td>
@@ -252,7 +261,11 @@ export function DecisionsPage() {
         {fresh.size > 0 ? ` · ${fresh.size} new since you opened this page` : ""}
       </p>
       <ErrorNote error={error} />
-      <DecisionTable decisions={rows} fresh={fresh} />
+      <DecisionTable
+        decisions={rows}
+        fresh={fresh}
+        zones={new Map(owners.map((o) => [o.email, o.timezone]))}
+      />
       {more !== null && (
         <button
           type="button"

@@ -38,3 +38,22 @@ export function classColour(name: string | null): number {
   for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
   return (h % 7) + 1;
 }
+
+/** An instant as wall time in `zone` with its offset: "Tue 3 Mar 10:00 (GMT+01:00)"; UTC without a zone. */
+export function inZone(instant: string, zone: string | undefined): string {
+  if (!zone) return utc(instant);
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone: zone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "longOffset",
+  }).formatToParts(new Date(instant));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  const offset = get("timeZoneName") === "GMT" ? "GMT+00:00" : get("timeZoneName");
+  return `${get("weekday")} ${get("day")} ${get("month")} ${get("hour")}:${get("minute")}:${get("second")} (${offset})`;
+}

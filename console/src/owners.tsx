@@ -16,6 +16,8 @@ const DAYS = [
 ] as const;
 
 interface RulesForm {
+  /** False: no working-hours limit at all (working_hours null); every hour of every day is open. */
+  limit: boolean;
   hours: Record<string, { on: boolean; start: string; end: string }>;
   timezone: string;
   buffer_before_minutes: string;
@@ -40,6 +42,7 @@ function formOf(rules: Record<string, unknown> | null): RulesForm {
   const num = (k: string, fallback: string) =>
     rules?.[k] === null || rules?.[k] === undefined ? fallback : String(rules[k]);
   return {
+    limit: !rules || wh !== null,
     hours,
     timezone: (rules?.timezone as string | null) ?? "",
     buffer_before_minutes: num("buffer_before_minutes", "0"),
@@ -62,7 +65,7 @@ function rulesOf(f: RulesForm): Record<string, unknown> {
     ]),
   );
   return {
-    working_hours,
+    working_hours: f.limit ? working_hours : null,
     timezone: f.timezone || null,
     buffer_before_minutes: Number(f.buffer_before_minutes),
     buffer_after_minutes: Number(f.buffer_after_minutes),
@@ -131,12 +134,21 @@ function RulesEditor({ calendar, onSaved }: { calendar: Calendar; onSaved: () =>
     <form class="form rules" onSubmit={save} aria-label={`Rules of the ${calendar.calendar_type} calendar`}>
       <fieldset>
         <legend>Weekly hours</legend>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={!form.limit}
+            onChange={(e) => update({ limit: !(e.target as HTMLInputElement).checked })}
+          />
+          <span>No working-hours limit: every hour of every day is open</span>
+        </label>
         {DAYS.map(([d, name]) => (
           <div class="day-hours" key={d}>
             <label class="check">
               <input
                 type="checkbox"
                 checked={form.hours[d]!.on}
+                disabled={!form.limit}
                 onChange={(e) => day(d, { on: (e.target as HTMLInputElement).checked })}
               />
               <span>{name}</span>
@@ -145,14 +157,14 @@ function RulesEditor({ calendar, onSaved }: { calendar: Calendar; onSaved: () =>
               type="time"
               aria-label={`${name} from`}
               value={form.hours[d]!.start}
-              disabled={!form.hours[d]!.on}
+              disabled={!form.limit || !form.hours[d]!.on}
               onInput={(e) => day(d, { start: (e.target as HTMLInputElement).value })}
             />
             <input
               type="time"
               aria-label={`${name} until`}
               value={form.hours[d]!.end}
-              disabled={!form.hours[d]!.on}
+              disabled={!form.limit || !form.hours[d]!.on}
               onInput={(e) => day(d, { end: (e.target as HTMLInputElement).value })}
             />
           </div>

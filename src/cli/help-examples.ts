@@ -34,6 +34,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   "policy show": "openavail policy show",
   decisions: "openavail decisions --owner demo@openavail.local --since 24h --follow",
   "admin-token create": "openavail admin-token create",
+  "admin-actions": "openavail admin-actions --limit 20",
   "console-link": "openavail console-link --url http://127.0.0.1:7420",
   serve: "openavail serve --port 7420",
   mcp: "OPENAVAIL_API_KEY=ak_... openavail mcp",

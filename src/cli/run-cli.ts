@@ -8,6 +8,7 @@ import { PACKAGE_ROOT } from "../compose.js";
 import { OpenavailError } from "../service/errors.js";
 import { registerAgentToolCommands } from "./agent/agent-commands.js";
 import type { CliContext } from "./cli-context.js";
+import { registerAdminActionsCommand } from "./commands/admin-actions.js";
 import { type AdminEnv, UsageError } from "./commands/admin-env.js";
 import { registerAdminTokenCommands } from "./commands/admin-token.js";
 import { registerAgentCommands } from "./commands/agent.js";
@@ -63,6 +64,7 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
   registerDecisionsCommand(program, env);
   registerAdminTokenCommands(program, env);
   registerConsoleLinkCommand(program, env);
+  registerAdminActionsCommand(program, env);
   program.commandsGroup("Agent commands (REST to --server, as the agent whose key is in OPENAVAIL_API_KEY):");
   registerAgentToolCommands(program, env);
   program.commandsGroup("Server and setup:");

@@ -73,7 +73,10 @@ export async function benchConsole(): Promise<Record<string, unknown>> {
       decisions_first_rows_ms: { p50: firstRows, max: +Math.max(...app).toFixed(1) },
       baseline_static_asset_ms: { p50: +percentile(bare, 50).toFixed(1) },
       targets: TARGETS,
-      pass: { js_gzip_kb: kb <= TARGETS.js_gzip_kb, first_rows_p50_ms: firstRows <= TARGETS.first_rows_p50_ms },
+      pass: {
+        js_gzip_kb: kb <= TARGETS.js_gzip_kb,
+        first_rows_p50_ms: firstRows <= TARGETS.first_rows_p50_ms,
+      },
     };
   } finally {
     await c.close();

@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import { type AppConfig, configFromEnv } from "../../compose.js";
 import { openLedger } from "../../ledger/open-ledger.js";
 import type { Database } from "../../ledger/tables.js";
+import { recordAdminAction } from "../../service/admin-actions.js";
 import { OpenavailError } from "../../service/errors.js";
 import { type LoadedPolicy, loadPolicyFile } from "../../service/policy.js";
 import type { CliContext } from "../cli-context.js";
@@ -73,6 +74,42 @@ export async function withLedger<T>(
 
 export function loadPolicy(env: AdminEnv, cmd: Command): LoadedPolicy {
   return loadPolicyFile(configOf(env, cmd).policyPath);
+}
+
+/**
+ * Runs an admin write on the ledger and appends it to the trail of admin actions, as the REST admin
+ * routes do: actor "cli", the command's path as the action, its options as the details (secrets are
+ * dropped by recordAdminAction), and the id of what it changed.
+ */
+export async function adminWrite<T>(
+  env: AdminEnv,
+  cmd: Command,
+  work: (db: Kysely<Database>) => Promise<T>,
+  target: (result: T) => string | null,
+  options: { mustExist?: boolean } = {},
+): Promise<T> {
+  return withLedger(
+    env,
+    cmd,
+    async (db) => {
+      const result = await work(db);
+      await recordAdminAction(db, {
+        at: env.now(),
+        actor: "cli",
+        action: commandPath(cmd),
+        target: target(result),
+        details: { ...cmd.opts(), ...(cmd.args.length > 0 ? { args: cmd.args } : {}) },
+      });
+      return result;
+    },
+    options,
+  );
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 /** Prints `value` as JSON with --json, otherwise the human form. */

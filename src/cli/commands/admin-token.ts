@@ -1,7 +1,7 @@
 // `openavail admin-token create`: a bearer token for the admin REST surface, printed once.
 import type { Command } from "commander";
 import { createAdminToken } from "../../service/agents-admin.js";
-import { type AdminEnv, globals, withLedger } from "./admin-env.js";
+import { type AdminEnv, adminWrite, globals } from "./admin-env.js";
 
 export function registerAdminTokenCommands(program: Command, env: AdminEnv): void {
   const adminToken = program
@@ -12,7 +12,12 @@ export function registerAdminTokenCommands(program: Command, env: AdminEnv): voi
     .command("create")
     .description('Create an admin token and print { "id": "adm_...", "token": "adm_..." } once.')
     .action(async (_opts: object, cmd: Command) => {
-      const made = await withLedger(env, cmd, (db) => createAdminToken(db, env.now()));
+      const made = await adminWrite(
+        env,
+        cmd,
+        (db) => createAdminToken(db, env.now()),
+        (m) => m.id,
+      );
       env.ctx.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
       if (!globals(cmd).json) {
         env.ctx.stderr.write(

@@ -11,6 +11,7 @@ import {
 import { SCOPES } from "../../service/caller.js";
 import {
   type AdminEnv,
+  adminWrite,
   emit,
   fields,
   list,
@@ -47,20 +48,24 @@ export function registerAgentCommands(program: Command, env: AdminEnv): void {
     .option("--default-class <class>", "meeting class used when a request names none (from the policy)")
     .option("--description <text>", "what the agent is for")
     .action(async (opts: AgentOptions, cmd: Command) => {
-      const view = await withLedger(env, cmd, (db) =>
-        addAgent(
-          db,
-          loadPolicy(env, cmd).policy,
-          {
-            name: opts.name,
-            scopes: opts.scopes,
-            owners: opts.owners,
-            ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
-            ...(opts.defaultClass !== undefined ? { default_class: emptyToNull(opts.defaultClass) } : {}),
-            ...(opts.description !== undefined ? { description: emptyToNull(opts.description) } : {}),
-          },
-          env.now(),
-        ),
+      const view = await adminWrite(
+        env,
+        cmd,
+        (db) =>
+          addAgent(
+            db,
+            loadPolicy(env, cmd).policy,
+            {
+              name: opts.name,
+              scopes: opts.scopes,
+              owners: opts.owners,
+              ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+              ...(opts.defaultClass !== undefined ? { default_class: emptyToNull(opts.defaultClass) } : {}),
+              ...(opts.description !== undefined ? { description: emptyToNull(opts.description) } : {}),
+            },
+            env.now(),
+          ),
+        (v) => v.id,
       );
       emit(env, cmd, view, () => view.id);
     });
@@ -118,21 +123,25 @@ export function registerAgentCommands(program: Command, env: AdminEnv): void {
     .option("--default-class <class>", "new default meeting class ('' to clear)")
     .option("--description <text>", "new description ('' to clear)")
     .action(async (agentId: string, opts: AgentOptions, cmd: Command) => {
-      const view = await withLedger(env, cmd, (db) =>
-        updateAgent(
-          db,
-          loadPolicy(env, cmd).policy,
-          agentId,
-          {
-            ...(opts.name !== undefined ? { name: opts.name } : {}),
-            ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
-            ...(opts.owners !== undefined ? { owners: opts.owners } : {}),
-            ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
-            ...(opts.defaultClass !== undefined ? { default_class: emptyToNull(opts.defaultClass) } : {}),
-            ...(opts.description !== undefined ? { description: emptyToNull(opts.description) } : {}),
-          },
-          env.now(),
-        ),
+      const view = await adminWrite(
+        env,
+        cmd,
+        (db) =>
+          updateAgent(
+            db,
+            loadPolicy(env, cmd).policy,
+            agentId,
+            {
+              ...(opts.name !== undefined ? { name: opts.name } : {}),
+              ...(opts.scopes !== undefined ? { scopes: opts.scopes } : {}),
+              ...(opts.owners !== undefined ? { owners: opts.owners } : {}),
+              ...(opts.priority !== undefined ? { priority: opts.priority } : {}),
+              ...(opts.defaultClass !== undefined ? { default_class: emptyToNull(opts.defaultClass) } : {}),
+              ...(opts.description !== undefined ? { description: emptyToNull(opts.description) } : {}),
+            },
+            env.now(),
+          ),
+        (v) => v.id,
       );
       emit(env, cmd, view, () => describe(view));
     });
@@ -146,9 +155,15 @@ export function registerAgentCommands(program: Command, env: AdminEnv): void {
       .description(help)
       .argument("<agent_id>", "the agent id (agt_...)")
       .action(async (agentId: string, _opts: object, cmd: Command) => {
-        const view = await withLedger(env, cmd, (db) => setAgentStatus(db, agentId, status, env.now()), {
-          mustExist: true,
-        });
+        const view = await adminWrite(
+          env,
+          cmd,
+          (db) => setAgentStatus(db, agentId, status, env.now()),
+          (v) => v.id,
+          {
+            mustExist: true,
+          },
+        );
         emit(env, cmd, view, () => `${view.id} is ${view.status}.`);
       });
   }

@@ -1,7 +1,7 @@
 // `openavail calendar add|list`: an owner's calendars (work, personal, ...) and their status.
 import type { Command } from "commander";
 import { addCalendar, listCalendars } from "../../service/agents-admin.js";
-import { type AdminEnv, emit, table, withLedger } from "./admin-env.js";
+import { type AdminEnv, adminWrite, emit, table, withLedger } from "./admin-env.js";
 
 export function registerCalendarCommands(program: Command, env: AdminEnv): void {
   const calendar = program
@@ -16,17 +16,21 @@ export function registerCalendarCommands(program: Command, env: AdminEnv): void 
     .option("--provider <provider>", "local (ledger only) or google", "local")
     .option("--name <name>", "display name")
     .action(async (opts: { owner: string; type: string; provider: string; name?: string }, cmd: Command) => {
-      const view = await withLedger(env, cmd, (db) =>
-        addCalendar(
-          db,
-          {
-            owner_email: opts.owner,
-            calendar_type: opts.type,
-            provider: opts.provider,
-            name: opts.name ?? null,
-          },
-          env.now(),
-        ),
+      const view = await adminWrite(
+        env,
+        cmd,
+        (db) =>
+          addCalendar(
+            db,
+            {
+              owner_email: opts.owner,
+              calendar_type: opts.type,
+              provider: opts.provider,
+              name: opts.name ?? null,
+            },
+            env.now(),
+          ),
+        (v) => v.id,
       );
       emit(env, cmd, view, () => view.id);
     });

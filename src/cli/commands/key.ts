@@ -1,7 +1,7 @@
 // `openavail key create|list|revoke`: an agent's API keys. The raw key is printed once, by create.
 import type { Command } from "commander";
 import { createKey, listKeys, revokeKey } from "../../service/agents-admin.js";
-import { type AdminEnv, emit, globals, table, wholeNumber, withLedger } from "./admin-env.js";
+import { type AdminEnv, adminWrite, emit, globals, table, wholeNumber, withLedger } from "./admin-env.js";
 
 const AGENT_OPTION = ["--agent <agent_id>", "the agent id (agt_...)"] as const;
 
@@ -14,13 +14,17 @@ export function registerKeyCommands(program: Command, env: AdminEnv): void {
     .requiredOption(...AGENT_OPTION)
     .option("--expires-in-days <days>", "the key stops working after this many days (1-3650)", wholeNumber)
     .action(async (opts: { agent: string; expiresInDays?: number }, cmd: Command) => {
-      const made = await withLedger(env, cmd, (db) =>
-        createKey(
-          db,
-          opts.agent,
-          opts.expiresInDays !== undefined ? { expires_in_days: opts.expiresInDays } : {},
-          env.now(),
-        ),
+      const made = await adminWrite(
+        env,
+        cmd,
+        (db) =>
+          createKey(
+            db,
+            opts.agent,
+            opts.expiresInDays !== undefined ? { expires_in_days: opts.expiresInDays } : {},
+            env.now(),
+          ),
+        (m) => m.id,
       );
       // The one place a raw key is ever printed; stdout only, so it can be piped into a secret store.
       env.ctx.stdout.write(`${JSON.stringify(made, null, 2)}\n`);
@@ -61,9 +65,15 @@ export function registerKeyCommands(program: Command, env: AdminEnv): void {
     .requiredOption(...AGENT_OPTION)
     .requiredOption("--key <key_id>", "the key id (key_...), as shown by `key list`")
     .action(async (opts: { agent: string; key: string }, cmd: Command) => {
-      const view = await withLedger(env, cmd, (db) => revokeKey(db, opts.agent, opts.key, env.now()), {
-        mustExist: true,
-      });
+      const view = await adminWrite(
+        env,
+        cmd,
+        (db) => revokeKey(db, opts.agent, opts.key, env.now()),
+        (v) => v.id,
+        {
+          mustExist: true,
+        },
+      );
       emit(env, cmd, view, () => `Revoked ${view.id} (${view.prefix}…).`);
     });
 }

@@ -1,7 +1,7 @@
 // `openavail owner add|list`: the people whose calendars agents book on.
 import type { Command } from "commander";
 import { addOwner, listOwners } from "../../service/agents-admin.js";
-import { type AdminEnv, emit, table, withLedger } from "./admin-env.js";
+import { type AdminEnv, adminWrite, emit, table, withLedger } from "./admin-env.js";
 import { registerOwnerBookingCommands } from "./owner-bookings.js";
 
 export function registerOwnerCommands(program: Command, env: AdminEnv): void {
@@ -18,8 +18,12 @@ export function registerOwnerCommands(program: Command, env: AdminEnv): void {
     .option("--name <name>", "display name")
     .option("--timezone <tz>", "IANA time zone of the owner, e.g. Europe/London", "UTC")
     .action(async (opts: { email: string; name?: string; timezone: string }, cmd: Command) => {
-      const view = await withLedger(env, cmd, (db) =>
-        addOwner(db, { email: opts.email, name: opts.name ?? null, timezone: opts.timezone }, env.now()),
+      const view = await adminWrite(
+        env,
+        cmd,
+        (db) =>
+          addOwner(db, { email: opts.email, name: opts.name ?? null, timezone: opts.timezone }, env.now()),
+        (v) => v.id,
       );
       emit(env, cmd, view, () => view.id);
     });

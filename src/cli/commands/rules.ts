@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { deleteCalendarRules, getCalendarRules, setCalendarRules } from "../../service/agents-admin.js";
 import { OpenavailError } from "../../service/errors.js";
-import { type AdminEnv, emit, UsageError, withLedger } from "./admin-env.js";
+import { type AdminEnv, adminWrite, emit, UsageError, withLedger } from "./admin-env.js";
 
 const CALENDAR_OPTION = ["--calendar <calendar_id>", "the calendar id (cal_...)"] as const;
 
@@ -43,8 +43,12 @@ hard_blocks ([{start,end,reason?}]).`,
             },
           );
         }
-        const result = await withLedger(env, cmd, (db) =>
-          setCalendarRules(db, opts.calendar, parsed, { replace: opts.replace === true, now: env.now() }),
+        const result = await adminWrite(
+          env,
+          cmd,
+          (db) =>
+            setCalendarRules(db, opts.calendar, parsed, { replace: opts.replace === true, now: env.now() }),
+          (v) => v.calendar_id,
         );
         emit(env, cmd, result, () => `Rules of ${result.calendar_id}:\n${JSON.stringify(result, null, 2)}`);
       },
@@ -68,9 +72,15 @@ hard_blocks ([{start,end,reason?}]).`,
     .description("Delete a calendar's rules: every minute outside an event becomes free.")
     .requiredOption(...CALENDAR_OPTION)
     .action(async (opts: { calendar: string }, cmd: Command) => {
-      const result = await withLedger(env, cmd, (db) => deleteCalendarRules(db, opts.calendar, env.now()), {
-        mustExist: true,
-      });
+      const result = await adminWrite(
+        env,
+        cmd,
+        (db) => deleteCalendarRules(db, opts.calendar, env.now()),
+        (v) => v.calendar_id,
+        {
+          mustExist: true,
+        },
+      );
       emit(env, cmd, result, () => `Deleted the rules ${result.id} of ${result.calendar_id}.`);
     });
 }
