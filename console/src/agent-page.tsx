@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { AccessFields } from "./agents";
 import { type Agent, type ApiKey, api, type Decision, type Owner, query } from "./api";
-import { DecisionTable } from "./decisions";
+import { DecisionTable } from "./decision-table";
 import { utc } from "./format";
 import { ErrorNote, Field, Page, Status } from "./ui";
 

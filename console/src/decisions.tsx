@@ -2,7 +2,7 @@
 // decisions arriving live over server-sent events, and export as JSONL or CSV.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Agent, api, type Decision, type Owner, query } from "./api";
-import { inZone } from "./format";
+import { DecisionTable } from "./decision-table";
 import { ErrorNote, Field, Page } from "./ui";
 
 const VERDICTS = ["Accept", "Reject", "CounterPropose", "Preempt"];
@@ -19,92 +19,6 @@ interface Filters {
 
 const EMPTY: Filters = { owner: "", agent: "", verdict: "", reason: "", since: "", until: "" };
 const instant = (local: string) => (local ? new Date(local).toISOString() : undefined);
-
-/** The decision log as a table; times in each decision's owner's zone (`zones`: email -> IANA zone). */
-export function DecisionTable({
-  decisions,
-  fresh,
-  zones,
-}: {
-  decisions: Decision[];
-  fresh?: Set<string>;
-  zones?: ReadonlyMap<string, string>;
-}) {
-  const [open, setOpen] = useState<string | null>(null);
-  if (decisions.length === 0) return <p>No decisions match.</p>;
-  return (
-    <div class="table-wrap">
-      <table class="decisions">
-        <caption class="sr-only">Decisions, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">At (owner's time)</th>
-            <th scope="col">Verdict</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Tool</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Owner</th>
-            <th scope="col">Booking / hold</th>
-          </tr>
-        </thead>
-        <tbody>
-          {decisions.map((d) => [
-            <tr
-              key={d.decision_id}
-              class={fresh?.has(d.decision_id) ? "fresh" : ""}
-              data-decision={d.decision_id}
-            >
-              <td>
-                <button
-                  type="button"
-                  class="link-button"
-                  aria-expanded={open === d.decision_id}
-                  onClick={() => setOpen(open === d.decision_id ? null : d.decision_id)}
-                >
-                  {inZone(d.at, d.owner_email ? zones?.get(d.owner_email) : undefined)}
-                </button>
-              </td>
-              <td>
-                <span class={`verdict verdict-${d.verdict}`}>{d.verdict}</span>
-              </td>
-              <td>{d.reason_code ?? ""}</td>
-              <td>{d.tool}</td>
-              <td>
-                <a href={`#/agents/${d.agent_id}`}>{d.agent_id}</a>
-              </td>
-              <td>{d.owner_email ?? ""}</td>
-              <td>{d.booking_id ?? d.hold_id ?? ""}</td>
-            </tr>,
-            open === d.decision_id && (
-              <tr key={`${d.decision_id}-detail`} class="detail">
-                <td colSpan={7}>
-                  <dl>
-                    <dt>Decision</dt>
-                    <dd>
-                      <code>{d.decision_id}</code> with key {d.key_prefix ?? "-"}
-                    </dd>
-                    <dt>Request</dt>
-                    <dd>
-                      <pre>{JSON.stringify(d.request, null, 2)}</pre>
-                    </dd>
-                    <dt>Alternatives</dt>
-                    <dd>
-                      <pre>{JSON.stringify(d.alternatives, null, 2)}</pre>
-                    </dd>
-                    <dt>Displaced</dt>
-                    <dd>
-                      <pre>{JSON.stringify(d.displaced, null, 2)}</pre>
-                    </dd>
-                  </dl>
-                </td>
-              </tr>
-            ),
-          ])}
-        </tbody>
-      </table>
-    </div>
-  );
-}
 
 function params(f: Filters) {
   return { owner: f.owner, agent: f.agent, verdict: f.verdict, reason: f.reason.trim().toUpperCase() };

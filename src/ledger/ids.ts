@@ -16,7 +16,8 @@ export type IdPrefix =
   | "avr"
   | "cln"
   | "ses"
-  | "act";
+  | "act"
+  | "gco";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { buildConsole } from "../../scripts/build-console.mjs";
-import type { App } from "../../src/compose.js";
+import type { App, AppConfig } from "../../src/compose.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { serveApp, serverAppOf } from "./served-world.js";
 import type { World } from "./world.js";
@@ -32,11 +32,11 @@ export interface ConsoleServer {
 }
 
 /** Builds the console, serves the world with it, and launches Chromium. */
-export async function serveConsole(w: World): Promise<ConsoleServer> {
+export async function serveConsole(w: World, overrides: Partial<AppConfig> = {}): Promise<ConsoleServer> {
   const dir = mkdtempSync(join(tmpdir(), "openavail-console-"));
   await buildConsole(dir);
   // The console signs in a few times and sees some 401s on purpose: no address limits here.
-  const app = await serverAppOf(w, { consoleDir: dir, authFailuresPerMinute: 0 });
+  const app = await serverAppOf(w, { consoleDir: dir, authFailuresPerMinute: 0, ...overrides });
   const server = await serveApp(app);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   mkdirSync(REPORTS, { recursive: true });

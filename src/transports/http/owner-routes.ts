@@ -8,8 +8,10 @@ import { BookingOutput, CancelBookingOutput, ListBookingsOutput } from "../../..
 import { Email, Slot } from "../../../schemas/wire.js";
 import { listAdminActions } from "../../service/admin-actions.js";
 import { getCalendarRules, setCalendarRules } from "../../service/agents-admin.js";
+import { consoleConnectStatus, startConsoleConnect } from "../../service/google-connect-console.js";
 import { listOwnerBookings, ownerCancelBooking, showOwnerBooking } from "../../service/owner-bookings.js";
 import { ownerWeek } from "../../service/owner-week.js";
+import { openSecretBox } from "../../service/provider-registry.js";
 import { previewRules } from "../../service/rules-preview.js";
 import type { AdminContext, AdminRoute } from "./admin-routes.js";
 
@@ -92,6 +94,26 @@ const ActionList = z.object({
       details: z.unknown(),
     }),
   ),
+});
+
+const ConnectBody = z.object({ owner_email: Email, calendar_type: z.string().max(40).optional() }).strict();
+const ConnectView = z.object({
+  connect_id: z.string(),
+  owner_email: z.string(),
+  status: z.enum(["waiting", "connected", "failed"]),
+  auth_url: z.string().describe("Open this in a browser on the server's machine."),
+  redirect_uri: z.string(),
+  expires_at: z.string(),
+  error: z.string().nullable(),
+  calendars: z.array(z.string()),
+});
+const connectDeps = (ctx: AdminContext) => ({
+  db: ctx.app.ledger.db,
+  secretBox: () => openSecretBox({ dbPath: ctx.app.config.dbPath, secretKey: ctx.app.config.secretKey }),
+  google: ctx.app.config.google,
+  now: ctx.app.config.now,
+  logger: ctx.app.logger,
+  registry: ctx.app.providers,
 });
 
 const CancelBody = z.object({ reason: z.string().max(500).optional() }).strict();
@@ -235,6 +257,29 @@ export const OWNER_ROUTES: readonly AdminRoute[] = [
         classes,
       };
     },
+  },
+  {
+    operationId: "admin_start_google_connect",
+    method: "POST",
+    path: "/v1/admin/google/connect",
+    summary: "Start connecting a Google Calendar",
+    description:
+      "Starts the same consent as openavail connect google (a loopback redirect to this machine, PKCE) and answers with the consent URL to open; the grant is stored and the primary calendar attached (as calendar_type, default the owner's default type or work) when the browser returns. Poll the connect for its status.",
+    status: 201,
+    body: ConnectBody,
+    output: ConnectView,
+    run: (ctx) => startConsoleConnect(connectDeps(ctx), ctx.body),
+  },
+  {
+    operationId: "admin_google_connect_status",
+    method: "GET",
+    path: "/v1/admin/google/connect/{connect_id}",
+    summary: "A Google connect's status",
+    description:
+      "waiting (for the owner's consent), connected (with the calendars attached) or failed (with why).",
+    status: 200,
+    output: ConnectView,
+    run: async (ctx) => consoleConnectStatus(ctx.params["connect_id"] ?? ""),
   },
   {
     operationId: "admin_list_actions",

@@ -1,0 +1,66 @@
+// Connecting an owner's Google Calendar from the console: the server starts the consent and answers
+// with Google's page to open; this follows the connect until the grant arrives or fails.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api";
+import { ErrorNote } from "./ui";
+
+interface Connect {
+  connect_id: string;
+  status: "waiting" | "connected" | "failed";
+  auth_url: string;
+  error: string | null;
+}
+
+/** Starts a Google Calendar connect for one owner and follows it until the grant arrives or fails. */
+export function GoogleConnect({ owner, onConnected }: { owner: string; onConnected: () => void }) {
+  const [connect, setConnect] = useState<Connect | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (connect?.status !== "waiting") return;
+    const timer = setInterval(async () => {
+      try {
+        const now = await api<Connect>("GET", `/v1/admin/google/connect/${connect.connect_id}`);
+        if (now.status !== "waiting") {
+          setConnect(now);
+          if (now.status === "connected") onConnected();
+        }
+      } catch (err) {
+        setError(err);
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [connect?.connect_id, connect?.status]);
+
+  const start = async () => {
+    setError(null);
+    try {
+      setConnect(await api<Connect>("POST", "/v1/admin/google/connect", { owner_email: owner }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <div class="google-connect">
+      <ErrorNote error={error} />
+      {connect?.status === "waiting" ? (
+        <p role="status">
+          <a href={connect.auth_url} target="_blank" rel="noopener noreferrer">
+            Open Google's consent page
+          </a>{" "}
+          in a browser on the server's machine; this page follows along.
+        </p>
+      ) : connect?.status === "connected" ? (
+        <p role="status">Google Calendar connected.</p>
+      ) : connect?.status === "failed" ? (
+        <p role="alert">The connect failed: {connect.error}</p>
+      ) : null}
+      {connect?.status !== "waiting" && (
+        <button type="button" onClick={start}>
+          Connect Google Calendar <span class="sr-only">for {owner}</span>
+        </button>
+      )}
+    </div>
+  );
+}
