@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, type Owner, query } from "./api";
 import { classColour, clock, wallTime } from "./format";
 import { ErrorNote, Field, Page, Status } from "./ui";
+import { hm, lanes, ms, place, shiftDate, WEEKDAY_KEYS, WEEKDAY_NAMES } from "./week-layout";
 
 interface Item {
   kind: "booking" | "hold" | "event";
@@ -37,56 +38,6 @@ interface Week {
   days: { date: string; weekday: number; start: string; end: string }[];
   items: Item[];
   calendars: { calendar_id: string; calendar_type: string; rules: Rules | null }[];
-}
-
-const WEEKDAY_KEYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const ms = (iso: string) => Date.parse(iso);
-const hm = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
-
-function shiftDate(date: string, days: number): string {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** Top and height (in % of the day column) of [start, end) within one local day. */
-function place(start: number, end: number, day: { start: string; end: string }) {
-  const d0 = ms(day.start);
-  const d1 = ms(day.end);
-  const a = Math.max(start, d0);
-  const b = Math.min(end, d1);
-  if (b <= a) return null;
-  return { top: ((a - d0) / (d1 - d0)) * 100, height: ((b - a) / (d1 - d0)) * 100 };
-}
-
-/** Side-by-side lanes for the items of one day that overlap: each item's lane and the lanes of its cluster. */
-function lanes(
-  items: readonly Item[],
-  day: { start: string; end: string },
-): Map<string, { lane: number; of: number }> {
-  const mine = items
-    .filter((it) => place(ms(it.start), ms(it.end), day))
-    .sort((a, b) => ms(a.start) - ms(b.start) || ms(b.end) - ms(a.end));
-  const out = new Map<string, { lane: number; of: number }>();
-  let cluster: { id: string; lane: number }[] = [];
-  let ends: number[] = [];
-  let clusterEnd = -Infinity;
-  const close = () => {
-    for (const c of cluster) out.set(c.id, { lane: c.lane, of: ends.length });
-    cluster = [];
-    ends = [];
-  };
-  for (const it of mine) {
-    if (ms(it.start) >= clusterEnd) close();
-    let lane = ends.findIndex((end) => end <= ms(it.start));
-    if (lane === -1) lane = ends.push(0) - 1;
-    ends[lane] = ms(it.end);
-    clusterEnd = Math.max(clusterEnd, ms(it.end));
-    cluster.push({ id: it.id, lane });
-  }
-  close();
-  return out;
 }
 
 export function CalendarPage({ params }: { params: URLSearchParams }) {
@@ -170,6 +121,7 @@ export function CalendarPage({ params }: { params: URLSearchParams }) {
             <li class="event">own event</li>
             <li class="needs">needs reschedule</li>
             <li class="blocked">hard block</li>
+            <li class="buffer">buffer</li>
           </ul>
           <div class="week">
             {week.days.map((day) => {
@@ -204,6 +156,34 @@ export function CalendarPage({ params }: { params: URLSearchParams }) {
                         )
                       );
                     })}
+                    {week.items
+                      .filter((it) => it.kind === "booking" && it.status === "confirmed")
+                      .flatMap((it) =>
+                        [
+                          [
+                            ms(it.start) - (rules?.buffer_before_minutes ?? 0) * 60_000,
+                            ms(it.start),
+                            "before",
+                          ] as const,
+                          [
+                            ms(it.end),
+                            ms(it.end) + (rules?.buffer_after_minutes ?? 0) * 60_000,
+                            "after",
+                          ] as const,
+                        ].map(([a, b, side]) => {
+                          const p = b > a ? place(a, b, day) : null;
+                          return (
+                            p && (
+                              <div
+                                key={`${it.id}-${side}`}
+                                class="buffer"
+                                style={{ top: `${p.top}%`, height: `${p.height}%` }}
+                                title={`Buffer ${side} ${it.title ?? "booking"}`}
+                              />
+                            )
+                          );
+                        }),
+                      )}
                     {week.items.map((it) => {
                       const p = place(ms(it.start), ms(it.end), day);
                       if (!p) return null;
