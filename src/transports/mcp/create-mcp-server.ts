@@ -29,7 +29,7 @@ export const SERVER_VERSION = (
 /** `_meta` key set on a result that was replayed from an earlier call with the same idempotency_key. */
 export const REPLAYED_META_KEY = "openavail/idempotent_replayed";
 
-const INSTRUCTIONS =
+export const INSTRUCTIONS =
   "Openavail arbitrates every availability check, hold and booking on the calendars of the owners you serve. " +
   "Call whoami once to learn your scopes, owners and meeting classes. To book a meeting: check_availability " +
   "(it holds the first free slot for you), then create_booking with that hold_id. Verdicts are normal results: " +

@@ -13,6 +13,7 @@ import { isAllowedOrigin } from "./allowed-origin.js";
 import { batchProblem, type JsonRpcErrorBody, messageCount } from "./batch-rules.js";
 import { callTool, createMcpServer } from "./create-mcp-server.js";
 import { directRequest } from "./direct-tool-call.js";
+import { createModernMcp } from "./modern-http.js";
 import { RawArguments } from "./raw-arguments.js";
 import { toolListJson } from "./tool-list.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
@@ -58,6 +59,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   options: McpHttpOptions,
 ): McpHttpMount {
   const sessions = new Map<string, SseSession>();
+  const modern = createModernMcp(app);
 
   /** Checks Origin and the key, and counts `count` requests. */
   const admit = async (c: Context, count: number): Promise<Admitted | Response> => {
@@ -115,6 +117,10 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     if (admitted instanceof Response) return admitted;
     if (read instanceof Response) return read;
     const parsedBody = read.message;
+    // The era first: a 2026-07-28 request never reaches the 2025 paths below, direct or not.
+    if (!(await modern.isLegacy(c.req.raw, parsedBody))) {
+      return modern.handle(c.req.raw, parsedBody, admitted.caller, admitted.rawKey);
+    }
     // Stateless: this request was authenticated and counted a moment ago.
     const resolveCaller = async () => admitted.caller;
     const direct = directRequest(c.req.raw.headers, parsedBody);
@@ -241,6 +247,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     openSseSessions: () => sessions.size,
     close: async () => {
       await Promise.all([...sessions.values()].map((s) => s.close()));
+      await modern.close();
       sessions.clear();
     },
   };

@@ -1,4 +1,5 @@
-// The stdio MCP server of `openavail mcp`: one agent (the key's owner), stdout carries only the protocol.
+// The stdio MCP server of `openavail mcp`: one agent (the key's owner), stdout carries only the protocol;
+// 2025 revisions (initialize) and 2026-07-28 (modern-stdio.ts) on one command.
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { STDIO_DEFAULT_MAX_BUFFER_SIZE } from "@modelcontextprotocol/sdk/shared/stdio.js";
@@ -10,6 +11,7 @@ import { decodeUtf8 } from "../rest/json-body.js";
 import { batchProblem, INVALID_REQUEST, requestId } from "./batch-rules.js";
 import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
 import { createMcpServer } from "./create-mcp-server.js";
+import { claimsModernEra, serveModernStdio } from "./modern-stdio.js";
 import { RawArguments } from "./raw-arguments.js";
 
 /** JSON-RPC's Parse error. */
@@ -40,12 +42,24 @@ export async function serveStdio(
   const stdout = options.stdout ?? process.stdout;
   const rawArguments = new RawArguments();
   // Every message is counted as it is read (see admitLine), so a tool call only re-checks the key.
-  const server = createMcpServer(app, () => app.checkKey(rawKey), rawArguments);
+  const resolveCaller = () => app.checkKey(rawKey);
   // One whole line, like every message the transport writes, so the two never interleave.
   const reply = (message: object) => stdout.write(`${JSON.stringify(message)}\n`);
-  const lines = stdin.pipe(
+  // The first message picks the era, for the connection's lifetime: the 2026-07-28 envelope claim
+  // goes to the SDK's v2 serveStdio, anything else to the 2025 initialize path. Lines wait in the
+  // stream's buffer until the chosen transport reads them.
+  let session: EraSession | undefined;
+  const ctx: LineContext = { app, caller, rawKey: rawKey ?? "", rawArguments, reply };
+  // Not ended with stdin: calls still running are answered first (see the drain below).
+  const lines: Readable = stdin.pipe(
     boundedLines(STDIO_DEFAULT_MAX_BUFFER_SIZE, {
-      onLine: (line) => admitLine(line, { app, caller, rawKey: rawKey ?? "", rawArguments, reply }),
+      onLine: (line) => {
+        const admitted = admitLine(line, ctx);
+        if (!admitted.ok) return false;
+        session ??= startSession(app, resolveCaller, rawArguments, lines, stdout, admitted.message);
+        if (isRequest(admitted.message)) session.received();
+        return true;
+      },
       onOversize: (head, tail) => {
         const id = jsonRpcIdFromEdges(head, tail);
         app.logger.warn({ agent_id: caller.agentId, id }, "mcp stdio message over the size limit discarded");
@@ -59,8 +73,8 @@ export async function serveStdio(
         });
       },
     }),
+    { end: false },
   );
-  const transport = new StdioServerTransport(lines, stdout);
   const inputEnded = new Promise<string>((resolve) => {
     stdin.once("end", () => resolve("stdin ended"));
     stdin.once("close", () => resolve("stdin closed"));
@@ -69,14 +83,55 @@ export async function serveStdio(
     if (options.signal?.aborted) resolve("aborted");
     options.signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
   });
-  await server.connect(transport);
-  const inflight = trackInflight(transport);
   app.logger.info({ agent_id: caller.agentId, key_prefix: caller.keyPrefix }, "mcp stdio session started");
   const reason = await inputEnded;
+  const open = session as EraSession | undefined;
   // With stdout gone no answer can be delivered, so there is nothing to wait for.
-  if (!reason.startsWith("stdout")) await inflight.idle(DRAIN_TIMEOUT_MS);
-  await server.close();
-  app.logger.info({ agent_id: caller.agentId, reason }, "mcp stdio session ended");
+  if (open && !reason.startsWith("stdout")) await open.idle(DRAIN_TIMEOUT_MS);
+  await open?.close();
+  lines.destroy();
+  app.logger.info({ agent_id: caller.agentId, reason, era: open?.era ?? null }, "mcp stdio session ended");
+}
+
+/** One connection's server, of the era its first message chose. */
+interface EraSession {
+  readonly era: "2025" | "2026-07-28";
+  /** Counts a request read, for the drain. */
+  received(): void;
+  idle(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function startSession(
+  app: App,
+  resolveCaller: () => Promise<Caller>,
+  rawArguments: RawArguments,
+  lines: Readable,
+  stdout: Writable,
+  first: unknown,
+): EraSession {
+  if (claimsModernEra(first)) {
+    return { era: "2026-07-28", ...serveModernStdio(app, resolveCaller, lines, stdout) };
+  }
+  const server = createMcpServer(app, resolveCaller, rawArguments);
+  const transport = new StdioServerTransport(lines, stdout);
+  // connect() installs the transport's handlers before its first await: wrapped here, at once,
+  // the first request is counted too.
+  const connected = server.connect(transport);
+  const inflight = trackInflight(transport);
+  return {
+    era: "2025",
+    received: () => {},
+    idle: (timeoutMs) => inflight.idle(timeoutMs),
+    close: async () => {
+      await connected;
+      await server.close();
+    },
+  };
+}
+
+function isRequest(message: unknown): boolean {
+  return typeof message === "object" && message !== null && "method" in message && "id" in message;
 }
 
 interface LineContext {
@@ -93,23 +148,23 @@ interface LineContext {
  * 2025-06-18), and within the key's rate limit, which counts every message as HTTP does. A refused
  * request is answered here; a line that is not JSON goes on, for the transport's parse error.
  */
-function admitLine(line: Buffer, ctx: LineContext): boolean {
+function admitLine(line: Buffer, ctx: LineContext): { ok: boolean; message?: unknown } {
   let message: unknown;
   try {
     message = JSON.parse(decodeUtf8(line));
   } catch (err) {
-    if (!(err instanceof OpenavailError)) return true;
+    if (!(err instanceof OpenavailError)) return { ok: true };
     ctx.reply({
       jsonrpc: "2.0",
       id: null,
       error: { code: PARSE_ERROR, message: `Parse error: ${err.message}` },
     });
-    return false;
+    return { ok: false };
   }
   const problem = batchProblem(message, false);
   if (problem) {
     ctx.reply(problem);
-    return false;
+    return { ok: false };
   }
   try {
     ctx.app.countCall(ctx.caller, ctx.rawKey);
@@ -123,10 +178,10 @@ function admitLine(line: Buffer, ctx: LineContext): boolean {
         error: { code: -32000, message: error.message, data: error.toJSON() },
       });
     }
-    return false;
+    return { ok: false };
   }
   ctx.rawArguments.collect(message);
-  return true;
+  return { ok: true, message };
 }
 
 /**
