@@ -7,7 +7,7 @@ export const createBooking = defineTool({
   title: "Book a meeting",
   description:
     "Book a meeting: confirm your hold (hold_id), or give owner_email and start with end or " +
-    "duration_minutes. A released, expired or confirmed hold is a conflict error. Accept: booked. " +
+    "duration_minutes; booking_id is an opaque handle for the booking's life. A released, expired or confirmed hold is a conflict error. Accept: booked. " +
     "Preempt: you outranked the items in displaced (their agents are told). CounterPropose " +
     "(CONFLICT): taken; offer one of alternatives. Reject: see reason_code; alternatives may suggest " +
     "times.",

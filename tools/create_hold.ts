@@ -7,7 +7,7 @@ export const createHold = defineTool({
   title: "Hold a slot",
   description:
     "Hold start with end or duration_minutes for ttl_seconds (default 300) while you confirm; book it " +
-    "with create_booking(hold_id) before expires_at. Accept: held. Preempt: you outranked the items " +
+    "with create_booking(hold_id) before expires_at (hold_id: an opaque handle, checked on every call). Accept: held. Preempt: you outranked the items " +
     "in displaced. CounterPropose (CONFLICT): taken; try one of alternatives. Reject: see " +
     "reason_code.",
   scopes: ["create_holds"],

@@ -189,6 +189,9 @@ export async function benchMcp(): Promise<Record<string, unknown>> {
         http_p50: http.http_paced_ms.p50 < TARGETS.http_p50_ms,
         http_p99: http.http_paced_ms.p99 < TARGETS.http_p99_ms,
         http_errors: http.http_paced_ms.errors === 0,
+        http_2026_p50: http.http_paced_2026_ms.p50 < TARGETS.http_p50_ms,
+        http_2026_p99: http.http_paced_2026_ms.p99 < TARGETS.http_p99_ms,
+        http_2026_errors: http.http_paced_2026_ms.errors === 0,
       },
     };
   } finally {
@@ -259,8 +262,10 @@ async function benchHttp(dir: string, env: Record<string, string>, keys: readonl
     const saturatedSeconds = (performance.now() - saturatedStart) / 1000;
     const cpuAfter = server.cpuMs();
     const lean = await leanPaced(server.url, keys, args);
+    const modern = await leanPaced(server.url, keys, args, "2026-07-28");
     return {
       http_paced_ms: lean,
+      http_paced_2026_ms: modern,
       http_paced_sdk_ms: {
         ...figures(paced),
         clients: CLIENTS,
@@ -292,8 +297,12 @@ const { parentPort, workerData: d } = require("node:worker_threads");
 const url = new URL(d.url);
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const latencies = [];
+const fromSend = [];
 let errors = 0;
-/** Connects client i, initializes it and warms it up; resolves with its call function. */
+/**
+ * Connects client i and warms it up; resolves with its call function. 2025 era: initialize, then
+ * tools/call. 2026-07-28: no handshake; every call carries the version headers and the _meta envelope.
+ */
 const connectClient = async (i) => {
   const connection = openConnection(url);
   const headers = {
@@ -302,11 +311,22 @@ const connectClient = async (i) => {
     Accept: "application/json, text/event-stream",
   };
   const rpc = (message) => connection.post(url.pathname, headers, JSON.stringify(message));
-  const init = await rpc({ jsonrpc: "2.0", id: 0, method: "initialize",
-    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "lean bench", version: "1" } } });
-  headers["MCP-Protocol-Version"] = JSON.parse(init.body).result.protocolVersion;
-  await rpc({ jsonrpc: "2.0", method: "notifications/initialized" });
-  const call = (id) => rpc({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "get_free_busy", arguments: d.args } });
+  let call;
+  if (d.era === "2026-07-28") {
+    Object.assign(headers, { "MCP-Protocol-Version": d.era, "Mcp-Method": "tools/call", "Mcp-Name": "get_free_busy" });
+    const _meta = {
+      "io.modelcontextprotocol/protocolVersion": d.era,
+      "io.modelcontextprotocol/clientInfo": { name: "lean bench", version: "1" },
+      "io.modelcontextprotocol/clientCapabilities": {},
+    };
+    call = (id) => rpc({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "get_free_busy", arguments: d.args, _meta } });
+  } else {
+    const init = await rpc({ jsonrpc: "2.0", id: 0, method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "lean bench", version: "1" } } });
+    headers["MCP-Protocol-Version"] = JSON.parse(init.body).result.protocolVersion;
+    await rpc({ jsonrpc: "2.0", method: "notifications/initialized" });
+    call = (id) => rpc({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "get_free_busy", arguments: d.args } });
+  }
   for (let k = 1; k <= d.warmupCalls; k++) await call(k);
   return { call, close: connection.close };
 };
@@ -318,17 +338,21 @@ const connectClient = async (i) => {
     for (let k = 0; k < d.calls; k++) {
       const due = epoch + (i / clients.length + k) * d.intervalMs;
       if (due > performance.now()) await wait(due - performance.now());
+      const sent = performance.now();
       const reply = await call(1000 + k);
-      latencies.push(performance.now() - due);
+      const done = performance.now();
+      // A timer may fire early: from the due time, or from the send when that came first, so never negative.
+      latencies.push(done - Math.min(due, sent));
+      fromSend.push(done - sent);
       if (reply.status !== 200 || !reply.body.includes('"structuredContent"')) errors++;
     }
   }));
   for (const c of clients) c.close();
-  parentPort.postMessage({ latencies, errors });
+  parentPort.postMessage({ latencies, fromSend, errors });
 })();
 `;
 
-async function leanPaced(url: URL, keys: readonly string[], args: object) {
+async function leanPaced(url: URL, keys: readonly string[], args: object, era = "2025-06-18") {
   const worker = new Worker(LEAN_CLIENT_SOURCE, {
     eval: true,
     workerData: {
@@ -338,17 +362,22 @@ async function leanPaced(url: URL, keys: readonly string[], args: object) {
       calls: PACED_CALLS,
       warmupCalls: WARMUP_CALLS,
       intervalMs: PACED_INTERVAL_MS,
+      era,
     },
   });
   try {
-    const { latencies, errors } = await new Promise<{ latencies: number[]; errors: number }>(
-      (resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
-      },
-    );
+    const { latencies, fromSend, errors } = await new Promise<{
+      latencies: number[];
+      fromSend: number[];
+      errors: number;
+    }>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
     return {
       ...figures(latencies),
+      from_send: figures(fromSend),
+      era,
       clients: keys.length,
       calls_per_second: Math.round((keys.length * 1000) / PACED_INTERVAL_MS),
       errors,

@@ -10,6 +10,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
 import { createConsoleLink } from "../../src/service/console-sessions.js";
+import { type FakeGoogle, startFakeGoogle } from "../fakes/google-calendar.js";
 import {
   type ConsoleServer,
   openPage,
@@ -17,7 +18,6 @@ import {
   serveConsole,
   signInWithToken,
 } from "../helpers/console-browser.js";
-import { type FakeGoogle, startFakeGoogle } from "../fakes/google-calendar.js";
 import { openStdioSession } from "../helpers/mcp-stdio-session.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
@@ -219,7 +219,10 @@ describe("the owner console", () => {
     const before = await count.textContent();
     await page.getByLabel("Wednesday until").fill("10:00");
     // (The page's CSP forbids evaluating strings, so the wait is a locator, not waitForFunction.)
-    await page.getByTestId("preview-count").filter({ hasNotText: before ?? "" }).waitFor();
+    await page
+      .getByTestId("preview-count")
+      .filter({ hasNotText: before ?? "" })
+      .waitFor();
     await screenshots(page, "rules");
     await page.getByRole("button", { name: "Save rules" }).click();
     await page.getByText("Saved: the next availability check uses them.").waitFor();
