@@ -26,6 +26,9 @@ export const SERVER_VERSION = (
   JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }
 ).version;
 
+/** The server's name, title and version, as both protocol eras announce them. */
+export const SERVER_INFO = { name: SERVER_NAME, title: "Openavail", version: SERVER_VERSION } as const;
+
 /** `_meta` key set on a result that was replayed from an earlier call with the same idempotency_key. */
 export const REPLAYED_META_KEY = "openavail/idempotent_replayed";
 
@@ -59,7 +62,7 @@ export function createMcpServer(
   rawArguments?: RawArguments,
 ): McpServer {
   const server = new McpServer(
-    { name: SERVER_NAME, title: "Openavail", version: SERVER_VERSION },
+    { ...SERVER_INFO },
     { instructions: INSTRUCTIONS, jsonSchemaValidator: NO_ELICITATION },
   );
   const call = (tool: ToolDefinition, args: unknown) => callTool(app, tool, resolveCaller, args);

@@ -11,8 +11,9 @@ import { isJsonMediaType, nodeBody, parseJsonText, readBodyText } from "../rest/
 import { errorResponse } from "../rest/respond.js";
 import { isAllowedOrigin } from "./allowed-origin.js";
 import { batchProblem, type JsonRpcErrorBody, messageCount } from "./batch-rules.js";
-import { callTool, createMcpServer } from "./create-mcp-server.js";
+import { callTool, createMcpServer, SERVER_INFO } from "./create-mcp-server.js";
 import { directRequest } from "./direct-tool-call.js";
+import { directModernCall, modernCallResponse } from "./modern-direct.js";
 import { createModernMcp } from "./modern-http.js";
 import { RawArguments } from "./raw-arguments.js";
 import { toolListJson } from "./tool-list.js";
@@ -119,7 +120,13 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     const parsedBody = read.message;
     // The era first: a 2026-07-28 request never reaches the 2025 paths below, direct or not.
     if (!(await modern.isLegacy(c.req.raw, parsedBody))) {
-      return modern.handle(c.req.raw, parsedBody, admitted.caller, admitted.rawKey);
+      const call = directModernCall(c.req.raw.headers, parsedBody);
+      if (!call) return modern.handle(c.req.raw, parsedBody, admitted.caller, admitted.rawKey);
+      const result = await callTool(app, call.tool, async () => admitted.caller, call.args);
+      return new Response(modernCallResponse(call.id, result as Record<string, unknown>, SERVER_INFO), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
     }
     // Stateless: this request was authenticated and counted a moment ago.
     const resolveCaller = async () => admitted.caller;

@@ -10,6 +10,7 @@ import {
   type CallToolResult,
   createMcpHandler,
   isLegacyRequest,
+  type jsonSchemaValidator,
   type ListToolsResult,
   ProtocolError,
   ProtocolErrorCode,
@@ -18,7 +19,7 @@ import {
 import { findTool } from "../../../tools/index.js";
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
-import { callTool, INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from "./create-mcp-server.js";
+import { callTool, INSTRUCTIONS, SERVER_INFO } from "./create-mcp-server.js";
 import { toolList } from "./tool-list.js";
 
 /** The revision this path serves; 2025 revisions are served by the initialize path. */
@@ -29,6 +30,13 @@ export const MODERN_PROTOCOL_VERSION = "2026-07-28";
  */
 const TOOL_LIST_TTL_MS = 60_000;
 const CALLER_KEY = "openavail/caller";
+const NO_ELICITATION_V2: jsonSchemaValidator = {
+  getValidator: () => () => ({
+    valid: false,
+    data: undefined,
+    errorMessage: "Openavail does not elicit input.",
+  }),
+};
 
 export interface ModernMcp {
   /** Whether the SDK routes this request to 2025-era serving (the body already parsed). */
@@ -45,10 +53,12 @@ export interface ModernMcp {
  */
 export function modernServer(app: App, resolveCaller: () => Promise<Caller>): Server {
   const server = new Server(
-    { name: SERVER_NAME, title: "Openavail", version: SERVER_VERSION },
+    { ...SERVER_INFO },
     {
       capabilities: { tools: {} },
       instructions: INSTRUCTIONS,
+      // Openavail never elicits input: the SDK's default validator would be built for nothing, per request.
+      jsonSchemaValidator: NO_ELICITATION_V2,
       cacheHints: {
         "tools/list": { ttlMs: TOOL_LIST_TTL_MS, cacheScope: "private" },
         "server/discover": { ttlMs: TOOL_LIST_TTL_MS, cacheScope: "public" },
@@ -84,7 +94,6 @@ export function createModernMcp(app: App): ModernMcp {
     },
     {
       legacy: "reject",
-      responseMode: "json",
       onerror: (err) => app.logger.debug({ err }, "mcp 2026-07-28 request refused"),
     },
   );
