@@ -7,6 +7,7 @@ import { StdioServerTransport, serveStdio } from "@modelcontextprotocol/server/s
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { modernServer } from "./modern-http.js";
+import { PendingRequests } from "./pending-requests.js";
 
 /** The `_meta` key a 2026-07-28 message names its revision with: its envelope claim. */
 export const PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion";
@@ -35,13 +36,12 @@ export function serveModernStdio(
   lines: Readable,
   stdout: Writable,
 ): ModernStdioSession & { received(): void } {
-  let pending = 0;
-  let wake: (() => void) | undefined;
+  const pending = new PendingRequests();
   // Every answer is one whole line the transport writes: a response to a request has an id and no method.
   const out = new WritableStream({
     write(chunk: Buffer, _enc, done) {
       const text = chunk.toString("utf8");
-      if (/"id":/.test(text) && !/"method":/.test(text) && --pending <= 0) wake?.();
+      if (/"id":/.test(text) && !/"method":/.test(text)) pending.answered();
       stdout.write(chunk, done);
     },
   });
@@ -51,20 +51,8 @@ export function serveModernStdio(
     onerror: (err) => app.logger.debug({ err }, "mcp stdio 2026-07-28 error"),
   });
   return {
-    received: () => {
-      pending++;
-    },
-    idle: (timeoutMs) =>
-      pending <= 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, timeoutMs);
-            timer.unref();
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          }),
+    received: () => pending.received(),
+    idle: (timeoutMs) => pending.idle(timeoutMs),
     close: () => handle.close(),
   };
 }

@@ -12,6 +12,7 @@ import { batchProblem, INVALID_REQUEST, requestId } from "./batch-rules.js";
 import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
 import { createMcpServer } from "./create-mcp-server.js";
 import { claimsModernEra, serveModernStdio } from "./modern-stdio.js";
+import { PendingRequests } from "./pending-requests.js";
 import { RawArguments } from "./raw-arguments.js";
 
 /** JSON-RPC's Parse error. */
@@ -189,11 +190,10 @@ function admitLine(line: Buffer, ctx: LineContext): { ok: boolean; message?: unk
  * them finish before closing. Wraps the handlers the server installed on `connect`.
  */
 function trackInflight(transport: Transport): { idle(timeoutMs: number): Promise<void> } {
-  let pending = 0;
-  let wake: (() => void) | undefined;
+  const pending = new PendingRequests();
   const receive = transport.onmessage;
   transport.onmessage = (message, extra) => {
-    if ("method" in message && "id" in message) pending++;
+    if ("method" in message && "id" in message) pending.received();
     receive?.(message, extra);
   };
   const send = transport.send.bind(transport);
@@ -201,20 +201,8 @@ function trackInflight(transport: Transport): { idle(timeoutMs: number): Promise
     try {
       await send(message, sendOptions);
     } finally {
-      if (!("method" in message) && "id" in message && --pending <= 0) wake?.();
+      if (!("method" in message) && "id" in message) pending.answered();
     }
   };
-  return {
-    idle: (timeoutMs) =>
-      pending <= 0
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, timeoutMs);
-            timer.unref();
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          }),
-  };
+  return pending;
 }
