@@ -131,6 +131,7 @@ export const NotificationType = z.enum([
   "booking.needs_reschedule",
   "booking.moved",
   "booking.slot_freed",
+  "webhook.disabled",
 ]);
 export const Notification = z.object({
   notification_id: z.string(),

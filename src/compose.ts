@@ -62,6 +62,10 @@ export interface AppConfig {
   readonly googleEndpoints: GoogleEndpoints;
   /** A provider mirror older than this is refreshed before a decision. */
   readonly mirrorFreshForMs: number;
+  /** Whether webhooks may target private, loopback and link-local addresses (tests, closed networks). */
+  readonly webhookAllowPrivate: boolean;
+  /** How often `serve` sends due webhook deliveries, in ms; 0 leaves them queued (another instance sends). */
+  readonly webhookIntervalMs: number;
   /** The built owner console (index.html and assets/), served at `/`. */
   readonly consoleDir: string;
   /** The clock; tests inject their own. */
@@ -87,6 +91,8 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     googleEndpoints: googleEndpointsFromEnv(env),
     mirrorFreshForMs: 60_000,
     consoleDir: join(PACKAGE_ROOT, "dist", "console"),
+    webhookAllowPrivate: /^(1|true|yes)$/i.test(env.OPENAVAIL_WEBHOOK_ALLOW_PRIVATE ?? ""),
+    webhookIntervalMs: intFrom(env.OPENAVAIL_WEBHOOK_INTERVAL_MS, 250, "OPENAVAIL_WEBHOOK_INTERVAL_MS"),
     now: Date.now,
     ...overrides,
   };
@@ -195,6 +201,10 @@ export async function createApp(
     refresh: createRefresher(syncDeps, { freshForMs: config.mirrorFreshForMs, retryAfterFailureMs: 30_000 }),
     // Refreshed when older than the freshness bound; reported stale only when refreshing kept failing.
     staleAfterMs: 5 * config.mirrorFreshForMs,
+    webhooks: {
+      secretBox: () => openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey }),
+      allowPrivate: config.webhookAllowPrivate,
+    },
   });
   const limiter = new RateLimiter({ limit: config.rateLimitPerMinute, now: config.now });
   const keys = new KeyCache(ledger.changes);
@@ -205,7 +215,15 @@ export async function createApp(
     logger,
     service,
     providers,
-    startBackgroundJobs: (intervals) => startBackgroundJobs({ ...syncDeps, service, ...intervals }),
+    startBackgroundJobs: (intervals) =>
+      startBackgroundJobs({
+        ...syncDeps,
+        service,
+        secretBox: () => openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey }),
+        webhookAllowPrivate: config.webhookAllowPrivate,
+        webhookIntervalMs: config.webhookIntervalMs,
+        ...intervals,
+      }),
     // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
     authenticate: async (raw) =>
       limiter.admit(await authenticate(ledger.db, raw, config.now(), keys), raw ?? ""),

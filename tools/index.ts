@@ -12,6 +12,7 @@ import { getFreeBusy } from "./get_free_busy.js";
 import { getNotifications } from "./get_notifications.js";
 import { listBookings } from "./list_bookings.js";
 import { listHolds } from "./list_holds.js";
+import { manageWebhooks } from "./manage_webhooks.js";
 import { preempt } from "./preempt.js";
 import { releaseHold } from "./release_hold.js";
 import { rescheduleBooking } from "./reschedule_booking.js";
@@ -35,6 +36,7 @@ export const TOOLS: readonly ToolDefinition[] = [
   getAvailabilityRules,
   deleteAvailabilityRules,
   getNotifications,
+  manageWebhooks,
   whoami,
 ] as unknown as readonly ToolDefinition[];
 

@@ -17,7 +17,9 @@ export type IdPrefix =
   | "cln"
   | "ses"
   | "act"
-  | "gco";
+  | "gco"
+  | "whk"
+  | "msg";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;

@@ -19,6 +19,7 @@ import * as rulesIdentity from "./migrations/0004-rules-identity.js";
 import * as bookingDetails from "./migrations/0005-booking-details.js";
 import * as checkHolds from "./migrations/0006-check-holds.js";
 import * as consoleTables from "./migrations/0007-console.js";
+import * as webhooks from "./migrations/0008-webhooks.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -63,6 +64,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005-booking-details": bookingDetails,
   "0006-check-holds": checkHolds,
   "0007-console": consoleTables,
+  "0008-webhooks": webhooks,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -207,6 +207,41 @@ export interface AdminActionsTable {
   details_json: string;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: string;
+  /** The agent that owns it; null: organisation-wide (an admin's), receiving every agent's events. */
+  agent_id: string | null;
+  url: string;
+  event_types_json: string;
+  sealed_secret: string;
+  /** The secret before the last rotation, still signing until previous_valid_until. */
+  previous_sealed_secret: string | null;
+  previous_valid_until: number | null;
+  status: "active" | "disabled";
+  disabled_reason: string | null;
+  /** When deliveries began failing without a success since; null while healthy. */
+  failing_since: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  seq: Generated<number>;
+  /** The Standard Webhooks message id (webhook-id), the same on every attempt. */
+  id: string;
+  subscription_id: string;
+  event_type: string;
+  payload_json: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  next_attempt_at: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface Database {
   owners: OwnersTable;
   calendars: CalendarsTable;
@@ -224,6 +259,8 @@ export interface Database {
   console_links: ConsoleLinksTable;
   console_sessions: ConsoleSessionsTable;
   admin_actions: AdminActionsTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type OwnerRow = Selectable<OwnersTable>;

@@ -6,11 +6,13 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../ledger/tables.js";
 import { immediate } from "../ledger/transaction.js";
+import type { SecretBox } from "../providers/secret-box.js";
 import type { ProviderResolver } from "./calendar-sync.js";
 import { syncAllCalendars } from "./calendar-sync.js";
 import type { Caller } from "./caller.js";
 import { drainOutbox } from "./outbox-worker.js";
 import type { SchedulingService } from "./scheduling-service.js";
+import { deliverDueWebhooks } from "./webhooks/delivery.js";
 
 export interface BackgroundJobsDeps {
   readonly db: Kysely<Database>;
@@ -24,13 +26,18 @@ export interface BackgroundJobsDeps {
   readonly outboxIntervalMs?: number;
   /** Hold-expiry sweep; default 15 s. 0 switches the job off. */
   readonly holdSweepIntervalMs?: number;
+  /** Webhook deliveries; default every 250 ms. 0 switches the job off. */
+  readonly webhookIntervalMs?: number;
+  /** Opens webhook secrets for signing. */
+  readonly secretBox?: () => SecretBox;
+  readonly webhookAllowPrivate?: boolean;
   /** Jitter source for outbox backoff (tests pin it). */
   readonly random?: () => number;
 }
 
 export interface BackgroundJobs {
   /** Runs a job now (or, when it is running, once more right after), instead of at its next tick. */
-  kick(job: "sync" | "outbox" | "holds"): void;
+  kick(job: "sync" | "outbox" | "holds" | "webhooks"): void;
   /** Stops every timer and resolves when the runs in flight have finished. */
   stop(): Promise<void>;
 }
@@ -55,6 +62,25 @@ export function startBackgroundJobs(deps: BackgroundJobsDeps): BackgroundJobs {
     holds: startPeriodic("holds", deps.holdSweepIntervalMs ?? 15_000, deps.logger, async () => {
       await sweepHolds(deps.service);
     }),
+    webhooks: startPeriodic(
+      "webhooks",
+      deps.secretBox ? (deps.webhookIntervalMs ?? 250) : 0,
+      deps.logger,
+      async () => {
+        for (let batch = 0; batch < 20; batch++) {
+          const r = await deliverDueWebhooks({
+            db: deps.db,
+            now: deps.now,
+            logger: deps.logger,
+            secretBox: deps.secretBox!,
+            allowPrivate: deps.webhookAllowPrivate ?? false,
+            durable: () => deps.service.durable(),
+            ...(deps.random ? { random: deps.random } : {}),
+          });
+          if (r.delivered + r.retried + r.failed === 0) break;
+        }
+      },
+    ),
   };
   return {
     kick: (job) => jobs[job].kick(),

@@ -8,6 +8,7 @@ export const SCOPES = [
   "create_bookings",
   "preempt",
   "manage_rules",
+  "manage_webhooks",
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

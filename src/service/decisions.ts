@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import { toInstant } from "../../schemas/time.js";
 import type { Alternative, Booking, Displaced, Hold, Notification, Slot } from "../../schemas/wire.js";
 import type { Verdict as CoreVerdict } from "../core/arbiter.js";
 import {
@@ -18,12 +19,14 @@ import { GroupCommit } from "../ledger/group-commit.js";
 import { newId } from "../ledger/ids.js";
 import type { Database } from "../ledger/tables.js";
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
+import type { SecretBox } from "../providers/secret-box.js";
 import type { Caller } from "./caller.js";
 import type { WireExplanation } from "./dry-run.js";
 import { OpenavailError } from "./errors.js";
 import { OwnerDirectory } from "./owner-directory.js";
 import { canonicalJson, type LoadedPolicy } from "./policy.js";
 import { presentNotification } from "./present.js";
+import { decisionEvent, enqueueWebhookEvent } from "./webhooks/events.js";
 
 /** How long a stored response answers its idempotency key: 24 h. */
 const IDEMPOTENCY_TTL_MS = 86_400_000;
@@ -45,6 +48,8 @@ export interface ServiceDeps {
   readonly refresh?: (ownerEmails: readonly string[]) => Promise<void>;
   /** A provider calendar whose mirror is older than this answers with warning PROVIDER_STALE. */
   readonly staleAfterMs?: number;
+  /** What managing webhooks needs: the box their secrets are sealed in, and whether private targets are allowed. */
+  readonly webhooks?: { readonly secretBox: () => SecretBox; readonly allowPrivate: boolean };
 }
 
 /** The context an operation runs in: the open transaction, the caller, and the instant of the call. */
@@ -284,6 +289,21 @@ async function appendDecision(
     latency_us: Math.max(1, Math.round((performance.now() - tx.startedAt) * 1000)),
   };
   await insertDecision(tx.trx, row);
+  const event = decisionEvent(row);
+  if (event) {
+    await enqueueWebhookEvent(tx.trx, tx.now, {
+      type: event,
+      agentId: row.agent_id,
+      data: {
+        type: event,
+        created_at: toInstant(tx.now),
+        decision_id: row.id,
+        booking_id: row.booking_id,
+        hold_id: row.hold_id,
+        message: `${event} by agent ${row.agent_id} (decision ${row.id}).`,
+      },
+    });
+  }
   tx.decisions.push({
     decision_id: row.id,
     agent_id: row.agent_id,

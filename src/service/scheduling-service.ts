@@ -17,6 +17,7 @@ import type {
   RescheduleBookingInput,
   SetRulesInput,
 } from "../../schemas/tools.js";
+import type { ManageWebhooksInput } from "../../schemas/webhooks.js";
 import type { Database } from "../ledger/tables.js";
 import { checkAvailability } from "./availability.js";
 import { cancelBooking, createBooking, rescheduleBooking } from "./bookings.js";
@@ -36,6 +37,7 @@ import { preempt } from "./preemption.js";
 import { findCommonSlots, getBooking, getFreeBusy, listBookings } from "./reads.js";
 import { deleteRules, getRules, setRules } from "./rules.js";
 import { sweepExpiredHolds } from "./schedule-writes.js";
+import { manageWebhooks } from "./webhooks/manage.js";
 import { whoami } from "./whoami.js";
 
 export type { DecisionLine, ServiceDeps, ToolResult, Tx, VerdictBody } from "./decisions.js";
@@ -77,6 +79,11 @@ export class SchedulingService {
     options?: { deliverNotifications?: boolean },
   ): Promise<ToolResult> {
     return runTool(this.#s, caller, tool, input, op, options);
+  }
+
+  /** The caller's own webhook subscriptions and their deliveries (manage_webhooks). */
+  manageWebhooks(tx: Tx, input: ManageWebhooksInput) {
+    return manageWebhooks(tx, this.#s.deps.webhooks, input);
   }
 
   /** Undelivered notifications of the caller, oldest first, marked delivered. */

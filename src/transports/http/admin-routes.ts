@@ -51,6 +51,7 @@ import {
   OwnerView,
 } from "./admin-schemas.js";
 import { OWNER_ROUTES } from "./owner-routes.js";
+import { WEBHOOK_ADMIN_ROUTES } from "./webhook-admin-routes.js";
 
 export interface AdminContext {
   readonly app: App;
@@ -253,7 +254,11 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
 ];
 
 /** Every admin route: agents, keys, owners, calendars, decisions, and the owner console's. */
-export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [...ADMIN_ROUTES, ...OWNER_ROUTES];
+export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [
+  ...ADMIN_ROUTES,
+  ...OWNER_ROUTES,
+  ...WEBHOOK_ADMIN_ROUTES,
+];
 
 /** The id of what a create route made, for the trail of admin actions. */
 function createdId(out: unknown): string | null {
