@@ -19,6 +19,7 @@ import { registerKeyCommands } from "./commands/key.js";
 import { registerOwnerCommands } from "./commands/owner.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerRulesCommands } from "./commands/rules.js";
+import { registerWebhookCommands } from "./commands/webhook.js";
 import { registerCompletionCommand } from "./completion.js";
 import { EXIT, ExitStatus } from "./exit-status.js";
 import { addExample } from "./help-examples.js";
@@ -65,6 +66,7 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
   registerAdminTokenCommands(program, env);
   registerConsoleLinkCommand(program, env);
   registerAdminActionsCommand(program, env);
+  registerWebhookCommands(program, env);
   program.commandsGroup("Agent commands (REST to --server, as the agent whose key is in OPENAVAIL_API_KEY):");
   registerAgentToolCommands(program, env);
   program.commandsGroup("Server and setup:");

@@ -257,6 +257,22 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
       new RegExp(`^Mon 2026-03-02 07:00 {2}booking.cancelled: The owner cancelled your booking ${b}`),
     );
   },
+  async webhooks() {
+    const made = await agent("webhooks --action create --url https://hooks.example.com/openavail");
+    expect(made.code).toBe(0);
+    expect(made.out).toMatch(/^webhook whk_\w+ active: https:\/\/hooks\.example\.com\/openavail\n/);
+    expect(made.out).toMatch(/secret \(shown once, store it now\): whsec_/);
+    const listed = await agentJson("webhooks --action list");
+    expect(listed).toEqual((await rest("GET", "/v1/webhooks")).json);
+    expect(listed.webhooks[0]).toMatchObject({
+      url: "https://hooks.example.com/openavail",
+      status: "active",
+    });
+    expect((await agent("webhooks --action list")).out).toMatch(/^WEBHOOK +STATUS +URL +EVENTS\n/);
+    const refused = await agent("webhooks --action create --url http://127.0.0.1/hooks");
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain("--url");
+  },
 };
 
 describe("every agent command against the server", () => {

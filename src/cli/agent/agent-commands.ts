@@ -71,6 +71,12 @@ export const AGENT_COMMANDS: readonly { tool: string; name: string; example: str
   },
   { tool: "delete_availability_rules", name: "delete-rules", example: "openavail delete-rules cal_0123abcd" },
   { tool: "get_notifications", name: "notifications", example: "openavail notifications --limit 10" },
+  {
+    tool: "manage_webhooks",
+    name: "webhooks",
+    example:
+      "openavail webhooks --action create --url https://hooks.example.com/openavail --event-types booking.preempted",
+  },
 ];
 
 const CONNECTION_HELP = `

@@ -32,6 +32,9 @@ export function renderHuman(body: Obj, zone: string): string {
   else if (Array.isArray(body.slots)) out.push(...slotLines(body.slots as Obj[], zone));
   else if (Array.isArray(body.notifications))
     out.push(...notificationLines(body.notifications as Obj[], zone));
+  else if (Array.isArray(body.webhooks)) out.push(webhookTable(body.webhooks as Obj[]));
+  else if (Array.isArray(body.deliveries)) out.push(deliveryTable(body.deliveries as Obj[]));
+  else if (isObj(body.webhook)) out.push(...webhookLines(body));
   else if (isObj(body.booking)) out.push(...bookingLines(body.booking, zone), ...decision(body));
   else if (isObj(body.hold)) out.push(holdLine(body.hold, zone), ...decision(body));
   else if (typeof body.agent_id === "string" && Array.isArray(body.owners)) out.push(...whoamiLines(body));
@@ -139,6 +142,32 @@ function slotLines(slots: Obj[], zone: string): string[] {
 function notificationLines(list: Obj[], zone: string): string[] {
   if (list.length === 0) return ["No notifications."];
   return list.map((n) => `${localTime(str(n.created_at), zone)}  ${n.type}: ${n.message}`);
+}
+
+function webhookTable(list: Obj[]): string {
+  if (list.length === 0) return "No webhooks.";
+  return table(
+    ["WEBHOOK", "STATUS", "URL", "EVENTS"],
+    list.map((h) => [h.webhook_id, h.status, h.url, (h.event_types as string[]).join(",")]),
+  );
+}
+
+function deliveryTable(list: Obj[]): string {
+  if (list.length === 0) return "No deliveries yet.";
+  return table(
+    ["DELIVERY", "EVENT", "STATUS", "ATTEMPTS", "LAST CODE", "CREATED"],
+    list.map((d) => [d.delivery_id, d.event_type, d.status, d.attempts, d.last_status_code, d.created_at]),
+  );
+}
+
+function webhookLines(body: Obj): string[] {
+  const h = body.webhook as Obj;
+  const out = [
+    `webhook ${h.webhook_id} ${h.status}: ${h.url}`,
+    `  events: ${(h.event_types as string[]).join(", ")}`,
+  ];
+  if (typeof body.secret === "string") out.push(`  secret (shown once, store it now): ${body.secret}`);
+  return out;
 }
 
 function whoamiLines(me: Obj): string[] {
