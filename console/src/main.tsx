@@ -8,12 +8,14 @@ import { CalendarPage } from "./calendar";
 import { DecisionsPage } from "./decisions";
 import { OwnersPage } from "./owners";
 import { SignInPage } from "./sign-in";
+import { WebhooksPage } from "./webhooks";
 
 const NAV = [
   { href: "#/agents", label: "Agents" },
   { href: "#/calendar", label: "Calendar" },
   { href: "#/decisions", label: "Decisions" },
   { href: "#/owners", label: "Owners & rules" },
+  { href: "#/webhooks", label: "Webhooks" },
 ];
 
 function currentRoute(): string {
@@ -64,6 +66,7 @@ function App() {
   else if (path === "/calendar") page = <CalendarPage params={params} />;
   else if (path === "/decisions") page = <DecisionsPage />;
   else if (path === "/owners") page = <OwnersPage />;
+  else if (path === "/webhooks") page = <WebhooksPage />;
   else page = <AgentsPage />;
 
   return (

@@ -26,6 +26,11 @@ export const SCOPE_LABELS: readonly { scope: string; label: string; help: string
     help: "Displace lower-priority bookings; their agents are told and offered another slot.",
   },
   { scope: "manage_rules", label: "Manage rules", help: "Change working hours, buffers and booking limits." },
+  {
+    scope: "manage_webhooks",
+    label: "Manage webhooks",
+    help: "Have its booking and hold events pushed to a URL it names.",
+  },
 ];
 
 export function scopeLabel(scope: string): string {

@@ -3,6 +3,8 @@
 // made over MCP (HTTP and an `openavail mcp` process) appearing live; a preempted booking marked in the
 // week view and cancelled from it; a rules edit previewed, saved and obeyed by the next
 // check_availability; CSRF and missing sessions refused. Screenshots go to reports/console/.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -10,6 +12,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
 import { createConsoleLink } from "../../src/service/console-sessions.js";
+import { openSecretBox } from "../../src/service/provider-registry.js";
+import { deliverDueWebhooks } from "../../src/service/webhooks/delivery.js";
 import { type FakeGoogle, startFakeGoogle } from "../fakes/google-calendar.js";
 import {
   type ConsoleServer,
@@ -39,6 +43,7 @@ beforeAll(async () => {
   adminToken = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
   google = await startFakeGoogle({ ownerEmail: "gina@example.com", now: () => w.clock.now });
   c = await serveConsole(w, {
+    webhookAllowPrivate: true,
     google: {
       clientId: google.clientId,
       clientSecret: google.clientSecret,
@@ -281,6 +286,52 @@ describe("the owner console", () => {
     await owner.getByText("google, active").waitFor();
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it("creates an organisation-wide webhook, shows its secret once, and lists what it delivered", async () => {
+    const got: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.on("data", () => {});
+      req.on("end", () => {
+        got.push(String(req.headers["webhook-id"]));
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const { page, errors } = await openPage(c);
+      await signInWithToken(page, c.url, adminToken);
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByLabel("URL").fill(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`);
+      await page.getByRole("button", { name: "Create webhook" }).click();
+      expect(await page.getByTestId("webhook-secret").textContent()).toMatch(/^whsec_/);
+      await screenshots(page, "webhooks");
+      const made = await w.call(sales.caller, "create_hold", {
+        owner_email: CEO,
+        start: "2026-03-05T09:00:00Z",
+        duration_minutes: 30,
+      });
+      expect(made.verdict).toBe("Accept");
+      const run = await deliverDueWebhooks({
+        db: c.app.ledger.db,
+        now: c.app.config.now,
+        logger: c.app.logger,
+        secretBox: () => openSecretBox({ dbPath: c.app.config.dbPath, secretKey: c.app.config.secretKey }),
+        allowPrivate: true,
+      });
+      expect(run.delivered).toBeGreaterThan(0);
+      await page.locator("tr[data-webhook] button.link-button").first().click();
+      await page
+        .getByRole("region", { name: /Deliveries of/ })
+        .getByText("delivered")
+        .first()
+        .waitFor();
+      expect(got.length).toBe(run.delivered);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    } finally {
+      receiver.close();
+    }
   });
 
   it("limits sign-in attempts per address", async () => {
