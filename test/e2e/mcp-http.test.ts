@@ -133,6 +133,46 @@ describe.each([
       expect(verdict.slots[0]).toMatchObject({ start: "2026-03-03T14:00:00Z", end: "2026-03-03T14:30:00Z" });
       expect(textOf(check).split("\n")[0]).toBe("Accept; 7 free slots, first 2026-03-03T14:00:00Z.");
 
+      // manage_webhooks: the whole create-list-delete round, its structuredContent checked by the SDK
+      // client against the listed output schema; a loopback URL is a tool error naming url.
+      const url = "https://hooks.example.com/openavail";
+      const made = await call(client, "manage_webhooks", {
+        action: "create",
+        url,
+        event_types: ["booking.created"],
+      });
+      expect(made.isError, textOf(made)).toBeFalsy();
+      const created = made.structuredContent as { webhook: { webhook_id: string }; secret: string };
+      expect(created.secret).toMatch(/^whsec_/);
+      expect(created.webhook).toMatchObject({
+        agent_id: agent.agentId,
+        url,
+        event_types: ["booking.created"],
+      });
+      const listed = await call(client, "manage_webhooks", { action: "list" });
+      expect(listed.structuredContent).toMatchObject({ webhooks: [created.webhook] });
+      expect(textOf(listed)).not.toContain(created.secret);
+      const loopback = await call(client, "manage_webhooks", {
+        action: "create",
+        url: "https://127.0.0.1/hook",
+      });
+      expect(loopback.isError).toBe(true);
+      expect(JSON.parse(textOf(loopback))).toMatchObject({
+        error: "bad_request",
+        details: [{ field: "url", message: expect.stringContaining("private") }],
+      });
+      const noId = await call(client, "manage_webhooks", { action: "delete" });
+      expect(noId.isError).toBe(true);
+      expect(JSON.parse(textOf(noId))).toMatchObject({ details: [{ field: "webhook_id" }] });
+      const removed = await call(client, "manage_webhooks", {
+        action: "delete",
+        webhook_id: created.webhook.webhook_id,
+      });
+      expect(removed.structuredContent).toMatchObject({ deleted: true });
+      expect((await call(client, "manage_webhooks", { action: "list" })).structuredContent).toMatchObject({
+        webhooks: [],
+      });
+
       const bad = await call(client, "check_availability", { owner_email: "ceo@example.com" });
       expect(bad.isError).toBe(true);
       expect(bad.structuredContent).toBeUndefined();

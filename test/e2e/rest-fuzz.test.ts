@@ -89,6 +89,12 @@ function cases(): Record<string, RouteCase> {
       required: [],
       dates: ["hard_blocks.0.start", "hard_blocks.0.end"],
     },
+    // POST /v1/webhooks is create (the route fixes action); the URL is public https, never contacted here.
+    manage_webhooks: {
+      base: { url: "https://hooks.example.com/openavail", event_types: ["booking.created", "hold.created"] },
+      required: ["url"],
+      dates: [],
+    },
   };
 }
 
@@ -136,6 +142,8 @@ const TABLES = [
   "outbox",
   "credentials",
   "admin_tokens",
+  "webhook_subscriptions",
+  "webhook_deliveries",
 ];
 
 function ledgerHash(): string {
@@ -281,8 +289,13 @@ describe("fuzzed bodies on every POST/PUT tool route", () => {
   for (const tool of BODY_TOOLS) {
     it(`${tool.rest.method} ${tool.rest.path} (${tool.name}) refuses every corrupted body and writes nothing`, async () => {
       const c = cases()[tool.name]!;
-      const parsed = tool.input.safeParse({ ...c.base, booking_id: bookingId, calendar_id: calendarId });
-      // The base is valid apart from path parameters the tool does not take.
+      const parsed = tool.input.safeParse({
+        ...c.base,
+        ...tool.rest.fixed,
+        booking_id: bookingId,
+        calendar_id: calendarId,
+      });
+      // The base, with the fields the route sets, is valid apart from path parameters the tool does not take.
       expect(parsed.success || parsed.error.issues.every((i) => i.code === "unrecognized_keys")).toBe(true);
       const before = ledgerHash();
       const protoKeys = Object.getOwnPropertyNames(Object.prototype).length;

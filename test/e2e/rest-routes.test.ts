@@ -26,6 +26,8 @@ import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 // 2026-03-02 is a Monday; America/New_York is UTC-5 until 2026-03-08, so 09:00 local = 14:00Z.
 const CEO = "ceo@example.com";
 const TUESDAY = { start: "2026-03-03T14:00:00Z", end: "2026-03-03T22:00:00Z" };
+/** A public https receiver: creating a webhook does not contact it, and no test here sends to it. */
+const HOOK_URL = "https://hooks.example.com/openavail";
 
 let w: World;
 let app: App;
@@ -131,6 +133,27 @@ describe("every tool route", () => {
     const me = await run("whoami", call("GET", "/v1/me", { key: sales.key }));
     expect(me.agent_id).toBe(sales.agentId);
 
+    // manage_webhooks: sales subscribes to two events; its booking and its preemption below fill the log.
+    const hook = await run(
+      "manage_webhooks",
+      call("POST", "/v1/webhooks", {
+        key: sales.key,
+        body: { url: HOOK_URL, event_types: ["booking.created", "booking.preempted"] },
+      }),
+    );
+    expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/=]{32}$/);
+    expect(hook.webhook).toMatchObject({
+      webhook_id: expect.stringMatching(/^whk_/),
+      agent_id: sales.agentId,
+      url: HOOK_URL,
+      event_types: ["booking.created", "booking.preempted"],
+      status: "active",
+      disabled_reason: null,
+      failing_since: null,
+      previous_secret_valid_until: null,
+    });
+    const hookPath = `/v1/webhooks/${hook.webhook.webhook_id}`;
+
     const check = await run(
       "check_availability",
       call("POST", "/v1/availability", {
@@ -232,6 +255,50 @@ describe("every tool route", () => {
       call("GET", "/v1/notifications?limit=10", { key: sales.key }),
     );
     expect(notes.notifications.map((n: any) => n.type)).toContain("booking.preempted");
+
+    // The rest of manage_webhooks' routes: list, the delivery log, redeliver, rotate, enable, delete.
+    const hooks = await run("manage_webhooks", call("GET", "/v1/webhooks", { key: sales.key }));
+    expect(hooks.webhooks).toEqual([hook.webhook]);
+    expect(JSON.stringify(hooks)).not.toContain(hook.secret); // the secret is shown once
+    const log = await run("manage_webhooks", call("GET", `${hookPath}/deliveries`, { key: sales.key }));
+    // Newest first, nothing sent: no background job runs here. The hold, the reschedule and exec's
+    // own decisions are not events sales asked for.
+    expect(log.deliveries.map((d: any) => [d.event_type, d.status, d.attempts])).toEqual([
+      ["booking.preempted", "pending", 0],
+      ["booking.created", "pending", 0],
+    ]);
+    const first = log.deliveries[1];
+    expect(first).toMatchObject({
+      delivery_id: expect.stringMatching(/^msg_/),
+      webhook_id: hook.webhook.webhook_id,
+    });
+    const resent = await run(
+      "manage_webhooks",
+      call("POST", `/v1/webhook-deliveries/${first.delivery_id}/redeliver`, { key: sales.key }),
+    );
+    expect(resent.delivery).toMatchObject({
+      delivery_id: first.delivery_id,
+      status: "pending",
+      next_attempt_at: "2026-03-02T12:00:00Z", // now: the world's clock has not moved
+    });
+    const rotated = await run(
+      "manage_webhooks",
+      call("POST", `${hookPath}/rotate-secret`, { key: sales.key }),
+    );
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(Date.parse(rotated.webhook.previous_secret_valid_until) - w.clock.now).toBe(24 * 3_600_000);
+    const enabled = await run(
+      "manage_webhooks",
+      call("POST", `${hookPath}/enable`, { key: sales.key, body: {} }),
+    );
+    expect(enabled.webhook).toMatchObject({ status: "active", disabled_reason: null, failing_since: null });
+    const removed = await run("manage_webhooks", call("DELETE", hookPath, { key: sales.key }));
+    expect(removed.deleted).toBe(true);
+    expect((await run("manage_webhooks", call("GET", "/v1/webhooks", { key: sales.key }))).webhooks).toEqual(
+      [],
+    );
+    expectError(await call("GET", `${hookPath}/deliveries`, { key: sales.key }), 404, "not_found");
 
     expect([...covered].sort()).toEqual(TOOLS.map((t) => t.name).sort());
   });
@@ -357,6 +424,179 @@ describe("Chronary-style read routes", () => {
         path,
       ).toContain(field);
     }
+  });
+});
+
+describe("manage_webhooks over REST", () => {
+  const create = (key: string, body: unknown, headers?: Record<string, string>) =>
+    call("POST", "/v1/webhooks", { key, body, ...(headers ? { headers } : {}) });
+
+  it("refuses private, loopback, link-local, plain-http and malformed URLs naming url, and stores nothing", async () => {
+    const a = await w.addAgent({ name: "a" });
+    for (const url of [
+      "http://hooks.example.com/openavail", // https only, by default
+      "https://127.0.0.1/hook",
+      "https://127.1/hook", // 127.0.0.1, as the URL parser reads it
+      "https://2130706433/hook", // 127.0.0.1 as one number
+      "https://localhost:8443/hook",
+      "https://api.localhost/hook",
+      "https://10.1.2.3/hook",
+      "https://172.16.0.1/hook",
+      "https://192.168.1.1/hook",
+      "https://100.64.0.1/hook",
+      "https://169.254.169.254/latest/meta-data/", // the cloud metadata service
+      "https://0.0.0.0/hook",
+      "https://[::1]/hook",
+      "https://[::ffff:127.0.0.1]/hook",
+      "https://[fe80::1]/hook",
+      "https://[fd00::1]/hook",
+      "https://user:secret@hooks.example.com/hook",
+      "ftp://hooks.example.com/hook",
+      "javascript:alert(1)",
+      "hooks.example.com/hook",
+      "",
+    ]) {
+      const reply = await create(a.key, { url });
+      expectError(reply, 400, "bad_request");
+      expect(
+        reply.json.details.map((d: any) => d.field),
+        url,
+      ).toEqual(["url"]);
+    }
+    expect(await rowCount("webhook_subscriptions")).toBe(0);
+  });
+
+  it("accepts private targets only when the operator allows them (webhookAllowPrivate)", async () => {
+    await server.close();
+    const open = await createApp(
+      configFromEnv(
+        {},
+        {
+          dbPath: w.dbPath,
+          now: () => w.clock.now,
+          logLevel: "silent",
+          rateLimitPerMinute: 100_000,
+          port: 0,
+          webhookAllowPrivate: true,
+        },
+      ),
+      pino({ level: "silent" }),
+    );
+    server = await startHttpServer(open);
+    const a = await w.addAgent({ name: "a" });
+    const made = expectOutput(
+      "manage_webhooks",
+      await create(a.key, { url: "http://127.0.0.1:9/hook", event_types: ["hold.created"] }),
+    );
+    expect(made.webhook).toMatchObject({ url: "http://127.0.0.1:9/hook", event_types: ["hold.created"] });
+    // Still no credentials in a URL, and still http(s) only.
+    for (const url of ["http://u:p@127.0.0.1/hook", "file:///etc/passwd"]) {
+      const refused = await create(a.key, { url });
+      expectError(refused, 400, "bad_request");
+      expect(refused.json.details[0].field).toBe("url");
+    }
+  });
+
+  it("validates the input: url required on create, known event types, ids of the right kind, the route's action", async () => {
+    const a = await w.addAgent({ name: "a" });
+    const cases: [string, string, unknown, string][] = [
+      ["POST", "/v1/webhooks", {}, "url"],
+      ["POST", "/v1/webhooks", { url: HOOK_URL, event_types: [] }, "event_types"],
+      ["POST", "/v1/webhooks", { url: HOOK_URL, event_types: ["booking.exploded"] }, "event_types.0"],
+      ["POST", "/v1/webhooks", { url: `https://hooks.example.com/${"x".repeat(2000)}` }, "url"],
+      ["POST", "/v1/webhooks", { url: HOOK_URL, action: "list" }, "action"],
+      ["POST", "/v1/webhooks", { url: HOOK_URL, secret: "whsec_mine" }, "secret"],
+      ["POST", "/v1/webhooks/not-a-webhook/enable", {}, "webhook_id"],
+      ["POST", "/v1/webhooks/whk_abc/rotate-secret", { webhook_id: "whk_other" }, "webhook_id"],
+      ["POST", "/v1/webhooks/whk_abc/enable", { action: "delete" }, "action"],
+      ["POST", "/v1/webhook-deliveries/whk_abc/redeliver", {}, "delivery_id"],
+      ["DELETE", "/v1/webhooks/WHK_ABC", undefined, "webhook_id"],
+      ["GET", "/v1/webhooks?action=create", undefined, "action"],
+      ["GET", "/v1/webhooks/bkg_abc/deliveries", undefined, "webhook_id"],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const reply = await call(method, path, { key: a.key, ...(body !== undefined ? { body } : {}) });
+      expectError(reply, 400, "bad_request");
+      expect(
+        reply.json.details.map((d: any) => d.field),
+        `${method} ${path} ${JSON.stringify(body)?.slice(0, 80)}`,
+      ).toContain(field);
+    }
+    expect(await rowCount("webhook_subscriptions")).toBe(0);
+    const wrong = await call("PUT", "/v1/webhooks", { key: a.key, body: {} });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET, HEAD, POST, OPTIONS");
+  });
+
+  it("needs the manage_webhooks scope, and keeps each agent to its own webhooks and deliveries", async () => {
+    const scheduler = await w.addAgent({
+      name: "scheduler",
+      scopes: ["read_freebusy", "create_holds", "create_bookings", "preempt", "manage_rules"],
+    });
+    for (const [method, path, body] of [
+      ["POST", "/v1/webhooks", { url: HOOK_URL }],
+      ["GET", "/v1/webhooks", undefined],
+      ["DELETE", "/v1/webhooks/whk_abc", undefined],
+    ] as const) {
+      const reply = await call(method, path, { key: scheduler.key, ...(body ? { body } : {}) });
+      expectError(reply, 403, "forbidden");
+      expect(reply.json.message).toContain("manage_webhooks");
+    }
+    expect(await rowCount("webhook_subscriptions")).toBe(0);
+
+    const mine = await w.addAgent({ name: "mine" });
+    const theirs = await w.addAgent({ name: "theirs" });
+    const made = expectOutput("manage_webhooks", await create(mine.key, { url: HOOK_URL }));
+    expect(made.webhook.event_types).toHaveLength(8); // every event type by default
+    const hookId = made.webhook.webhook_id as string;
+    await w.call(mine.caller, "create_hold", {
+      owner_email: CEO,
+      start: "2026-03-03T15:00:00Z",
+      duration_minutes: 30,
+    });
+    const [delivery] = (await call("GET", `/v1/webhooks/${hookId}/deliveries`, { key: mine.key })).json
+      .deliveries;
+    expect(delivery).toMatchObject({ event_type: "hold.created", status: "pending" });
+
+    expect((await call("GET", "/v1/webhooks", { key: theirs.key })).json.webhooks).toEqual([]);
+    for (const [method, path] of [
+      ["DELETE", `/v1/webhooks/${hookId}`],
+      ["POST", `/v1/webhooks/${hookId}/rotate-secret`],
+      ["POST", `/v1/webhooks/${hookId}/enable`],
+      ["GET", `/v1/webhooks/${hookId}/deliveries`],
+      ["DELETE", "/v1/webhooks/whk_nosuchwebhook"],
+    ] as const) {
+      const reply = await call(method, path, { key: theirs.key });
+      expectError(reply, 404, "not_found");
+      expect(reply.json.details[0].field, `${method} ${path}`).toBe("webhook_id");
+    }
+    for (const id of [delivery.delivery_id, "msg_nosuchdelivery"]) {
+      const reply = await call("POST", `/v1/webhook-deliveries/${id}/redeliver`, { key: theirs.key });
+      expectError(reply, 404, "not_found");
+    }
+    expectError(
+      await call("POST", "/v1/webhook-deliveries/msg_nosuchdelivery/redeliver", { key: mine.key }),
+      404,
+      "not_found",
+    );
+    // Nothing of theirs touched mine: same secret, same log.
+    const still = (await call("GET", "/v1/webhooks", { key: mine.key })).json.webhooks;
+    expect(still).toEqual([made.webhook]);
+    expect(
+      (await call("GET", `/v1/webhooks/${hookId}/deliveries`, { key: mine.key })).json.deliveries,
+    ).toEqual([delivery]);
+  });
+
+  it("replays a create retried with the same Idempotency-Key instead of making a second webhook", async () => {
+    const a = await w.addAgent({ name: "a" });
+    const headers = { "idempotency-key": "hook-1" };
+    const first = await create(a.key, { url: HOOK_URL }, headers);
+    expectOutput("manage_webhooks", first);
+    const second = await create(a.key, { url: HOOK_URL }, headers);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(second.text).toBe(first.text);
+    expect(await rowCount("webhook_subscriptions")).toBe(1);
+    expectError(await create(a.key, { url: `${HOOK_URL}/other` }, headers), 409, "idempotency_key_reused");
   });
 });
 

@@ -8,6 +8,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { registerServeCommand } from "../../src/cli/commands/serve.js";
 import { runCli } from "../../src/cli/run-cli.js";
+import { SCOPES } from "../../src/service/caller.js";
 import { listeningUrl } from "../helpers/serve-process.js";
 
 const ENTRY = join(import.meta.dirname, "serve-entry.ts");
@@ -70,7 +71,11 @@ describe("openavail serve", () => {
 
     const me = await fetch(`${first.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
-    expect(((await me.json()) as { scopes: string[] }).scopes).toHaveLength(6);
+    // The demo agent has every scope, manage_webhooks among them.
+    expect(((await me.json()) as { scopes: string[] }).scopes.sort()).toEqual([...SCOPES].sort());
+    const hooks = await fetch(`${first.url}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } });
+    expect(hooks.status).toBe(200);
+    expect(((await hooks.json()) as { webhooks: unknown[] }).webhooks).toEqual([]);
     const cal = /work calendar (cal_[0-9a-z]+)/.exec(printed)![1];
     const avail = await fetch(
       `${first.url}/v1/calendars/${cal}/availability?start=2030-01-07T00:00:00Z&end=2030-01-08T00:00:00Z`,
