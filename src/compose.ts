@@ -92,7 +92,7 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     mirrorFreshForMs: 60_000,
     consoleDir: join(PACKAGE_ROOT, "dist", "console"),
     webhookAllowPrivate: /^(1|true|yes)$/i.test(env.OPENAVAIL_WEBHOOK_ALLOW_PRIVATE ?? ""),
-    webhookIntervalMs: intFrom(env.OPENAVAIL_WEBHOOK_INTERVAL_MS, 250, "OPENAVAIL_WEBHOOK_INTERVAL_MS"),
+    webhookIntervalMs: intFrom(env.OPENAVAIL_WEBHOOK_INTERVAL_MS, 100, "OPENAVAIL_WEBHOOK_INTERVAL_MS"),
     now: Date.now,
     ...overrides,
   };

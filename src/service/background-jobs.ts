@@ -26,7 +26,7 @@ export interface BackgroundJobsDeps {
   readonly outboxIntervalMs?: number;
   /** Hold-expiry sweep; default 15 s. 0 switches the job off. */
   readonly holdSweepIntervalMs?: number;
-  /** Webhook deliveries; default every 250 ms. 0 switches the job off. */
+  /** Webhook deliveries; default every 100 ms. 0 switches the job off. */
   readonly webhookIntervalMs?: number;
   /** Opens webhook secrets for signing. */
   readonly secretBox?: () => SecretBox;
@@ -64,7 +64,7 @@ export function startBackgroundJobs(deps: BackgroundJobsDeps): BackgroundJobs {
     }),
     webhooks: startPeriodic(
       "webhooks",
-      deps.secretBox ? (deps.webhookIntervalMs ?? 250) : 0,
+      deps.secretBox ? (deps.webhookIntervalMs ?? 100) : 0,
       deps.logger,
       async () => {
         for (let batch = 0; batch < 20; batch++) {

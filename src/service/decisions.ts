@@ -31,6 +31,9 @@ import { decisionEvent, enqueueWebhookEvent } from "./webhooks/events.js";
 /** How long a stored response answers its idempotency key: 24 h. */
 const IDEMPOTENCY_TTL_MS = 86_400_000;
 
+/** What a replayed answer holds where the first one had a secret (a webhook's, shown once). */
+export const SECRET_NOT_REPLAYED = "(shown once, in the first answer; rotate_secret makes a new one)";
+
 export interface ServiceDeps {
   readonly db: Kysely<Database>;
   /** The ledger's change tracker (Ledger.changes), which keeps the rarely changed rows' caches honest. */
@@ -174,11 +177,16 @@ export async function runTool(
           : { ...value, pending_notifications: await takeNotifications(s, tx, 100) };
       const json = JSON.stringify(body);
       if (key) {
+        // A secret is shown once: the replay of a call that made one says so instead of keeping it.
+        const stored =
+          typeof (body as { secret?: unknown }).secret === "string"
+            ? JSON.stringify({ ...body, secret: SECRET_NOT_REPLAYED })
+            : json;
         await saveIdempotency(trx, {
           agent_id: caller.agentId,
           key,
           fingerprint,
-          response_json: json,
+          response_json: stored,
           created_at: now,
         });
       }

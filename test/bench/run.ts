@@ -7,6 +7,7 @@ import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
 import { benchRest } from "./rest.js";
 import { benchToolList } from "./tool-list.js";
+import { benchWebhooks } from "./webhooks.js";
 
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   tool_list: benchToolList,
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   mcp: benchMcp,
   rest: benchRest,
   console: benchConsole,
+  webhooks: benchWebhooks,
 };
 
 interface Figures {

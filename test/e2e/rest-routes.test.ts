@@ -12,6 +12,7 @@ import { ErrorBody } from "../../schemas/errors.js";
 import { FindCommonSlotsInput } from "../../schemas/tools.js";
 import { type App, configFromEnv, createApp } from "../../src/compose.js";
 import { createAdminToken } from "../../src/service/agents-admin.js";
+import { SECRET_NOT_REPLAYED } from "../../src/service/decisions.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import * as AdminSchemas from "../../src/transports/http/admin-schemas.js";
 import { createHttpApp } from "../../src/transports/http/http-app.js";
@@ -594,7 +595,11 @@ describe("manage_webhooks over REST", () => {
     expectOutput("manage_webhooks", first);
     const second = await create(a.key, { url: HOOK_URL }, headers);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
-    expect(second.text).toBe(first.text);
+    // The same answer, except the secret: shown once, it is never kept for a replay.
+    expect(JSON.parse(first.text).secret).toMatch(/^whsec_/);
+    expect(second.text).toBe(first.text.replace(JSON.parse(first.text).secret, SECRET_NOT_REPLAYED));
+    const stored = await w.app.ledger.db.selectFrom("idempotency").select("response_json").execute();
+    expect(JSON.stringify(stored)).not.toContain(JSON.parse(first.text).secret);
     expect(await rowCount("webhook_subscriptions")).toBe(1);
     expectError(await create(a.key, { url: `${HOOK_URL}/other` }, headers), 409, "idempotency_key_reused");
   });

@@ -13,6 +13,7 @@ import type { App } from "../../src/compose.js";
 import { notifyAgent } from "../../src/service/notify.js";
 import { openSecretBox } from "../../src/service/provider-registry.js";
 import { deliverDueWebhooks } from "../../src/service/webhooks/delivery.js";
+import { mayConnect } from "../../src/service/webhooks/safe-target.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { listeningUrl } from "../helpers/serve-process.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
@@ -211,7 +212,9 @@ describe("webhooks", () => {
       disabled_reason: expect.stringContaining("410"),
     });
     // Told in its next result, as every notification is.
-    expect(list.json.pending_notifications.map((n: { type: string }) => n.type)).toContain("webhook.disabled");
+    expect(list.json.pending_notifications.map((n: { type: string }) => n.type)).toContain(
+      "webhook.disabled",
+    );
     expect(
       (await rest("POST", `/v1/webhooks/${made.json.webhook.webhook_id}/enable`, agent.key)).json.webhook
         .status,
@@ -241,6 +244,23 @@ describe("webhooks", () => {
     const got = receiver.received[before]!;
     verified(made.json.secret, got);
     verified(rotated.json.secret, got);
+  });
+
+  it("answers another agent's delivery as not found, like a made-up one, and never connects to a private address", async () => {
+    const log = await rest("GET", "/v1/webhooks", sales.key);
+    const hook = log.json.webhooks[0].webhook_id;
+    const deliveries = await rest("GET", `/v1/webhooks/${hook}/deliveries`, sales.key);
+    const theirs = deliveries.json.deliveries[0].delivery_id;
+    const foreign = await rest("POST", `/v1/webhook-deliveries/${theirs}/redeliver`, exec.key);
+    const madeUp = await rest("POST", "/v1/webhook-deliveries/msg_nosuchdelivery/redeliver", exec.key);
+    expect(foreign.status).toBe(404);
+    expect(foreign.json.message).toBe(`No delivery ${theirs}.`);
+    expect(JSON.stringify(foreign.json)).not.toContain(hook);
+    expect(foreign.json.details).toEqual(madeUp.json.details);
+    expect(mayConnect(new URL("https://[::7f00:1]/x"), false)).toBe(false);
+    expect(mayConnect(new URL("https://10.1.2.3/x"), false)).toBe(false);
+    expect(mayConnect(new URL("https://10.1.2.3/x"), true)).toBe(true);
+    expect(mayConnect(new URL("https://hooks.example.com/x"), false)).toBe(true);
   });
 
   it("sends nothing for a decision that rolls back", async () => {
@@ -277,6 +297,11 @@ describe("webhooks", () => {
         "https://169.254.169.254/latest",
         "https://10.0.0.1/",
         "https://localhost/x",
+        "https://localhost./x",
+        "https://foo.localhost./x",
+        "https://[::7f00:1]/x",
+        "https://[64:ff9b::7f00:1]/x",
+        "https://[::ffff:127.0.0.1]/x",
         "ftp://example.com/",
       ]) {
         const res = await fetch(`${strict.url}/v1/webhooks`, {

@@ -12,7 +12,7 @@ import { Webhook } from "standardwebhooks";
 import type { Database, WebhookDeliveriesTable, WebhookSubscriptionsTable } from "../../ledger/tables.js";
 import type { SecretBox } from "../../providers/secret-box.js";
 import { notifyAgent } from "../notify.js";
-import { safeLookup } from "./safe-target.js";
+import { mayConnect, safeLookup } from "./safe-target.js";
 
 /** Delay before attempt n+1 after n failed ones (the first attempt is immediate); then given up. */
 export const RETRY_SCHEDULE_MS = [
@@ -202,6 +202,8 @@ function post(
   // Standard Webhooks: several signatures, space-separated, so a receiver on either secret verifies.
   const signature = secrets.map((s) => new Webhook(s).sign(row.id, timestamp, row.payload_json)).join(" ");
   const url = new URL(sub.url);
+  if (!mayConnect(url, deps.allowPrivate))
+    return Promise.resolve({ status: null, error: `${url.hostname} is a private address` });
   const send = url.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve) => {
     const req = send(

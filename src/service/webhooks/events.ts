@@ -26,17 +26,21 @@ export async function enqueueWebhookEvent(
     .where("status", "=", "active")
     .where((eb) => eb.or([eb("agent_id", "=", event.agentId), eb("agent_id", "is", null)]))
     .execute();
-  for (const s of subscriptions) {
-    if (!(JSON.parse(s.event_types_json) as string[]).includes(event.type)) continue;
-    const id = newId("msg");
-    await trx
-      .insertInto("webhook_deliveries")
-      .values({
-        id,
+  const wanted = subscriptions.filter((s) =>
+    (JSON.parse(s.event_types_json) as string[]).includes(event.type),
+  );
+  if (wanted.length === 0) return;
+  // One payload for every subscription, one statement for every row: a decision pays little per subscriber.
+  const payload = JSON.stringify({ type: event.type, timestamp: toInstant(now), data: event.data });
+  await trx
+    .insertInto("webhook_deliveries")
+    .values(
+      wanted.map((s) => ({
+        id: newId("msg"),
         subscription_id: s.id,
         event_type: event.type,
-        payload_json: JSON.stringify({ type: event.type, timestamp: toInstant(now), data: event.data }),
-        status: "pending",
+        payload_json: payload,
+        status: "pending" as const,
         attempts: 0,
         next_attempt_at: now,
         last_status_code: null,
@@ -44,9 +48,9 @@ export async function enqueueWebhookEvent(
         latency_ms: null,
         created_at: now,
         delivered_at: null,
-      })
-      .execute();
-  }
+      })),
+    )
+    .execute();
 }
 
 /** The event a decision's own result is, if any: what the agent made, moved or cancelled itself. */

@@ -22,7 +22,12 @@ for (const [net, bits] of [
 ] as const)
   BLOCKED.addSubnet(net, bits, "ipv4");
 for (const [net, bits] of [
-  ["::", 128],
+  // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16) addresses
+  // carry an IPv4 address inside: refused whole rather than decoded.
+  ["::", 96],
+  ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["2002::", 16],
   ["::1", 128],
   ["fc00::", 7],
   ["fe80::", 10],
@@ -51,13 +56,26 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): URL {
   if (url.username || url.password)
     throw refusal("must not carry credentials; use the signature to authenticate");
   if (!allowPrivate && url.protocol !== "https:") throw refusal("must be https");
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  // A trailing dot names the same host ("localhost." is localhost).
+  const host = url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
   if (
     !allowPrivate &&
     (isIP(host) ? isPrivateAddress(host) : host === "localhost" || host.endsWith(".localhost"))
   )
     throw refusal("must not point at a private, loopback or link-local address");
   return url;
+}
+
+/**
+ * Whether a delivery may connect to `url` now. A name is checked again by `safeLookup` as it is
+ * resolved; an address written in the URL is never looked up, so it is checked here, at every send.
+ */
+export function mayConnect(url: URL, allowPrivate: boolean): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "");
+  return allowPrivate || isIP(host) === 0 || !isPrivateAddress(host);
 }
 
 /** A DNS lookup for http.request that refuses private addresses unless they are allowed. */

@@ -234,8 +234,17 @@ export async function redeliver(
     .selectAll()
     .where("id", "=", deliveryId)
     .executeTakeFirst();
-  if (row) await ownSubscription(db, owner, row.subscription_id);
-  if (!row) {
+  // Another agent's delivery is not found, exactly like a made-up one: no id or existence leaks.
+  const mine =
+    row !== undefined &&
+    (owner.admin ||
+      (await db
+        .selectFrom("webhook_subscriptions")
+        .select("id")
+        .where("id", "=", row.subscription_id)
+        .where("agent_id", "=", owner.agentId)
+        .executeTakeFirst()) !== undefined);
+  if (!row || !mine) {
     throw new OpenavailError("not_found", `No delivery ${deliveryId}.`, {
       details: [{ field: "delivery_id", message: "no such delivery" }],
     });
