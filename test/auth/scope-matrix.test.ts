@@ -159,6 +159,7 @@ const CASES: Case[] = [
   },
   { label: "get_notifications", tool: "get_notifications", needsOwner: false, args: () => ({}) },
   { label: "whoami", tool: "whoami", needsOwner: false, args: () => ({}) },
+  { label: "manage_webhooks", tool: "manage_webhooks", needsOwner: false, args: () => ({ action: "list" }) },
 ];
 
 beforeAll(async () => {

@@ -55,12 +55,14 @@ export async function benchWebhooks(): Promise<Record<string, unknown>> {
     allowPrivate: true,
   });
   let slot = Math.ceil(Date.now() / MINUTE) * MINUTE + 7 * 24 * 60 * MINUTE;
-  const hold = () =>
-    w.call(agent.caller, "create_hold", {
+  const hold = () => {
+    slot += 30 * MINUTE;
+    return w.call(agent.caller, "create_hold", {
       owner_email: "bench@example.com",
-      start: new Date((slot += 30 * MINUTE)).toISOString(),
+      start: new Date(slot).toISOString(),
       duration_minutes: 30,
     });
+  };
   try {
     // 1. What 10 subscriptions cost a decision, before any is delivered (the worker is not running).
     const without: number[] = [];

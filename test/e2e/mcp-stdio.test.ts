@@ -203,6 +203,19 @@ describe("openavail mcp over stdio", () => {
     expect(
       (await call(execSession, "delete_availability_rules", { calendar_id: ops.calendarId })).deleted,
     ).toBe(true);
+    // Webhooks over stdio too: made with the secret shown once, listed, deleted.
+    const hook = await call(execSession, "manage_webhooks", {
+      action: "create",
+      url: "https://hooks.example.com/openavail",
+      event_types: ["booking.preempted"],
+    });
+    expect(hook.secret).toMatch(/^whsec_/);
+    const hooks = await call(execSession, "manage_webhooks", { action: "list" });
+    expect(hooks.webhooks.map((h: any) => h.webhook_id)).toEqual([hook.webhook.webhook_id]);
+    expect(
+      (await call(execSession, "manage_webhooks", { action: "delete", webhook_id: hook.webhook.webhook_id }))
+        .deleted,
+    ).toBe(true);
     const notes = await call(salesSession, "get_notifications");
     expect(notes.notifications.map((n: any) => n.type)).toContain("booking.preempted");
     // Cancelling the booking that displaced the sales bot's tells it the time may be free again, and why.

@@ -764,6 +764,7 @@ export async function hostileScenario(o: HostileOptions): Promise<ScenarioResult
       delete_availability_rules: { calendar_id: alpha.calendars.personal },
       get_notifications: { limit: 10 },
       whoami: {},
+      manage_webhooks: { action: "create", url: "https://hooks.example.com/openavail" },
     };
     const missing = TOOLS.filter((t) => !bases[t.name]);
     if (missing.length > 0)

@@ -59,7 +59,11 @@ describe("tool list", () => {
     // the scheduling surface (issue 15); manage_webhooks, for agents given that scope, is counted apart.
     const coreTokens = (scopes: ReadonlySet<Scope>) =>
       JSON.stringify(
-        toolList(scopes).tools.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
+        toolList(scopes).tools.map(({ name, description, inputSchema }) => ({
+          name,
+          description,
+          inputSchema,
+        })),
       ).length / 4;
     const scheduling = new Set(SCOPES.filter((s) => s !== "manage_webhooks"));
     expect(coreTokens(scheduling)).toBeLessThanOrEqual(4_000);
