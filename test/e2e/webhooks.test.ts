@@ -221,6 +221,48 @@ describe("webhooks", () => {
     ).toBe("active");
   });
 
+  it("disables a webhook whose deliveries have failed for 3 days, and tells its agent", async () => {
+    const agent = await w.addAgent({ name: "failing" });
+    const down = await startReceiver();
+    const made = await rest("POST", "/v1/webhooks", agent.key, {
+      url: down.url,
+      event_types: ["hold.created"],
+    });
+    const id = made.json.webhook.webhook_id;
+    const holdAt = (hours: number) =>
+      w.call(agent.caller, "create_hold", {
+        owner_email: CEO,
+        start: new Date(tomorrow9() + hours * 3_600_000).toISOString(),
+        duration_minutes: 30,
+        ttl_seconds: 3600,
+      });
+    const saved = w.clock.now;
+    try {
+      down.answers.push(500);
+      expect((await holdAt(24 + 1.5)).verdict).toBe("Accept");
+      await deliver();
+      await down.until(1);
+      const failing = (await rest("GET", "/v1/webhooks", agent.key)).json.webhooks[0];
+      expect(failing).toMatchObject({ webhook_id: id, status: "active", failing_since: expect.any(String) });
+      w.clock.now += 3 * DAY + 60_000;
+      down.answers.push(500, 500);
+      expect((await holdAt(24 + 1.5)).verdict).toBe("Accept");
+      await deliver();
+      await down.until(2);
+      const list = await rest("GET", "/v1/webhooks", agent.key);
+      expect(list.json.webhooks[0]).toMatchObject({
+        status: "disabled",
+        disabled_reason: "deliveries failed for 3 days",
+      });
+      expect(list.json.pending_notifications.map((n: { type: string }) => n.type)).toContain(
+        "webhook.disabled",
+      );
+    } finally {
+      w.clock.now = saved;
+      await down.close();
+    }
+  });
+
   it("signs with both secrets for a day after a rotation", async () => {
     const agent = await w.addAgent({ name: "rotating" });
     const made = await rest("POST", "/v1/webhooks", agent.key, {
