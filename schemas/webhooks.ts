@@ -45,7 +45,8 @@ export const ManageWebhooksInput = z
   });
 export type ManageWebhooksInput = z.output<typeof ManageWebhooksInput>;
 
-const Webhook = z.object({
+/** A webhook subscription as every surface shows it (never its secret). */
+export const WebhookView = z.object({
   webhook_id: z.string(),
   agent_id: z.string().nullable(),
   url: z.string(),
@@ -56,7 +57,8 @@ const Webhook = z.object({
   previous_secret_valid_until: z.string().nullable(),
   created_at: z.string(),
 });
-const Delivery = z.object({
+/** One delivery of the log. */
+export const DeliveryView = z.object({
   delivery_id: z.string(),
   webhook_id: z.string(),
   event_type: z.string(),
@@ -71,14 +73,14 @@ const Delivery = z.object({
 });
 
 export const ManageWebhooksOutput = z.object({
-  webhook: Webhook.optional(),
-  webhooks: z.array(Webhook).optional(),
+  webhook: WebhookView.optional(),
+  webhooks: z.array(WebhookView).optional(),
   secret: z
     .string()
     .optional()
     .describe("create, rotate_secret: the signing secret (whsec_...), shown once."),
   deleted: z.boolean().optional(),
-  deliveries: z.array(Delivery).optional(),
-  delivery: Delivery.optional(),
+  deliveries: z.array(DeliveryView).optional(),
+  delivery: DeliveryView.optional(),
   pending_notifications: z.array(z.unknown()),
 });

@@ -81,7 +81,7 @@ async function deliverOne(deps: WebhookWorkerDeps, row: DeliveryRow) {
     .selectAll()
     .where("id", "=", row.subscription_id)
     .executeTakeFirst();
-  if (!sub || sub.status !== "active") {
+  if (sub?.status !== "active") {
     await finish(deps.db, row.seq, {
       status: "failed",
       last_error: "the subscription is deleted or disabled",

@@ -2,6 +2,7 @@
 // wide ones created here (they receive every agent's events), their secrets rotated, their delivery
 // logs read and deliveries sent again. Rows of the admin route table (admin-routes.ts).
 import { z } from "zod";
+import { DeliveryView, WebhookView } from "../../../schemas/webhooks.js";
 import { openSecretBox } from "../../service/provider-registry.js";
 import {
   createSubscription,
@@ -26,31 +27,9 @@ const deps = (ctx: AdminContext): WebhookDeps => ({
   allowPrivate: ctx.app.config.webhookAllowPrivate,
 });
 
-const Webhook = z.object({
-  webhook_id: z.string(),
-  agent_id: z.string().nullable().describe("null: organisation-wide, every agent's events."),
-  url: z.string(),
-  event_types: z.array(z.string()),
-  status: z.enum(["active", "disabled"]),
-  disabled_reason: z.string().nullable(),
-  failing_since: z.string().nullable(),
-  previous_secret_valid_until: z.string().nullable(),
-  created_at: z.string(),
-});
+const Webhook = WebhookView;
+const Delivery = DeliveryView;
 const WithSecret = z.object({ webhook: Webhook, secret: z.string().describe("whsec_..., shown once.") });
-const Delivery = z.object({
-  delivery_id: z.string(),
-  webhook_id: z.string(),
-  event_type: z.string(),
-  status: z.enum(["pending", "delivered", "failed"]),
-  attempts: z.number(),
-  last_status_code: z.number().nullable(),
-  last_error: z.string().nullable(),
-  latency_ms: z.number().nullable(),
-  created_at: z.string(),
-  delivered_at: z.string().nullable(),
-  next_attempt_at: z.string().nullable(),
-});
 
 export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
   {
