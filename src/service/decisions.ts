@@ -19,6 +19,7 @@ import { GroupCommit } from "../ledger/group-commit.js";
 import { newId } from "../ledger/ids.js";
 import type { Database } from "../ledger/tables.js";
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
+import { activeSubscriptionsFor, type WebhookSubscriber } from "../ledger/webhooks.repository.js";
 import type { SecretBox } from "../providers/secret-box.js";
 import type { Caller } from "./caller.js";
 import type { WireExplanation } from "./dry-run.js";
@@ -123,6 +124,8 @@ export interface Scheduling {
    * result makes costs nothing until a notification is written (change-tracker.ts).
    */
   readonly nothingPending: StampedCache<true>;
+  /** Each agent's active webhook subscriptions (theirs and organisation-wide), kept until the table changes. */
+  readonly webhookSubscribers: StampedCache<readonly WebhookSubscriber[]>;
 }
 
 /** Builds the shared state of one service; made once, at start-up. */
@@ -133,6 +136,7 @@ export function openScheduling(deps: ServiceDeps): Scheduling {
     decisionLog: deps.logger.child({}, { redact: { paths: [] } }),
     owners: new OwnerDirectory(deps.changes),
     nothingPending: new StampedCache(deps.changes, ["notifications"], 10_000),
+    webhookSubscribers: new StampedCache(deps.changes, ["webhook_subscriptions"], 10_000),
   };
 }
 
@@ -298,19 +302,28 @@ async function appendDecision(
   };
   await insertDecision(tx.trx, row);
   const event = decisionEvent(row);
-  if (event) {
-    await enqueueWebhookEvent(tx.trx, tx.now, {
-      type: event,
-      agentId: row.agent_id,
-      data: {
+  // Read through a cache: with no subscription (the common case) a decision pays no query for webhooks.
+  const subscribers = event
+    ? await s.webhookSubscribers.readThrough(row.agent_id, () => activeSubscriptionsFor(tx.trx, row.agent_id))
+    : [];
+  if (event && subscribers.length > 0) {
+    await enqueueWebhookEvent(
+      tx.trx,
+      tx.now,
+      {
         type: event,
-        created_at: toInstant(tx.now),
-        decision_id: row.id,
-        booking_id: row.booking_id,
-        hold_id: row.hold_id,
-        message: `${event} by agent ${row.agent_id} (decision ${row.id}).`,
+        agentId: row.agent_id,
+        data: {
+          type: event,
+          created_at: toInstant(tx.now),
+          decision_id: row.id,
+          booking_id: row.booking_id,
+          hold_id: row.hold_id,
+          message: `${event} by agent ${row.agent_id} (decision ${row.id}).`,
+        },
       },
-    });
+      subscribers,
+    );
   }
   tx.decisions.push({
     decision_id: row.id,

@@ -5,6 +5,11 @@ import type { Kysely } from "kysely";
 import { toInstant } from "../../../schemas/time.js";
 import { newId } from "../../ledger/ids.js";
 import type { Database } from "../../ledger/tables.js";
+import {
+  activeSubscriptionsFor,
+  insertDelivery,
+  type WebhookSubscriber,
+} from "../../ledger/webhooks.repository.js";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./subscriptions.js";
 
 export function isWebhookEvent(type: string): type is WebhookEventType {
@@ -19,38 +24,31 @@ export async function enqueueWebhookEvent(
   trx: Kysely<Database>,
   now: number,
   event: { readonly type: WebhookEventType; readonly agentId: string; readonly data: object },
+  known?: readonly WebhookSubscriber[],
 ): Promise<void> {
-  const subscriptions = await trx
-    .selectFrom("webhook_subscriptions")
-    .select(["id", "event_types_json"])
-    .where("status", "=", "active")
-    .where((eb) => eb.or([eb("agent_id", "=", event.agentId), eb("agent_id", "is", null)]))
-    .execute();
+  const subscriptions = known ?? (await activeSubscriptionsFor(trx, event.agentId));
   const wanted = subscriptions.filter((s) =>
     (JSON.parse(s.event_types_json) as string[]).includes(event.type),
   );
   if (wanted.length === 0) return;
-  // One payload for every subscription, one statement for every row: a decision pays little per subscriber.
+  // One payload for every subscription, a prepared insert per row: a decision pays little per subscriber.
   const payload = JSON.stringify({ type: event.type, timestamp: toInstant(now), data: event.data });
-  await trx
-    .insertInto("webhook_deliveries")
-    .values(
-      wanted.map((s) => ({
-        id: newId("msg"),
-        subscription_id: s.id,
-        event_type: event.type,
-        payload_json: payload,
-        status: "pending" as const,
-        attempts: 0,
-        next_attempt_at: now,
-        last_status_code: null,
-        last_error: null,
-        latency_ms: null,
-        created_at: now,
-        delivered_at: null,
-      })),
-    )
-    .execute();
+  for (const sub of wanted) {
+    await insertDelivery(trx, {
+      id: newId("msg"),
+      subscription_id: sub.id,
+      event_type: event.type,
+      payload_json: payload,
+      status: "pending",
+      attempts: 0,
+      next_attempt_at: now,
+      last_status_code: null,
+      last_error: null,
+      latency_ms: null,
+      created_at: now,
+      delivered_at: null,
+    });
+  }
 }
 
 /** The event a decision's own result is, if any: what the agent made, moved or cancelled itself. */
