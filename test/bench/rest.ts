@@ -22,6 +22,7 @@ import type { Synchronous } from "../../src/ledger/open-ledger.js";
 import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
 import { SCOPES } from "../../src/service/caller.js";
 import { startHttpServer } from "../../src/transports/http/server.js";
+import { bareCommitLoop, startBareHono } from "./bare-baselines.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
 const CLIENTS = 50;
@@ -41,6 +42,7 @@ function percentile(sorted: readonly number[], p: number): number {
 
 interface ClientResult {
   readonly latencies: number[];
+  readonly fromSend: number[];
   readonly errors: number;
   readonly notAccepted: number;
   readonly seconds: number;
@@ -59,6 +61,7 @@ const headers = { Authorization: "Bearer " + d.key, "Content-Type": "application
 const connections = Array.from({ length: d.clients }, () => openConnection(url));
 const post = (i, body) => connections[i].post("/v1/bookings", headers, body);
 const latencies = [];
+const fromSend = [];
 let errors = 0, notAccepted = 0, measuring = false, stopAt = performance.now() + d.warmupMs;
 // Paced: client i's k-th request is due at epoch + (i / clients + k) * interval.
 const interval = d.rate ? (1000 * d.clients) / d.rate : 0;
@@ -70,10 +73,13 @@ const client = async (i, epoch) => {
     if (due > performance.now()) await wait(due - performance.now());
     const start = new Date(d.firstSlot + next[i]++ * 1800000).toISOString();
     const body = JSON.stringify({ owner_email: d.owners[i], start, duration_minutes: 30, title: "Bench call" });
+    const sent = performance.now();
     const reply = await post(i, body);
-    const ms = performance.now() - due;
+    const done = performance.now();
     if (!measuring) continue;
-    latencies.push(ms);
+    // From the due time, or from the send when a timer fired early: never negative.
+    latencies.push(done - Math.min(due, sent));
+    fromSend.push(done - sent);
     if (reply.status !== 200) errors++;
     else if (!reply.body.includes('"verdict":"Accept"')) notAccepted++;
   }
@@ -88,7 +94,7 @@ const client = async (i, epoch) => {
   await Promise.all(ids.map((i) => client(i, started)));
   const seconds = (performance.now() - started) / 1000;
   for (const c of connections) c.close();
-  parentPort.postMessage({ latencies, errors, notAccepted, seconds });
+  parentPort.postMessage({ latencies, fromSend, errors, notAccepted, seconds });
 })();
 `;
 
@@ -96,7 +102,12 @@ const client = async (i, epoch) => {
  * One run at the given `synchronous` level, paced at `rate` requests/s in all, or saturated when
  * `rate` is null; figures in ms and requests per second.
  */
-export async function run(synchronous: Synchronous, rate: number | null): Promise<Record<string, unknown>> {
+export async function run(
+  synchronous: Synchronous,
+  rate: number | null,
+  options: { clients?: number; bare?: boolean } = {},
+): Promise<Record<string, unknown>> {
+  const clients = options.clients ?? CLIENTS;
   const dir = mkdtempSync(join(tmpdir(), "openavail-bench-rest-"));
   const config = configFromEnv(
     {},
@@ -108,7 +119,7 @@ export async function run(synchronous: Synchronous, rate: number | null): Promis
   const now = Date.now();
   const db = app.ledger.db;
   const owners: string[] = [];
-  for (let i = 0; i < CLIENTS; i++) {
+  for (let i = 0; i < clients; i++) {
     const email = `owner${i}@bench.example`;
     await createOwner(db, { email, timezone: "UTC" }, now);
     await createCalendar(db, { ownerEmail: email, calendarType: "work" }, now);
@@ -116,7 +127,7 @@ export async function run(synchronous: Synchronous, rate: number | null): Promis
   }
   const agent = await createAgent(db, { name: "bench", scopes: [...SCOPES], owners: ["*"] }, now);
   const { key } = await createApiKey(db, agent.id, now);
-  const server = await startHttpServer(app);
+  const server = options.bare ? await startBareHono() : await startHttpServer(app);
   // The clients run on a worker thread, so the load generator does not share the server's event loop.
   const serverLoop = performance.eventLoopUtilization();
   const worker = new Worker(CLIENT_SOURCE, {
@@ -125,7 +136,7 @@ export async function run(synchronous: Synchronous, rate: number | null): Promis
       url: server.url,
       key,
       owners,
-      clients: CLIENTS,
+      clients,
       warmupMs: WARMUP_MS,
       durationMs: DURATION_MS,
       rate,
@@ -143,22 +154,29 @@ export async function run(synchronous: Synchronous, rate: number | null): Promis
   const { latencies, errors, notAccepted, seconds } = result;
 
   await server.close();
+  if (options.bare) await app.close();
   rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
+  const sends = [...result.fromSend].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   const rps = round(latencies.length / seconds);
   const p50 = round(percentile(latencies, 50));
   const p99 = round(percentile(latencies, 99));
   return {
+    server: options.bare ? "bare Hono (parse JSON, answer)" : "openavail",
     synchronous,
     load: rate === null ? "saturated" : `paced at ${rate}/s`,
-    clients: CLIENTS,
+    clients,
     seconds: round(seconds),
     requests: latencies.length,
     requests_per_s: rps,
     p50_ms: p50,
     p99_ms: p99,
     max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+    from_send_p50_ms: round(percentile(sends, 50)),
+    from_send_p99_ms: round(percentile(sends, 99)),
+    // The server thread's busy time per request: its event loop utilization over the run.
+    server_cpu_ms_per_request: round((serverBusy * seconds * 1000) / Math.max(1, latencies.length)),
     errors,
     not_accepted: notAccepted,
     server_event_loop_busy: round(serverBusy),
@@ -173,19 +191,43 @@ export async function run(synchronous: Synchronous, rate: number | null): Promis
 export async function benchRest(): Promise<Record<string, unknown>> {
   const paced = await run("full", TARGET_RPS);
   const saturated = await run("full", null);
+  const bare = await run("full", null, { bare: true });
   const normal = await run("normal", null);
-  for (const r of [paced, saturated, normal]) {
+  const sequential = await run("full", null, { clients: 1 });
+  const commits = bareCommitLoop(1_000).sort((a, b) => a - b);
+  const ratio = (a: unknown, b: unknown) => Math.round(((a as number) / (b as number)) * 100) / 100;
+  for (const r of [paced, saturated, bare, normal, sequential]) {
     console.log(
-      `rest create_booking (${r["synchronous"]}, ${r["load"]}): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
+      `rest create_booking [${r["server"]}] (${r["synchronous"]}, ${r["load"]}, ${r["clients"]} clients): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
+        `server CPU ${r["server_cpu_ms_per_request"]} ms/request, ` +
         `${r["requests"]} requests by ${r["clients"]} clients in ${r["seconds"]} s, ${r["errors"]} errors, ${r["not_accepted"]} not accepted, ` +
         `event loops busy: server ${r["server_event_loop_busy"]}, client ${r["client_event_loop_busy"]}`,
     );
   }
+  const vsBare = {
+    server_cpu_per_request: ratio(saturated["server_cpu_ms_per_request"], bare["server_cpu_ms_per_request"]),
+    throughput: ratio(saturated["requests_per_s"], bare["requests_per_s"]),
+  };
+  const floor = { p50: commits[Math.floor(commits.length / 2)]!, p99: percentile(commits, 99) };
+  const vsCommit = {
+    p50: ratio(sequential["from_send_p50_ms"], floor.p50),
+    p99: ratio(sequential["from_send_p99_ms"], floor.p99),
+  };
+  console.log(
+    `against bare Hono in this run: server CPU per request x${vsBare.server_cpu_per_request}, throughput x${vsBare.throughput}; ` +
+      `one booking at a time: p50 ${sequential["from_send_p50_ms"]} ms (x${vsCommit.p50} a bare commit's ${floor.p50.toFixed(3)} ms), ` +
+      `p99 ${sequential["from_send_p99_ms"]} ms (x${vsCommit.p99} of ${floor.p99.toFixed(3)} ms)`,
+  );
   const rps = paced["requests_per_s"] as number;
   const p99 = paced["p99_ms"] as number;
   return {
     ...paced,
     saturated,
+    bare_hono_saturated: bare,
+    against_bare_hono: vsBare,
+    sequential_one_client: sequential,
+    bare_commit_ms: { p50: Math.round(floor.p50 * 1000) / 1000, p99: Math.round(floor.p99 * 1000) / 1000 },
+    sequential_against_bare_commit: vsCommit,
     synchronous_normal_saturated: normal,
     targets: { requests_per_s: TARGET_RPS, p99_ms: TARGET_P99_MS },
     pass: {
