@@ -7,17 +7,7 @@ import { StdioServerTransport, serveStdio } from "@modelcontextprotocol/server/s
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { modernServer } from "./modern-http.js";
-import { PendingRequests } from "./pending-requests.js";
-
-/** The `_meta` key a 2026-07-28 message names its revision with: its envelope claim. */
-export const PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion";
-
-/** Whether a parsed message opens (or belongs to) the 2026-07-28 era: it carries the envelope claim. */
-export function claimsModernEra(message: unknown): boolean {
-  const params = (message as { params?: { _meta?: Record<string, unknown> } } | null)?.params;
-  const meta = params?._meta;
-  return typeof meta === "object" && meta !== null && Object.hasOwn(meta, PROTOCOL_VERSION_META_KEY);
-}
+import type { PendingRequests } from "./pending-requests.js";
 
 export interface ModernStdioSession {
   /** Resolves once every request received has been answered, or after `timeoutMs`. */
@@ -35,8 +25,8 @@ export function serveModernStdio(
   resolveCaller: () => Promise<Caller>,
   lines: Readable,
   stdout: Writable,
-): ModernStdioSession & { received(): void } {
-  const pending = new PendingRequests();
+  pending: PendingRequests,
+): ModernStdioSession {
   // Every answer is one whole line the transport writes: a response to a request has an id and no method.
   const out = new WritableStream({
     write(chunk: Buffer, _enc, done) {
@@ -51,7 +41,6 @@ export function serveModernStdio(
     onerror: (err) => app.logger.debug({ err }, "mcp stdio 2026-07-28 error"),
   });
   return {
-    received: () => pending.received(),
     idle: (timeoutMs) => pending.idle(timeoutMs),
     close: () => handle.close(),
   };

@@ -11,7 +11,7 @@ import { decodeUtf8 } from "../rest/json-body.js";
 import { batchProblem, INVALID_REQUEST, requestId } from "./batch-rules.js";
 import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
 import { createMcpServer } from "./create-mcp-server.js";
-import { claimsModernEra, serveModernStdio } from "./modern-stdio.js";
+import { claimsModernEra } from "./era.js";
 import { PendingRequests } from "./pending-requests.js";
 import { RawArguments } from "./raw-arguments.js";
 
@@ -112,7 +112,21 @@ function startSession(
   first: unknown,
 ): EraSession {
   if (claimsModernEra(first)) {
-    return { era: "2026-07-28", ...serveModernStdio(app, resolveCaller, lines, stdout) };
+    // The v2 SDK loads only for a 2026-07-28 connection: a 2025 client's cold start does not pay for it.
+    // Lines wait in the stream until its transport reads them; requests are counted from the first.
+    const pending = new PendingRequests();
+    const started = import("./modern-stdio.js").then((m) =>
+      m.serveModernStdio(app, resolveCaller, lines, stdout, pending),
+    );
+    return {
+      era: "2026-07-28",
+      received: () => pending.received(),
+      idle: async (timeoutMs) => {
+        await started;
+        await pending.idle(timeoutMs);
+      },
+      close: async () => (await started).close(),
+    };
   }
   const server = createMcpServer(app, resolveCaller, rawArguments);
   const transport = new StdioServerTransport(lines, stdout);
