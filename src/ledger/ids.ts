@@ -19,7 +19,8 @@ export type IdPrefix =
   | "act"
   | "gco"
   | "whk"
-  | "msg";
+  | "msg"
+  | "wev";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;

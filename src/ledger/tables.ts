@@ -225,13 +225,21 @@ export interface WebhookSubscriptionsTable {
   updated_at: number;
 }
 
+/** An event's body, written once for every subscription it goes to. */
+export interface WebhookEventsTable {
+  id: string;
+  event_type: string;
+  payload_json: string;
+  created_at: number;
+}
+
 export interface WebhookDeliveriesTable {
   seq: Generated<number>;
   /** The Standard Webhooks message id (webhook-id), the same on every attempt. */
   id: string;
   subscription_id: string;
+  event_id: string;
   event_type: string;
-  payload_json: string;
   status: "pending" | "delivered" | "failed";
   attempts: number;
   next_attempt_at: number;
@@ -261,6 +269,7 @@ export interface Database {
   admin_actions: AdminActionsTable;
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_events: WebhookEventsTable;
 }
 
 export type OwnerRow = Selectable<OwnersTable>;

@@ -2,7 +2,7 @@
 // for every event of every decision, so it is prepared once (prepared-query.ts), not built per call.
 import type { Insertable, Kysely } from "kysely";
 import { preparedInsert, preparedQuery } from "./prepared-query.js";
-import type { Database, WebhookDeliveriesTable } from "./tables.js";
+import type { Database, WebhookDeliveriesTable, WebhookEventsTable } from "./tables.js";
 
 /** An active subscription an event may go to. */
 export interface WebhookSubscriber {
@@ -26,8 +26,8 @@ export function activeSubscriptionsFor(db: Kysely<Database>, agentId: string): P
 const DELIVERY_COLUMNS = [
   "id",
   "subscription_id",
+  "event_id",
   "event_type",
-  "payload_json",
   "status",
   "attempts",
   "next_attempt_at",
@@ -45,4 +45,11 @@ export async function insertDelivery(
   row: Insertable<WebhookDeliveriesTable>,
 ): Promise<void> {
   await insertDeliveryRow(db, row);
+}
+
+const insertEventRow = preparedInsert("webhook_events", ["id", "event_type", "payload_json", "created_at"]);
+
+/** Writes an event's body once, for the deliveries that point at it. */
+export async function insertEvent(db: Kysely<Database>, row: Insertable<WebhookEventsTable>): Promise<void> {
+  await insertEventRow(db, row);
 }

@@ -12,8 +12,8 @@ import { makeWorld } from "../helpers/world.js";
 const TARGETS = { decision_p99_ratio: 1.2 } as const;
 const RATE_PER_S = 100;
 const EVENTS = 500;
-const DECISIONS_PER_ROUND = 400;
-const ROUNDS = 3;
+const DECISIONS_PER_ROUND = 800;
+const ROUNDS = 4;
 const MINUTE = 60_000;
 
 function percentile(values: readonly number[], p: number): number {

@@ -23,12 +23,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`CREATE INDEX webhook_subscriptions_agent ON webhook_subscriptions (agent_id) WHERE status = 'active'`.execute(
     db,
   );
+  // An event's body is written once, however many subscriptions it goes to.
+  await sql`CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  )`.execute(db);
   await sql`CREATE TABLE webhook_deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     subscription_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
     event_type TEXT NOT NULL,
-    payload_json TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
@@ -49,5 +56,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.dropTable("webhook_deliveries").ifExists().execute();
+  await db.schema.dropTable("webhook_events").ifExists().execute();
   await db.schema.dropTable("webhook_subscriptions").ifExists().execute();
 }

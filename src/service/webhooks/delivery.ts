@@ -48,10 +48,12 @@ export async function deliverDueWebhooks(deps: WebhookWorkerDeps, limit = 50): P
   const run: WebhookRun = { delivered: 0, retried: 0, failed: 0 };
   const due = await deps.db
     .selectFrom("webhook_deliveries")
-    .selectAll()
-    .where("status", "=", "pending")
-    .where("next_attempt_at", "<=", deps.now())
-    .orderBy("next_attempt_at")
+    .innerJoin("webhook_events", "webhook_events.id", "webhook_deliveries.event_id")
+    .selectAll("webhook_deliveries")
+    .select("webhook_events.payload_json")
+    .where("webhook_deliveries.status", "=", "pending")
+    .where("webhook_deliveries.next_attempt_at", "<=", deps.now())
+    .orderBy("webhook_deliveries.next_attempt_at")
     .limit(limit)
     .execute();
   if (due.length === 0) return run;
@@ -73,7 +75,7 @@ export async function deliverDueWebhooks(deps: WebhookWorkerDeps, limit = 50): P
   return run;
 }
 
-type DeliveryRow = Selectable<WebhookDeliveriesTable>;
+type DeliveryRow = Selectable<WebhookDeliveriesTable> & { readonly payload_json: string };
 
 async function deliverOne(deps: WebhookWorkerDeps, row: DeliveryRow) {
   const sub = await deps.db

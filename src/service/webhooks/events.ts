@@ -8,6 +8,7 @@ import type { Database } from "../../ledger/tables.js";
 import {
   activeSubscriptionsFor,
   insertDelivery,
+  insertEvent,
   type WebhookSubscriber,
 } from "../../ledger/webhooks.repository.js";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "./subscriptions.js";
@@ -31,14 +32,17 @@ export async function enqueueWebhookEvent(
     (JSON.parse(s.event_types_json) as string[]).includes(event.type),
   );
   if (wanted.length === 0) return;
-  // One payload for every subscription, a prepared insert per row: a decision pays little per subscriber.
+  // The body once, then a small row per subscription, each a prepared insert: a decision pays little
+  // per subscriber.
   const payload = JSON.stringify({ type: event.type, timestamp: toInstant(now), data: event.data });
+  const eventId = newId("wev");
+  await insertEvent(trx, { id: eventId, event_type: event.type, payload_json: payload, created_at: now });
   for (const sub of wanted) {
     await insertDelivery(trx, {
       id: newId("msg"),
       subscription_id: sub.id,
+      event_id: eventId,
       event_type: event.type,
-      payload_json: payload,
       status: "pending",
       attempts: 0,
       next_attempt_at: now,
