@@ -5,7 +5,7 @@ import { AccessFields } from "./agents";
 import { type Agent, type ApiKey, api, type Decision, type Owner, query } from "./api";
 import { DecisionTable } from "./decision-table";
 import { utc } from "./format";
-import { ErrorNote, Field, Page, Status } from "./ui";
+import { ErrorNote, Field, Page, ShownOnce, Status } from "./ui";
 
 type AgentWithKeys = Agent & { keys: ApiKey[] };
 
@@ -15,7 +15,6 @@ export function AgentPage({ id }: { id: string }) {
   const [decisions, setDecisions] = useState<Decision[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [newKey, setNewKey] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const [expiresDays, setExpiresDays] = useState("");
   const [scopes, setScopes] = useState<string[]>([]);
   const [allowed, setAllowed] = useState<string[]>([]);
@@ -54,7 +53,6 @@ export function AgentPage({ id }: { id: string }) {
     const body = expiresDays ? { expires_in_days: Number(expiresDays) } : {};
     const made = await api<{ key: string }>("POST", `/v1/agents/${id}/keys`, body);
     setNewKey(made.key);
-    setCopied(false);
   });
   const toggle = act(() =>
     api("POST", `/v1/agents/${id}/${agent.status === "active" ? "disable" : "enable"}`),
@@ -84,26 +82,15 @@ export function AgentPage({ id }: { id: string }) {
 
       <h2>API keys</h2>
       {newKey && (
-        <div class="new-key" role="status">
-          <p>
-            <strong>Store this key now: it is shown only once.</strong> Openavail keeps only its hash.
-          </p>
-          <code class="secret" data-testid="new-key">
-            {newKey}
-          </code>{" "}
-          <button
-            type="button"
-            onClick={async () => {
-              await navigator.clipboard.writeText(newKey);
-              setCopied(true);
-            }}
-          >
-            {copied ? "Copied" : "Copy key"}
-          </button>{" "}
-          <button type="button" class="link-button" onClick={() => setNewKey(null)}>
-            I have stored it
-          </button>
-        </div>
+        <ShownOnce
+          key={newKey}
+          heading="Store this key now: it is shown only once."
+          note="Openavail keeps only its hash."
+          value={newKey}
+          testId="new-key"
+          copyLabel="Copy key"
+          onDone={() => setNewKey(null)}
+        />
       )}
       <div class="table-wrap">
         <table>

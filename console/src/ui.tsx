@@ -1,5 +1,6 @@
 // Small pieces every page uses: an error note naming the fields, labelled fields, the scope labels.
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import { ApiError } from "./api";
 
 /** The seed's labels and what each scope lets an agent do. */
@@ -103,4 +104,50 @@ export function Page({
 
 export function Status({ value }: { value: string }) {
   return <span class={`status status-${value}`}>{value.replace("_", " ")}</span>;
+}
+
+/** A secret shown once (an API key, a webhook's signing secret): the value, optionally a copy button, and a dismiss. */
+export function ShownOnce({
+  heading,
+  note,
+  value,
+  testId,
+  copyLabel,
+  onDone,
+}: {
+  heading: string;
+  note?: string;
+  value: string;
+  testId: string;
+  copyLabel?: string;
+  onDone: () => void;
+}) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="new-key" role="status">
+      <p>
+        <strong>{heading}</strong>
+        {note ? ` ${note}` : ""}
+      </p>
+      <code class="secret" data-testid={testId}>
+        {value}
+      </code>{" "}
+      {copyLabel && (
+        <>
+          <button
+            type="button"
+            onClick={async () => {
+              await navigator.clipboard.writeText(value);
+              setCopied(true);
+            }}
+          >
+            {copied ? "Copied" : copyLabel}
+          </button>{" "}
+        </>
+      )}
+      <button type="button" class="link-button" onClick={onDone}>
+        I have stored it
+      </button>
+    </div>
+  );
 }

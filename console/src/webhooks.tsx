@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api";
 import { utc } from "./format";
-import { ErrorNote, Field, Page, Status } from "./ui";
+import { ErrorNote, Field, Page, ShownOnce, Status } from "./ui";
 
 interface Hook {
   webhook_id: string;
@@ -67,17 +67,12 @@ export function WebhooksPage() {
     <Page title="Webhooks">
       <ErrorNote error={error} />
       {secret && (
-        <div class="new-key" role="status">
-          <p>
-            <strong>Store this signing secret now: it is shown only once.</strong>
-          </p>
-          <code class="secret" data-testid="webhook-secret">
-            {secret}
-          </code>{" "}
-          <button type="button" class="link-button" onClick={() => setSecret(null)}>
-            I have stored it
-          </button>
-        </div>
+        <ShownOnce
+          heading="Store this signing secret now: it is shown only once."
+          value={secret}
+          testId="webhook-secret"
+          onDone={() => setSecret(null)}
+        />
       )}
       <div class="table-wrap">
         <table>

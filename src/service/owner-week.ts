@@ -127,13 +127,17 @@ export async function ownerWeek(
     .orderBy("start_ms")
     .execute();
 
+  // What every item says of where and when it is.
+  const placed = (row: { id: string; calendar_id: string; start_ms: number; end_ms: number }) => ({
+    id: row.id,
+    calendar_type: typeOf.get(row.calendar_id) ?? "",
+    ...span(row.start_ms, row.end_ms),
+  });
   const items: WeekItem[] = [];
   for (const b of bookings) {
     items.push({
       kind: "booking",
-      id: b.id,
-      calendar_type: typeOf.get(b.calendar_id) ?? "",
-      ...span(b.start_ms, b.end_ms),
+      ...placed(b),
       title: b.title,
       status: b.status,
       meeting_class: b.meeting_class,
@@ -146,9 +150,7 @@ export async function ownerWeek(
   for (const h of holds) {
     items.push({
       kind: "hold",
-      id: h.id,
-      calendar_type: typeOf.get(h.calendar_id) ?? "",
-      ...span(h.start_ms, h.end_ms),
+      ...placed(h),
       title: null,
       status: h.status,
       meeting_class: h.meeting_class,
@@ -161,9 +163,7 @@ export async function ownerWeek(
   for (const e of events) {
     items.push({
       kind: "event",
-      id: e.id,
-      calendar_type: typeOf.get(e.calendar_id) ?? "",
-      ...span(e.start_ms, e.end_ms),
+      ...placed(e),
       title: e.title,
       status: "busy",
       meeting_class: null,

@@ -56,11 +56,7 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): URL {
   if (url.username || url.password)
     throw refusal("must not carry credentials; use the signature to authenticate");
   if (!allowPrivate && url.protocol !== "https:") throw refusal("must be https");
-  // A trailing dot names the same host ("localhost." is localhost).
-  const host = url.hostname
-    .replace(/^\[|\]$/g, "")
-    .replace(/\.$/, "")
-    .toLowerCase();
+  const host = hostOf(url);
   if (
     !allowPrivate &&
     (isIP(host) ? isPrivateAddress(host) : host === "localhost" || host.endsWith(".localhost"))
@@ -74,7 +70,7 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): URL {
  * resolved; an address written in the URL is never looked up, so it is checked here, at every send.
  */
 export function mayConnect(url: URL, allowPrivate: boolean): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "");
+  const host = hostOf(url);
   return allowPrivate || isIP(host) === 0 || !isPrivateAddress(host);
 }
 
@@ -100,6 +96,15 @@ export function safeLookup(allowPrivate: boolean) {
       callback(null, first.address, first.family);
     });
   };
+}
+
+/** The host as an address or a name: IPv6 without brackets, a name without its trailing dot. */
+function hostOf(url: URL): string {
+  // A trailing dot names the same host ("localhost." is localhost).
+  return url.hostname
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.$/, "")
+    .toLowerCase();
 }
 
 function refusal(message: string): OpenavailError {

@@ -27,9 +27,7 @@ const deps = (ctx: AdminContext): WebhookDeps => ({
   allowPrivate: ctx.app.config.webhookAllowPrivate,
 });
 
-const Webhook = WebhookView;
-const Delivery = DeliveryView;
-const WithSecret = z.object({ webhook: Webhook, secret: z.string().describe("whsec_..., shown once.") });
+const WithSecret = z.object({ webhook: WebhookView, secret: z.string().describe("whsec_..., shown once.") });
 
 export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
   {
@@ -39,7 +37,7 @@ export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
     summary: "List every webhook",
     description: "Every agent's webhooks and the organisation-wide ones.",
     status: 200,
-    output: z.object({ webhooks: z.array(Webhook) }),
+    output: z.object({ webhooks: z.array(WebhookView) }),
     run: async (ctx) => ({ webhooks: await listSubscriptions(ctx.app.ledger.db, ADMIN) }),
   },
   {
@@ -81,7 +79,7 @@ export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
     summary: "Enable a disabled webhook",
     description: "Turns a webhook back on after it was disabled (410 Gone, or 3 days of failures).",
     status: 200,
-    output: z.object({ webhook: Webhook }),
+    output: z.object({ webhook: WebhookView }),
     run: (ctx) => enableSubscription(ctx.app.ledger.db, ADMIN, id(ctx), ctx.now),
   },
   {
@@ -91,7 +89,7 @@ export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
     summary: "A webhook's delivery log",
     description: "Newest first: status, attempts, last response code, latency.",
     status: 200,
-    output: z.object({ deliveries: z.array(Delivery) }),
+    output: z.object({ deliveries: z.array(DeliveryView) }),
     run: (ctx) => listDeliveries(ctx.app.ledger.db, ADMIN, id(ctx)),
   },
   {
@@ -101,7 +99,7 @@ export const WEBHOOK_ADMIN_ROUTES: readonly AdminRoute[] = [
     summary: "Send a delivery again",
     description: "Queues the delivery now, with the same message id.",
     status: 200,
-    output: z.object({ delivery: Delivery }),
+    output: z.object({ delivery: DeliveryView }),
     run: (ctx) => redeliver(ctx.app.ledger.db, ADMIN, ctx.params["delivery_id"] ?? "", ctx.now),
   },
 ];
