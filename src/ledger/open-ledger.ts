@@ -20,6 +20,7 @@ import * as bookingDetails from "./migrations/0005-booking-details.js";
 import * as checkHolds from "./migrations/0006-check-holds.js";
 import * as consoleTables from "./migrations/0007-console.js";
 import * as webhooks from "./migrations/0008-webhooks.js";
+import * as oauth from "./migrations/0009-oauth.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0006-check-holds": checkHolds,
   "0007-console": consoleTables,
   "0008-webhooks": webhooks,
+  "0009-oauth": oauth,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -138,6 +138,31 @@ export interface NotificationsTable {
   delivered_at: number | null;
 }
 
+/** The authorization server's storage (oidc-provider adapter rows), keyed by the SHA-256 of each id. */
+export interface OauthStoreTable {
+  model: string;
+  id_hash: string;
+  payload_json: string;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** The owner's consent to one OAuth client: its tokens act as agent_id until revoked_at. */
+export interface OauthConnectionsTable {
+  id: string;
+  client_id: string;
+  client_name: string;
+  client_uri: string | null;
+  agent_id: string;
+  scopes_json: string;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface IdempotencyTable {
   agent_id: string;
   key: string;
@@ -270,6 +295,8 @@ export interface Database {
   webhook_subscriptions: WebhookSubscriptionsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_events: WebhookEventsTable;
+  oauth_store: OauthStoreTable;
+  oauth_connections: OauthConnectionsTable;
 }
 
 export type OwnerRow = Selectable<OwnersTable>;
