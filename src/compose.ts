@@ -68,6 +68,13 @@ export interface AppConfig {
   readonly webhookIntervalMs: number;
   /** The built owner console (index.html and assets/), served at `/`. */
   readonly consoleDir: string;
+  /**
+   * The https address clients reach this server at (behind a TLS proxy): the OAuth issuer, and with
+   * `/mcp` the resource tokens are bound to. Unset: the address a request names (loopback use).
+   */
+  readonly publicUrl: string | undefined;
+  /** OAuth clients whose metadata document is on a loopback https URL may connect (tests only). */
+  readonly oauthLoopbackClients: boolean;
   /** The clock; tests inject their own. */
   readonly now: () => number;
 }
@@ -93,6 +100,8 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     consoleDir: join(PACKAGE_ROOT, "dist", "console"),
     webhookAllowPrivate: /^(1|true|yes)$/i.test(env.OPENAVAIL_WEBHOOK_ALLOW_PRIVATE ?? ""),
     webhookIntervalMs: intFrom(env.OPENAVAIL_WEBHOOK_INTERVAL_MS, 100, "OPENAVAIL_WEBHOOK_INTERVAL_MS"),
+    publicUrl: publicUrlFrom(env.OPENAVAIL_PUBLIC_URL),
+    oauthLoopbackClients: /^(1|true|yes)$/i.test(env.OPENAVAIL_OAUTH_LOOPBACK_CLIENTS ?? ""),
     now: Date.now,
     ...overrides,
   };
@@ -103,6 +112,28 @@ function intFrom(value: string | undefined, fallback: number, name: string): num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${value}"`);
   return n;
+}
+
+/** OPENAVAIL_PUBLIC_URL as an origin with no trailing slash; a path or a query is refused. */
+function publicUrlFrom(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(
+      `OPENAVAIL_PUBLIC_URL must be an absolute URL such as https://calendar.example.com, got "${value}"`,
+    );
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new Error(`OPENAVAIL_PUBLIC_URL must be an https:// address, got "${value}"`);
+  }
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username) {
+    throw new Error(
+      `OPENAVAIL_PUBLIC_URL must be the server's origin only (scheme, host, port), got "${value}"; serve Openavail at the root of its host.`,
+    );
+  }
+  return url.origin;
 }
 
 function listFrom(value: string | undefined): string[] {
