@@ -14,7 +14,8 @@ export interface CalendarsTable {
   id: string;
   owner_id: string;
   calendar_type: string;
-  provider: "local" | "google";
+  /** Where the events live: the ledger alone (`local`) or a provider it mirrors. */
+  provider: "local" | "google" | "microsoft" | "caldav";
   name: string | null;
   external_id: string | null;
   /** Validated AvailabilityRules as JSON, or null for "no rules". */
@@ -186,7 +187,7 @@ export interface OutboxTable {
 export interface CredentialsTable {
   id: string;
   owner_id: string;
-  provider: "google";
+  provider: "google" | "microsoft" | "caldav";
   account: string | null;
   /** AES-256-GCM sealed refresh token (secret-box format). */
   sealed_token: string;

@@ -60,7 +60,7 @@ export interface CalendarView {
   owner_id: string;
   owner_email: string;
   calendar_type: string;
-  provider: "local" | "google";
+  provider: "local" | "google" | "microsoft" | "caldav";
   name: string | null;
   /** `needs_reconnect`: the provider refused the stored credential; run `openavail connect` again. */
   status: "active" | "needs_reconnect";

@@ -66,7 +66,7 @@ export const CalendarView = z
     owner_id: z.string(),
     owner_email: z.string(),
     calendar_type: z.string(),
-    provider: z.enum(["local", "google"]),
+    provider: z.enum(["local", "google", "microsoft", "caldav"]),
     name: z.string().nullable(),
     status: z.enum(["active", "needs_reconnect"]),
     has_rules: z.boolean(),
