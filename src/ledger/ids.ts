@@ -20,7 +20,8 @@ export type IdPrefix =
   | "gco"
   | "whk"
   | "msg"
-  | "wev";
+  | "wev"
+  | "occ";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_CHARS = 20;
