@@ -23,6 +23,8 @@ export interface Caller {
   readonly owners: "*" | ReadonlySet<string>;
   /** First characters of the API key used, for the audit log. */
   readonly keyPrefix: string | null;
+  /** Set when the caller presented an OAuth access token: its client and the resources it is for. */
+  readonly oauth?: { readonly clientId: string; readonly audience: readonly string[] };
   /** The key's rate-limit state after this request, when a limiter is on (for RateLimit headers). */
   readonly rateLimit?: { readonly limit: number; readonly remaining: number; readonly resetSeconds: number };
 }
