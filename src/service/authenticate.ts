@@ -6,6 +6,7 @@ import type { AgentRow, ApiKeyRow, Database } from "../ledger/tables.js";
 import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
 import { type Caller, SCOPES, type Scope } from "./caller.js";
 import { OpenavailError } from "./errors.js";
+import { AccessTokenCache, authenticateAccessToken, looksLikeAccessToken } from "./oauth/access-tokens.js";
 
 /** last_used_at is refreshed at most this often, so reads do not turn every request into a write. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -24,8 +25,11 @@ interface Resolved {
  * still checked against `now` on every request. Unknown keys are never kept.
  */
 export class KeyCache extends StampedCache<Resolved> {
+  /** OAuth access tokens, kept by the same rule over their own tables. */
+  readonly accessTokens: AccessTokenCache;
   constructor(changes: ChangeTracker) {
     super(changes, ["api_keys", "agents"], 1_000);
+    this.accessTokens = new AccessTokenCache(changes);
   }
 }
 
@@ -38,10 +42,11 @@ export async function authenticate(
   if (!raw) {
     throw new OpenavailError(
       "unauthorized",
-      "Missing API key: send Authorization: Bearer ak_... (or set OPENAVAIL_API_KEY).",
+      "Missing API key: send Authorization: Bearer ak_... (or set OPENAVAIL_API_KEY), or sign in with OAuth.",
     );
   }
   if (!isWellFormedApiKey(raw)) {
+    if (looksLikeAccessToken(raw)) return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
     throw new OpenavailError(
       "unauthorized",
       "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",

@@ -8,11 +8,13 @@ export class OpenavailError extends Error {
   readonly status: number;
   readonly details: readonly ErrorDetail[] | undefined;
   readonly retryAfter: number | undefined;
+  /** For a missing scope: the scopes to ask for (an OAuth client's insufficient_scope challenge). */
+  readonly scopeChallenge: readonly string[] | undefined;
 
   constructor(
     type: ErrorType,
     message: string,
-    options: { details?: ErrorDetail[]; retryAfter?: number } = {},
+    options: { details?: ErrorDetail[]; retryAfter?: number; scopeChallenge?: readonly string[] } = {},
   ) {
     super(message);
     this.name = "OpenavailError";
@@ -20,6 +22,7 @@ export class OpenavailError extends Error {
     this.status = ERROR_STATUS[type];
     this.details = options.details;
     this.retryAfter = options.retryAfter;
+    this.scopeChallenge = options.scopeChallenge;
   }
 
   toJSON(): ErrorBody {

@@ -50,6 +50,7 @@ import {
   OwnerList,
   OwnerView,
 } from "./admin-schemas.js";
+import { OAUTH_ADMIN_ROUTES } from "./oauth-admin-routes.js";
 import { OWNER_ROUTES } from "./owner-routes.js";
 import { WEBHOOK_ADMIN_ROUTES } from "./webhook-admin-routes.js";
 
@@ -61,6 +62,8 @@ export interface AdminContext {
   /** The query string, validated by the route's `query` schema. */
   readonly query: Record<string, unknown>;
   readonly params: Readonly<Record<string, string>>;
+  /** The request's URL (the OAuth routes tell their issuer from it). */
+  readonly url: string;
 }
 
 export interface AdminRoute {
@@ -258,6 +261,7 @@ export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [
   ...ADMIN_ROUTES,
   ...OWNER_ROUTES,
   ...WEBHOOK_ADMIN_ROUTES,
+  ...OAUTH_ADMIN_ROUTES,
 ];
 
 /** The id of what a create route made, for the trail of admin actions. */
@@ -301,7 +305,7 @@ export function mountAdminRoutes(
       requireWellFormedText(body, "request body");
       const params = c.req.param() as Record<string, string>;
       const now = app.config.now();
-      const out = await route.run({ app, now, body, query, params });
+      const out = await route.run({ app, now, body, query, params, url: c.req.url });
       if (route.method !== "GET") {
         await recordAdminAction(app.ledger.db, {
           at: now,

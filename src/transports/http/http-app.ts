@@ -12,6 +12,7 @@ import { mountToolRoutes } from "../rest/tool-routes.js";
 import { mountAdminRoutes } from "./admin-routes.js";
 import { mountConsole } from "./console-routes.js";
 import { mountDecisionStream } from "./decision-stream.js";
+import { mountOAuth } from "./oauth-routes.js";
 import { requestGuards } from "./request-guards.js";
 
 /** Mounts extra routes (the MCP transport); may return a cleanup run before the server closes. */
@@ -65,6 +66,8 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
     jsonText(openApiJson(), 200, { "cache-control": "public, max-age=300" }),
   );
 
+  // Before every route: its challenge middleware must wrap their 401s and 403s.
+  mountOAuth(hono, app, routes);
   mountToolRoutes(hono, app, routes);
   mountReadAdapters(hono, app, routes);
   mountAdminRoutes(hono, app, routes);

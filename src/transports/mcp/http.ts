@@ -6,6 +6,8 @@ import type { Context, Env, Hono, Schema } from "hono";
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError } from "../../service/errors.js";
+import { requireAudience } from "../../service/oauth/access-tokens.js";
+import { mcpResource } from "../http/oauth-routes.js";
 import { bearerToken } from "../rest/agent-auth.js";
 import { isJsonMediaType, nodeBody, parseJsonText, readBodyText } from "../rest/json-body.js";
 import { errorResponse } from "../rest/respond.js";
@@ -16,6 +18,7 @@ import { directRequest } from "./direct-tool-call.js";
 import { directModernCall, modernCallResponse } from "./modern-direct.js";
 import { createModernMcp } from "./modern-http.js";
 import { RawArguments } from "./raw-arguments.js";
+import { insufficientScope } from "./scope-challenge.js";
 import { toolListJson } from "./tool-list.js";
 import { WebSseServerTransport } from "./web-sse-transport.js";
 
@@ -77,6 +80,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     try {
       const rawKey = bearerToken(c.req.header("authorization")) ?? "";
       const caller = await app.checkKey(rawKey);
+      requireAudience(caller, mcpResource(app, c.req.url));
       return { caller: count > 0 ? app.countCall(caller, rawKey, count) : caller, rawKey };
     } catch (err) {
       return errorResponse(err, app);
@@ -118,6 +122,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     if (admitted instanceof Response) return admitted;
     if (read instanceof Response) return read;
     const parsedBody = read.message;
+    const refusal = insufficientScope(admitted.caller, parsedBody);
+    if (refusal) return errorResponse(refusal, app);
     // The era first: a 2026-07-28 request never reaches the 2025 paths below, direct or not.
     if (!(await modern.isLegacy(c.req.raw, parsedBody))) {
       const call = directModernCall(c.req.raw.headers, parsedBody);
@@ -188,7 +194,16 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     const transport = new WebSseServerTransport("/messages");
     const rawArguments = new RawArguments();
     // Each POST /messages is counted as it arrives; a tool call only checks the key is still good.
-    const server = createMcpServer(app, () => app.checkKey(admitted.rawKey), rawArguments);
+    const resource = mcpResource(app, c.req.url);
+    const server = createMcpServer(
+      app,
+      async () => {
+        const caller = await app.checkKey(admitted.rawKey);
+        requireAudience(caller, resource);
+        return caller;
+      },
+      rawArguments,
+    );
     const { sessionId } = transport;
     transport.onclose = () => {
       sessions.delete(sessionId);

@@ -7,6 +7,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError, toErrorBody } from "../../service/errors.js";
+import { requireAudience } from "../../service/oauth/access-tokens.js";
 import { decodeUtf8 } from "../rest/json-body.js";
 import { batchProblem, INVALID_REQUEST, requestId } from "./batch-rules.js";
 import { boundedLines, jsonRpcIdFromEdges } from "./bounded-lines.js";
@@ -39,6 +40,8 @@ export async function serveStdio(
   options: StdioOptions = {},
 ): Promise<void> {
   const caller = await app.checkKey(rawKey);
+  // An OAuth access token is bound to an HTTP server's /mcp; stdio takes API keys only.
+  requireAudience(caller, undefined);
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const rawArguments = new RawArguments();

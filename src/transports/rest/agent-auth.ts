@@ -2,6 +2,7 @@
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError } from "../../service/errors.js";
+import { requireAudience } from "../../service/oauth/access-tokens.js";
 
 /** The token of a `Bearer` Authorization header; undefined when the header is absent. */
 export function bearerToken(header: string | undefined): string | undefined {
@@ -16,8 +17,15 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1]!;
 }
 
-/** Authenticates an agent request; an admin token gets `forbidden`, since it is not an agent. */
-export async function authenticateAgent(app: App, authorization: string | undefined): Promise<Caller> {
+/**
+ * Authenticates an agent request; an admin token gets `forbidden`, since it is not an agent. An OAuth
+ * access token must be bound to `resource`, the /mcp URL of the server the request reached.
+ */
+export async function authenticateAgent(
+  app: App,
+  authorization: string | undefined,
+  resource: string,
+): Promise<Caller> {
   const token = bearerToken(authorization);
   if (token?.startsWith("adm_")) {
     throw new OpenavailError(
@@ -25,5 +33,7 @@ export async function authenticateAgent(app: App, authorization: string | undefi
       "An admin token only works on the admin routes (/v1/agents, /v1/owners, /v1/calendars, /v1/decisions); agent routes need an agent key (ak_...).",
     );
   }
-  return app.authenticate(token);
+  const caller = await app.authenticate(token);
+  requireAudience(caller, resource);
+  return caller;
 }

@@ -9,6 +9,7 @@ import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError } from "../../service/errors.js";
 import { visibleCalendar } from "../../service/lookups.js";
+import { mcpResource } from "../http/oauth-routes.js";
 import { authenticateAgent } from "./agent-auth.js";
 import { callerHeaders, jsonBody } from "./respond.js";
 import { honoPath, type RouteTable } from "./route-table.js";
@@ -205,7 +206,7 @@ export function mountReadAdapters(
       throw new Error(`adapter ${adapter.operationId}: unknown tool`);
     routes.add("GET", adapter.path);
     hono.get(honoPath(adapter.path), async (c) => {
-      const caller = await authenticateAgent(app, c.req.header("authorization"));
+      const caller = await authenticateAgent(app, c.req.header("authorization"), mcpResource(app, c.req.url));
       const { input, flags } = adapterInput(adapter, c.req.queries());
       if (adapter.pathParam) {
         const value = c.req.param(adapter.pathParam.name) ?? "";

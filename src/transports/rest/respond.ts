@@ -2,7 +2,7 @@
 // DESIGN.md section 6 with its status, and the rate-limit and authentication headers that go with them.
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
-import { toErrorBody } from "../../service/errors.js";
+import { OpenavailError, toErrorBody } from "../../service/errors.js";
 import { type RateLimitState, rateLimitHeaders } from "../../service/rate-limiter.js";
 
 const JSON_TYPE = "application/json";
@@ -45,6 +45,11 @@ export function errorResponse(err: unknown, app: App, headers: Record<string, st
   if (error.type === "internal") app.logger.error({ err }, "request failed");
   const extra: Record<string, string> = { ...headers };
   if (error.type === "unauthorized") extra["www-authenticate"] = 'Bearer realm="openavail"';
+  // RFC 6750: which scopes would do, so an OAuth client can ask the owner for them.
+  if (err instanceof OpenavailError && err.scopeChallenge) {
+    extra["www-authenticate"] =
+      `Bearer realm="openavail", error="insufficient_scope", scope="${err.scopeChallenge.join(" ")}"`;
+  }
   // The rest of an oversized body may still be in flight: a fresh connection is the safe next step.
   if (error.type === "payload_too_large") extra["connection"] = "close";
   if (error.type === "rate_limited" && error.retryAfter !== undefined) {

@@ -7,6 +7,7 @@ import { type RestBinding, restBindings } from "../../../tools/define-tool.js";
 import { executeTool, TOOLS, type ToolDefinition } from "../../../tools/index.js";
 import type { App } from "../../compose.js";
 import { OpenavailError } from "../../service/errors.js";
+import { mcpResource } from "../http/oauth-routes.js";
 import { authenticateAgent } from "./agent-auth.js";
 import { MAX_BODY_BYTES, nodeBody, readJsonBody } from "./json-body.js";
 import { queryCoercer } from "./query-params.js";
@@ -42,7 +43,7 @@ function mountToolRoute(
   const noContent = binding.status === 204;
   routes.add(binding.method, binding.path);
   hono.on(binding.method, honoPath(binding.path), async (c) => {
-    const caller = await authenticateAgent(app, c.req.header("authorization"));
+    const caller = await authenticateAgent(app, c.req.header("authorization"), mcpResource(app, c.req.url));
     const source = coerce
       ? coerce(aliased(c.req.queries(), binding.query))
       : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));

@@ -1,0 +1,120 @@
+// The OAuth side of `openavail serve` (DESIGN section 12): RFC 9728 protected resource metadata for
+// /mcp, RFC 8414 authorization server metadata, the authorization server's own routes under /oauth
+// (served by oidc-provider), and the challenge every 401 and insufficient-scope 403 carries, so a
+// remote MCP client that meets /mcp without a token can find its way to a consent.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Context, Hono } from "hono";
+import type { App } from "../../compose.js";
+import { SCOPES } from "../../service/caller.js";
+import {
+  type AuthorizationServer,
+  CHALLENGE_SCOPES,
+  createAuthorizationServer,
+} from "../../service/oauth/authorization-server.js";
+import { openSecretBox } from "../../service/provider-registry.js";
+import { jsonBody } from "../rest/respond.js";
+import type { RouteTable } from "../rest/route-table.js";
+
+const PRM_PATH = "/.well-known/oauth-protected-resource";
+
+/** The origin clients reach this server at: OPENAVAIL_PUBLIC_URL, or the one the request names. */
+export function publicOrigin(app: App, requestUrl: string): string {
+  return app.config.publicUrl ?? new URL(requestUrl).origin;
+}
+
+/** The resource (RFC 8707) a token must be bound to for a request that reached `requestUrl`. */
+export function mcpResource(app: App, requestUrl: string): string {
+  return `${publicOrigin(app, requestUrl)}/mcp`;
+}
+
+const servers = new WeakMap<App, Map<string, Promise<AuthorizationServer>>>();
+
+/**
+ * The authorization server for `origin`: one per name the server answers to (loopback use without
+ * OPENAVAIL_PUBLIC_URL), each issuing tokens only for its own /mcp. Their storage is shared.
+ */
+export function authorizationServer(app: App, origin: string): Promise<AuthorizationServer> {
+  const byOrigin = servers.get(app) ?? new Map<string, Promise<AuthorizationServer>>();
+  servers.set(app, byOrigin);
+  let server = byOrigin.get(origin);
+  if (!server) {
+    server = createAuthorizationServer(origin, {
+      db: app.ledger.db,
+      secretBox: () => openSecretBox({ dbPath: app.config.dbPath, secretKey: app.config.secretKey }),
+      now: app.config.now,
+      behindProxy: app.config.publicUrl?.startsWith("https:") ?? false,
+      loopbackClients: app.config.oauthLoopbackClients,
+    });
+    // A failure (say, an unreadable secret key) is not kept: the next request tries again.
+    server.catch(() => byOrigin.delete(origin));
+    byOrigin.set(origin, server);
+  }
+  return server;
+}
+
+interface NodeBindings {
+  readonly incoming: IncomingMessage;
+  readonly outgoing: ServerResponse;
+}
+
+/** Hands the request to oidc-provider (a Node handler), at `path` if given, and waits for its answer. */
+async function toProvider(c: Context, app: App, path?: string): Promise<Response> {
+  const server = await authorizationServer(app, publicOrigin(app, c.req.url));
+  const { incoming, outgoing } = c.env as NodeBindings;
+  if (path) incoming.url = path;
+  await new Promise<void>((resolve) => {
+    outgoing.once("close", resolve);
+    outgoing.once("finish", resolve);
+    server.handle(incoming, outgoing);
+  });
+  return RESPONSE_ALREADY_SENT;
+}
+
+function protectedResourceMetadata(app: App, c: Context): Response {
+  const origin = publicOrigin(app, c.req.url);
+  return jsonBody(
+    {
+      resource: `${origin}/mcp`,
+      authorization_servers: [origin],
+      scopes_supported: [...SCOPES],
+      bearer_methods_supported: ["header"],
+      resource_name: "Openavail",
+      resource_documentation: `${origin}/v1/openapi.json`,
+    },
+    200,
+    { "access-control-allow-origin": "*", "cache-control": "public, max-age=300" },
+  );
+}
+
+/** Adds where to sign in to every Bearer challenge: resource_metadata, and the scopes to ask for. */
+function challenge(app: App) {
+  return async (c: Context, next: () => Promise<void>) => {
+    await next();
+    const status = c.res.status;
+    if (status !== 401 && status !== 403) return;
+    const header = c.res.headers.get("www-authenticate");
+    if (!header?.startsWith("Bearer ")) return;
+    if (status === 403 && !header.includes("insufficient_scope")) return;
+    const metadata = `${publicOrigin(app, c.req.url)}${PRM_PATH}/mcp`;
+    const scope = header.includes(' scope="') ? "" : `, scope="${CHALLENGE_SCOPES.join(" ")}"`;
+    const headers = new Headers(c.res.headers);
+    headers.set("www-authenticate", `${header}, resource_metadata="${metadata}"${scope}`);
+    c.res = new Response(c.res.body, { status, headers });
+  };
+}
+
+export function mountOAuth(hono: Hono, app: App, routes: RouteTable): void {
+  hono.use(challenge(app));
+  for (const path of [PRM_PATH, `${PRM_PATH}/mcp`]) {
+    routes.add("GET", path);
+    hono.get(path, (c) => protectedResourceMetadata(app, c));
+  }
+  routes.add("GET", "/.well-known/oauth-authorization-server");
+  hono.get("/.well-known/oauth-authorization-server", (c) =>
+    toProvider(c, app, "/.well-known/openid-configuration"),
+  );
+  routes.add("GET", "/.well-known/openid-configuration");
+  hono.get("/.well-known/openid-configuration", (c) => toProvider(c, app));
+  hono.all("/oauth/*", (c) => toProvider(c, app));
+}
