@@ -1,4 +1,4 @@
-// The one interface every calendar provider implements (`local`, `google`), and the one error type
+// The one interface every calendar provider implements (`local`, `google`, `microsoft`, `caldav`), and the one error type
 // a provider throws. The ledger's sync loop and outbox worker see nothing provider-specific.
 
 /** One event as a provider reports it. Instants are epoch milliseconds; the span is half-open. */
@@ -31,7 +31,17 @@ export interface SyncPage {
   events: ProviderEvent[];
   nextSyncToken: string;
   fullResync: boolean;
+  /**
+   * Objects whose rows the mirror drops before applying `events`: the row `id` and every row
+   * `id#...` (the occurrences of a recurring object, which a provider reports one event each).
+   * A provider that expands recurrences itself names each changed or deleted object here, so
+   * occurrences that no longer exist leave the mirror. Absent: nothing is dropped this way.
+   */
+  replaced?: readonly string[];
 }
+
+/** The provider kinds a calendar can have. */
+export type ProviderKind = "local" | "google" | "microsoft" | "caldav";
 
 /** What the outbox writes to the provider for one confirmed booking. `start < end`, epoch ms. */
 export interface BookingWrite {
@@ -59,7 +69,7 @@ export interface ProviderCalendar {
  * Every failure is a {@link ProviderError}.
  */
 export interface CalendarProvider {
-  readonly kind: "local" | "google";
+  readonly kind: ProviderKind;
   sync(calendar: {
     externalCalendarId: string;
     syncToken: string | null;

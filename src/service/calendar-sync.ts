@@ -124,6 +124,19 @@ async function applyPage(
     ).map((r) => [r.external_id, r.booking_id]),
   );
   if (outcome.fullResync) await deleteExternalEvents(trx, calendar.id);
+  for (const id of page.replaced ?? []) {
+    // The object itself and its occurrences `id#...` ('$' sorts right after '#').
+    await trx
+      .deleteFrom("external_events")
+      .where("calendar_id", "=", calendar.id)
+      .where((eb) =>
+        eb.or([
+          eb("external_id", "=", id),
+          eb.and([eb("external_id", ">", `${id}#`), eb("external_id", "<", `${id}$`)]),
+        ]),
+      )
+      .execute();
+  }
 
   for (const ev of page.events) {
     if (ev.status === "cancelled") {

@@ -1,76 +1,26 @@
-// Finds the provider adapter of a calendar: nothing for `local`, and for `google` one GoogleProvider
-// per stored credential, built from its grant (sealed at rest, opened with the owner id as context:
-// a refresh token, or a service account key impersonating the owner) and cached until the
-// credential changes. Also the one place the Google OAuth client and
-// the secret box are read from the environment, so `serve`, `mcp` and `connect` agree on both.
+// Finds the provider adapter of a calendar: nothing for `local`; for `google`, `caldav` and
+// `microsoft`, one adapter per stored credential, built from its grant (sealed at rest, opened with
+// the owner id as context) and cached until the credential changes. Also where the secret box is
+// opened, so `serve`, `mcp` and `connect` agree on it. Adapters load on first use: a local-only
+// process never pays for googleapis, tsdav or msal.
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { CalendarRow, Database } from "../ledger/tables.js";
+import { decodeCalDavGrant } from "../providers/caldav/caldav-grant.js";
 import { type CalendarProvider, ProviderError } from "../providers/calendar-provider.js";
-import type { GoogleProvider } from "../providers/google/google-provider.js";
 import { resolveSecretKey, SecretBox } from "../providers/secret-box.js";
 import type { ProviderResolver } from "./calendar-sync.js";
+import {
+  decodeGoogleGrant,
+  GOOGLE_ENV,
+  type GoogleClientConfig,
+  type GoogleEndpoints,
+  googleProviderFor,
+} from "./google-grant.js";
+import { ProviderConfigError } from "./provider-config-error.js";
 
-/** Where Google is: endpoint overrides for a proxy or a test fake, and the request timeout. */
-export interface GoogleEndpoints {
-  /** Calendar API root (googleapis `rootUrl`); default Google's. Tests point it at the fake. */
-  readonly rootUrl?: string;
-  /** OAuth token endpoint; default Google's. */
-  readonly tokenUrl?: string;
-  /** OAuth consent page (used by `connect google` only); default Google's. */
-  readonly authUrl?: string;
-  /** Per-request timeout in ms; default 10 000. */
-  readonly timeoutMs?: number;
-}
-
-/** The OAuth client Openavail's Google connections were made with, and where Google is. */
-export interface GoogleClientConfig extends GoogleEndpoints {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
-
-/**
- * What a Google credential row grants, as sealed in its `sealed_token` column (no separate column:
- * the schema is unchanged). A refresh-token grant seals the bare refresh token; a service-account
- * grant seals the JSON object `{"type":"service_account","client_email","private_key","subject"}`.
- * Google refresh tokens never start with `{`, so the first character tells the two apart.
- */
-export type GoogleGrant =
-  | { readonly kind: "refresh_token"; readonly refreshToken: string }
-  | {
-      readonly kind: "service_account";
-      readonly clientEmail: string;
-      readonly privateKey: string;
-      /** The impersonated user: the owner's email. */
-      readonly subject: string;
-    };
-
-/** The plaintext a grant is sealed as (see {@link GoogleGrant}). */
-export function encodeGoogleGrant(grant: GoogleGrant): string {
-  if (grant.kind === "refresh_token") return grant.refreshToken;
-  return JSON.stringify({
-    type: "service_account",
-    client_email: grant.clientEmail,
-    private_key: grant.privateKey,
-    subject: grant.subject,
-  });
-}
-
-/** The grant in an opened `sealed_token`; throws on a service-account payload it cannot read. */
-export function decodeGoogleGrant(plaintext: string): GoogleGrant {
-  if (!plaintext.startsWith("{")) return { kind: "refresh_token", refreshToken: plaintext };
-  const data = JSON.parse(plaintext) as Record<string, unknown>;
-  const { type, client_email, private_key, subject } = data;
-  if (
-    type !== "service_account" ||
-    typeof client_email !== "string" ||
-    typeof private_key !== "string" ||
-    typeof subject !== "string"
-  ) {
-    throw new Error("sealed Google grant is JSON but not a service account grant");
-  }
-  return { kind: "service_account", clientEmail: client_email, privateKey: private_key, subject };
-}
+export * from "./google-grant.js";
+export { ProviderConfigError } from "./provider-config-error.js";
 
 /** A resolver that can also forget a credential's cached adapter (after a reconnect or a revoke). */
 export interface ProviderRegistry extends ProviderResolver {
@@ -91,86 +41,6 @@ export interface ProviderRegistryDeps {
   readonly now: () => number;
 }
 
-/**
- * A failure of Openavail's own configuration (no Google OAuth client, a secret key that does not open
- * the stored token). Deliberately not a ProviderError: the calendar is not marked needs_reconnect
- * (the grant itself is fine), and a queued write stays queued, retried with backoff, until the
- * operator fixes the configuration.
- */
-export class ProviderConfigError extends Error {
-  override readonly name = "ProviderConfigError";
-}
-
-export const GOOGLE_ENV = {
-  clientId: "OPENAVAIL_GOOGLE_CLIENT_ID",
-  clientSecret: "OPENAVAIL_GOOGLE_CLIENT_SECRET",
-  rootUrl: "OPENAVAIL_GOOGLE_API_URL",
-  tokenUrl: "OPENAVAIL_GOOGLE_TOKEN_URL",
-  authUrl: "OPENAVAIL_GOOGLE_AUTH_URL",
-} as const;
-
-/**
- * The Google OAuth client from OPENAVAIL_GOOGLE_CLIENT_ID / OPENAVAIL_GOOGLE_CLIENT_SECRET (explicit
- * values win), with endpoint overrides OPENAVAIL_GOOGLE_API_URL / _TOKEN_URL / _AUTH_URL for a proxy or
- * a test fake. null when no client id and secret are given; throws when only one of them is.
- */
-export function googleClientFromEnv(
-  env: Readonly<Record<string, string | undefined>>,
-  explicit: { clientId?: string | undefined; clientSecret?: string | undefined } = {},
-): GoogleClientConfig | null {
-  const clientId = (explicit.clientId ?? env[GOOGLE_ENV.clientId])?.trim() || undefined;
-  const clientSecret = (explicit.clientSecret ?? env[GOOGLE_ENV.clientSecret])?.trim() || undefined;
-  if (clientId === undefined && clientSecret === undefined) return null;
-  if (clientId === undefined || clientSecret === undefined) {
-    throw new Error(
-      `Google OAuth client incomplete: set both ${GOOGLE_ENV.clientId} and ${GOOGLE_ENV.clientSecret} (or --client-id and --client-secret).`,
-    );
-  }
-  return { clientId, clientSecret, ...googleEndpointsFromEnv(env) };
-}
-
-/** The endpoint overrides OPENAVAIL_GOOGLE_API_URL / _TOKEN_URL / _AUTH_URL (none set: Google's). */
-export function googleEndpointsFromEnv(env: Readonly<Record<string, string | undefined>>): GoogleEndpoints {
-  const url = (name: string): string | undefined => env[name]?.trim() || undefined;
-  const rootUrl = url(GOOGLE_ENV.rootUrl);
-  const tokenUrl = url(GOOGLE_ENV.tokenUrl);
-  const authUrl = url(GOOGLE_ENV.authUrl);
-  return {
-    ...(rootUrl === undefined ? {} : { rootUrl }),
-    ...(tokenUrl === undefined ? {} : { tokenUrl }),
-    ...(authUrl === undefined ? {} : { authUrl }),
-  };
-}
-
-/** A GoogleProvider for a grant, against `endpoints` (the OAuth client is needed for refresh tokens). */
-export async function googleProviderFor(
-  grant: GoogleGrant,
-  endpoints: GoogleEndpoints & { readonly clientId?: string; readonly clientSecret?: string },
-  now: () => number,
-): Promise<GoogleProvider> {
-  // Loaded on first use: googleapis costs ~100 ms of start-up that local-only processes never need.
-  const { GoogleProvider } = await import("../providers/google/google-provider.js");
-  const common = {
-    now,
-    ...(endpoints.rootUrl === undefined ? {} : { rootUrl: endpoints.rootUrl }),
-    ...(endpoints.tokenUrl === undefined ? {} : { tokenUrl: endpoints.tokenUrl }),
-    ...(endpoints.timeoutMs === undefined ? {} : { timeoutMs: endpoints.timeoutMs }),
-  };
-  if (grant.kind === "service_account") {
-    const { kind, clientEmail, privateKey, subject } = grant;
-    return new GoogleProvider({ ...common, auth: { kind, clientEmail, privateKey, subject } });
-  }
-  if (endpoints.clientId === undefined || endpoints.clientSecret === undefined) {
-    throw new ProviderConfigError("a refresh-token grant needs the Google OAuth client");
-  }
-  return new GoogleProvider({
-    ...common,
-    clientId: endpoints.clientId,
-    clientSecret: endpoints.clientSecret,
-    refreshToken: grant.refreshToken,
-  });
-}
-
 /** The key file beside the database: `<db>.key` (mode 0600, created on first use). */
 export function secretKeyFileFor(dbPath: string): string {
   return `${dbPath}.key`;
@@ -189,8 +59,15 @@ export function openSecretBox(source: { dbPath: string; secretKey?: string | und
 
 interface Cached {
   readonly sealed: string;
-  readonly provider: GoogleProvider;
+  readonly provider: CalendarProvider;
 }
+
+type RemoteKind = Exclude<CalendarRow["provider"], "local">;
+const LABEL: Readonly<Record<RemoteKind, string>> = {
+  google: "Google",
+  caldav: "CalDAV",
+  microsoft: "Microsoft",
+};
 
 export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
   const cache = new Map<string, Cached>();
@@ -200,23 +77,49 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     return box;
   };
 
-  const resolve = async (calendar: CalendarRow): Promise<CalendarProvider | null> => {
-    if (calendar.provider === "local") return null;
-    if (calendar.provider !== "google") {
+  /** The adapter for an opened grant of a calendar of `kind`. */
+  const build = async (
+    kind: RemoteKind,
+    calendarId: string,
+    plaintext: string,
+  ): Promise<CalendarProvider> => {
+    if (kind === "caldav") {
+      const grant = decodeCalDavGrant(plaintext);
+      const { CalDavProvider } = await import("../providers/caldav/caldav-provider.js");
+      return new CalDavProvider({
+        serverUrl: grant.url,
+        username: grant.username,
+        password: grant.password,
+        now: deps.now,
+      });
+    }
+    if (kind === "microsoft") {
       throw new ProviderConfigError(
-        `calendar ${calendar.id} has unknown provider "${String(calendar.provider)}"`,
+        `calendar ${calendarId} is a Microsoft calendar, which this version cannot open`,
       );
     }
-    const google = deps.google;
-    const noClient = () =>
-      new ProviderConfigError(
-        `calendar ${calendar.id} is a Google calendar, but no Google OAuth client is configured: set ${GOOGLE_ENV.clientId} and ${GOOGLE_ENV.clientSecret} to the client it was connected with.`,
+    const grant = decodeGoogleGrant(plaintext);
+    // An OAuth grant needs the client it was made with; a service account signs its own assertions.
+    if (grant.kind === "refresh_token" && deps.google === null) {
+      throw new ProviderConfigError(
+        `calendar ${calendarId} is a Google calendar, but no Google OAuth client is configured: set ${GOOGLE_ENV.clientId} and ${GOOGLE_ENV.clientSecret} to the client it was connected with.`,
       );
-    const reconnect = () => reconnectHint(deps.db, calendar.owner_id);
+    }
+    return googleProviderFor(grant, deps.google ?? deps.googleEndpoints ?? {}, deps.now);
+  };
+
+  const resolve = async (calendar: CalendarRow): Promise<CalendarProvider | null> => {
+    const kind = calendar.provider;
+    if (kind === "local") return null;
+    if (!Object.hasOwn(LABEL, kind)) {
+      throw new ProviderConfigError(`calendar ${calendar.id} has unknown provider "${String(kind)}"`);
+    }
+    const label = LABEL[kind];
+    const reconnect = () => reconnectHint(deps.db, calendar);
     if (calendar.credential_id === null) {
       throw new ProviderError(
         "auth_revoked",
-        `calendar ${calendar.id} has no Google credential; ${await reconnect()}`,
+        `calendar ${calendar.id} has no ${label} credential; ${await reconnect()}`,
       );
     }
     const credential = await deps.db
@@ -228,7 +131,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       cache.delete(calendar.credential_id);
       throw new ProviderError(
         "auth_revoked",
-        `the Google credential of calendar ${calendar.id} is ${credential ? "revoked" : "missing"}; ${await reconnect()}`,
+        `the ${label} credential of calendar ${calendar.id} is ${credential ? "revoked" : "missing"}; ${await reconnect()}`,
       );
     }
     if (credential.owner_id !== calendar.owner_id) {
@@ -251,20 +154,18 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       plaintext = opener.open(credential.sealed_token, credential.owner_id);
     } catch {
       throw new ProviderConfigError(
-        `cannot open the Google credential ${credential.id}: the secret key (OPENAVAIL_SECRET_KEY or the key file beside the database) is not the one it was sealed with; restore that key, or ${await reconnect()}`,
+        `cannot open the ${label} credential ${credential.id}: the secret key (OPENAVAIL_SECRET_KEY or the key file beside the database) is not the one it was sealed with; restore that key, or ${await reconnect()}`,
       );
     }
-    let grant: GoogleGrant;
+    let provider: CalendarProvider;
     try {
-      grant = decodeGoogleGrant(plaintext);
+      provider = await build(kind, calendar.id, plaintext);
     } catch (err) {
+      if (err instanceof ProviderConfigError) throw err;
       throw new ProviderConfigError(
-        `cannot read the Google credential ${credential.id} (${err instanceof Error ? err.message : String(err)}); ${await reconnect()}`,
+        `cannot read the ${label} credential ${credential.id} (${err instanceof Error ? err.message : String(err)}); ${await reconnect()}`,
       );
     }
-    // An OAuth grant needs the client it was made with; a service account signs its own assertions.
-    if (grant.kind === "refresh_token" && google === null) throw noClient();
-    const provider = await googleProviderFor(grant, google ?? deps.googleEndpoints ?? {}, deps.now);
     cache.set(credential.id, { sealed: credential.sealed_token, provider });
     return provider;
   };
@@ -276,7 +177,16 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   });
 }
 
-async function reconnectHint(db: Kysely<Database>, ownerId: string): Promise<string> {
-  const owner = await db.selectFrom("owners").select("email").where("id", "=", ownerId).executeTakeFirst();
-  return `run \`openavail connect google --owner ${owner?.email ?? "EMAIL"}\``;
+/** The command that connects this calendar's provider again. */
+async function reconnectHint(db: Kysely<Database>, calendar: CalendarRow): Promise<string> {
+  const owner = await db
+    .selectFrom("owners")
+    .select("email")
+    .where("id", "=", calendar.owner_id)
+    .executeTakeFirst();
+  const email = owner?.email ?? "EMAIL";
+  if (calendar.provider === "caldav") {
+    return `run \`openavail connect caldav --owner ${email} --url URL --username USER\` with a new app password`;
+  }
+  return `run \`openavail connect ${calendar.provider} --owner ${email}\``;
 }

@@ -1,12 +1,11 @@
 // The real Google adapter (googleapis + google-auth-library) over HTTP against the fake Calendar v3.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { BookingWrite, ProviderEvent } from "../../src/providers/calendar-provider.js";
-import { ProviderError } from "../../src/providers/calendar-provider.js";
 import { parseRetryAfter } from "../../src/providers/google/errors.js";
 import { eventIdForBooking } from "../../src/providers/google/event-id.js";
 import { GoogleProvider, type GoogleProviderOptions } from "../../src/providers/google/google-provider.js";
 import { type FakeGoogle, startFakeGoogle } from "../fakes/google-calendar.js";
-import { providerContract } from "./provider-contract.js";
+import { providerFailure as failure, providerContract } from "./provider-contract.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const TZ = "America/New_York";
@@ -43,15 +42,6 @@ function booking(
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ProviderError);
-  return err as ProviderError;
-}
-
 const byId = (events: ProviderEvent[]) => new Map(events.map((e) => [e.externalId, e]));
 
 providerContract("google (fake Calendar v3 over HTTP)", async () => {
@@ -59,6 +49,11 @@ providerContract("google (fake Calendar v3 over HTTP)", async () => {
   return {
     provider: providerFor(fake),
     calendar: { externalCalendarId: fake.primaryCalendarId, timeZone: TZ },
+    human: {
+      addEvent: async (title, start, end) => {
+        fake.human.addTimed(fake.primaryCalendarId, title, start, end);
+      },
+    },
     close: () => fake.close(),
   };
 });

@@ -4,6 +4,9 @@
 // not kept as `cause`: its config holds the request body, which for the token endpoint is the
 // refresh token, and gaxios's redactor does not remove it. Secrets must never reach a log line.
 import { ProviderError } from "../calendar-provider.js";
+import { parseRetryAfter } from "../retry-after.js";
+
+export { parseRetryAfter };
 
 const RATE_LIMIT_REASONS = new Set([
   "rateLimitExceeded",
@@ -83,15 +86,6 @@ function header(headers: unknown, name: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date (relative to `now`). */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === "") return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function networkCause(err: unknown): string | undefined {
