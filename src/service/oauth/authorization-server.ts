@@ -74,6 +74,8 @@ export async function createAuthorizationServer(
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
+      // The one key this server holds is ES256 (server-keys.ts); no ID token is issued without openid.
+      id_token_signed_response_alg: "ES256",
     },
     clientAuthMethods: ["none", "client_secret_basic", "client_secret_post"],
     cookies: { keys: [...keys.cookieKeys] },
@@ -90,6 +92,7 @@ export async function createAuthorizationServer(
       rpInitiatedLogout: { enabled: false },
       clientIdMetadataDocument: {
         enabled: true,
+        ack: "draft-02",
         allowFetch: async (_ctx: KoaContextWithOIDC, clientId: string) =>
           deps.loopbackClients || !isLoopbackName(new URL(clientId).hostname),
       },

@@ -183,6 +183,9 @@ export async function approveConsent(
       .execute();
   }
   const grant = new deps.server.provider.Grant({ accountId: OWNER_ACCOUNT, clientId });
+  // The scopes are the resource's (they go into its tokens); the provider also knows them by name,
+  // so a client may ask for them without naming the resource, and they count as consented there too.
+  grant.addOIDCScope(scopes.join(" "));
   grant.addResourceScope(deps.server.resource, scopes.join(" "));
   const grantId = await grant.save();
   await finish(interaction, { login: { accountId: OWNER_ACCOUNT }, consent: { grantId } });

@@ -98,9 +98,8 @@ function challenge(app: App) {
     if (status === 403 && !header.includes("insufficient_scope")) return;
     const metadata = `${publicOrigin(app, c.req.url)}${PRM_PATH}/mcp`;
     const scope = header.includes(' scope="') ? "" : `, scope="${CHALLENGE_SCOPES.join(" ")}"`;
-    const headers = new Headers(c.res.headers);
-    headers.set("www-authenticate", `${header}, resource_metadata="${metadata}"${scope}`);
-    c.res = new Response(c.res.body, { status, headers });
+    // In place: Hono's c.res setter would copy the old header back over a new Response's.
+    c.res.headers.set("www-authenticate", `${header}, resource_metadata="${metadata}"${scope}`);
   };
 }
 
