@@ -6,6 +6,7 @@ import { AgentsPage, NewAgentPage } from "./agents";
 import { onSignedOut, restoreSession, signOut } from "./api";
 import { CalendarPage } from "./calendar";
 import { DecisionsPage } from "./decisions";
+import { ConnectedAppsPage, ConsentPage } from "./oauth";
 import { OwnersPage } from "./owners";
 import { SignInPage } from "./sign-in";
 import { WebhooksPage } from "./webhooks";
@@ -16,6 +17,7 @@ const NAV = [
   { href: "#/decisions", label: "Decisions" },
   { href: "#/owners", label: "Owners & rules" },
   { href: "#/webhooks", label: "Webhooks" },
+  { href: "#/apps", label: "Connected apps" },
 ];
 
 function currentRoute(): string {
@@ -61,12 +63,15 @@ function App() {
   const params = new URLSearchParams(search);
   let page: JSX.Element;
   const agent = /^\/agents\/(agt_[0-9a-z]+)$/.exec(path ?? "")?.[1];
+  const consent = /^\/oauth\/([A-Za-z0-9_%-]+)$/.exec(path ?? "")?.[1];
   if (path === "/agents/new") page = <NewAgentPage />;
   else if (agent) page = <AgentPage id={agent} />;
   else if (path === "/calendar") page = <CalendarPage params={params} />;
   else if (path === "/decisions") page = <DecisionsPage />;
   else if (path === "/owners") page = <OwnersPage />;
   else if (path === "/webhooks") page = <WebhooksPage />;
+  else if (path === "/apps") page = <ConnectedAppsPage />;
+  else if (consent) page = <ConsentPage uid={decodeURIComponent(consent)} />;
   else page = <AgentsPage />;
 
   return (

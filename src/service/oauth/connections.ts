@@ -5,13 +5,13 @@
 // grant, code and token of the client at once.
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import type { Policy } from "../../../schemas/policy.js";
 import { toInstant } from "../../../schemas/time.js";
 import { newId } from "../../ledger/ids.js";
 import type { Database, OauthConnectionsTable } from "../../ledger/tables.js";
 import { addAgent, setAgentStatus, updateAgent } from "../agents-admin.js";
 import { SCOPES, type Scope } from "../caller.js";
 import { badRequestFrom, OpenavailError } from "../errors.js";
-import type { Policy } from "../../../schemas/policy.js";
 import { type AuthorizationServer, CHALLENGE_SCOPES } from "./authorization-server.js";
 import { revokeGrant } from "./oauth-store.js";
 
@@ -188,6 +188,9 @@ export async function approveConsent(
   grant.addOIDCScope(scopes.join(" "));
   grant.addResourceScope(deps.server.resource, scopes.join(" "));
   const grantId = await grant.save();
+  // The request is narrowed to what was approved: the provider finishes only a request whose every
+  // scope the grant holds, so the client's tokens carry the approved scopes and no others.
+  interaction.params["scope"] = scopes.join(" ");
   await finish(interaction, { login: { accountId: OWNER_ACCOUNT }, consent: { grantId } });
   const connection = await connectionOf(deps.db, clientId);
   return { redirect_to: interaction.returnTo, connection: presentConnection(connection!) };

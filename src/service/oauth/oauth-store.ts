@@ -98,14 +98,19 @@ export function oauthAdapterFactory(
           .where("id_hash", "=", oauthIdHash(id))
           .execute();
       },
+      // Called once per model: each call removes only this model's rows of the grant.
       async revokeByGrantId(grantId) {
-        await revokeGrant(db, grantId);
+        await db
+          .deleteFrom("oauth_store")
+          .where("model", "=", model)
+          .where("grant_id", "=", grantId)
+          .execute();
       },
     };
   };
 }
 
-/** Removes a grant and every code and token issued under it. */
+/** Removes a grant and every code and token issued under it, whatever their model. */
 export async function revokeGrant(db: Kysely<Database>, grantId: string): Promise<void> {
   await db.deleteFrom("oauth_store").where("grant_id", "=", grantId).execute();
 }
