@@ -388,7 +388,7 @@ async function leanPaced(url: URL, keys: readonly string[], args: object, era = 
 }
 
 /** CPU time (user + system) a process has used, in ms; null where /proc is not available. */
-function processCpuMs(pid: number | undefined): number | null {
+export function processCpuMs(pid: number | undefined): number | null {
   const stat = `/proc/${pid}/stat`;
   if (pid === undefined || !existsSync(stat)) return null;
   // Fields after the parenthesised command name; utime and stime are the 12th and 13th, in clock ticks (10 ms).
