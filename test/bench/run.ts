@@ -5,6 +5,7 @@ import { benchConsole } from "./console.js";
 import { benchEngine } from "./engine.js";
 import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
+import { benchOAuth } from "./oauth.js";
 import { benchRest } from "./rest.js";
 import { benchToolList } from "./tool-list.js";
 import { benchWebhooks } from "./webhooks.js";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   rest: benchRest,
   console: benchConsole,
   webhooks: benchWebhooks,
+  oauth: benchOAuth,
 };
 
 interface Figures {
