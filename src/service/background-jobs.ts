@@ -10,6 +10,7 @@ import type { SecretBox } from "../providers/secret-box.js";
 import type { ProviderResolver } from "./calendar-sync.js";
 import { syncAllCalendars } from "./calendar-sync.js";
 import type { Caller } from "./caller.js";
+import { sweepExpiredOauthRows } from "./oauth/oauth-store.js";
 import { drainOutbox } from "./outbox-worker.js";
 import type { SchedulingService } from "./scheduling-service.js";
 import { deliverDueWebhooks } from "./webhooks/delivery.js";
@@ -61,6 +62,8 @@ export function startBackgroundJobs(deps: BackgroundJobsDeps): BackgroundJobs {
     }),
     holds: startPeriodic("holds", deps.holdSweepIntervalMs ?? 15_000, deps.logger, async () => {
       await sweepHolds(deps.service);
+      // Expired OAuth codes, tokens and sessions are never read again; the same sweep drops them.
+      await sweepExpiredOauthRows(deps.db, deps.now());
     }),
     webhooks: startPeriodic(
       "webhooks",
