@@ -249,6 +249,14 @@ async function onProvider(trx: Kysely<Database>, calendarId: string): Promise<bo
   return cal !== undefined && cal.provider !== "local" && cal.external_id !== null;
 }
 
+/**
+ * Providers whose mirror a decision always brings up to date first, whatever its age. CalDAV has no
+ * push, and a sync-collection from the last token is one small REPORT that answers with nothing when
+ * nothing changed: checking it every time makes an event the owner just added count at once.
+ * (Google and Microsoft mirrors stay fresh for the configured bound.)
+ */
+const CHECKED_EVERY_DECISION: CalendarRow["provider"][] = ["caldav"];
+
 /** Provider calendars due for a sync: active, attached, and (when given) of these owners. */
 async function syncableCalendars(
   db: Kysely<Database>,
@@ -271,7 +279,11 @@ async function syncableCalendars(
   const before = filter.syncedBefore;
   if (before !== undefined) {
     q = q.where((eb) =>
-      eb.or([eb("calendars.synced_at", "is", null), eb("calendars.synced_at", "<", before)]),
+      eb.or([
+        eb("calendars.synced_at", "is", null),
+        eb("calendars.synced_at", "<", before),
+        eb("calendars.provider", "in", CHECKED_EVERY_DECISION),
+      ]),
     );
   }
   const rows = await q.orderBy("calendars.id").execute();

@@ -1,4 +1,4 @@
-// `openavail connect google`: connects an owner's Google Calendar through the installed-app OAuth
+// `openavail connect google` (and, from connect-caldav.ts, `connect caldav`): connects an owner's Google Calendar through the installed-app OAuth
 // flow (the consent URL is printed on stderr, so --json output stays clean; nothing is opened), or,
 // with --service-account, through a Workspace service account with domain-wide delegation.
 import { readFileSync } from "node:fs";
@@ -6,7 +6,6 @@ import { type Command, Option } from "commander";
 import pino from "pino";
 import { loggerOptions } from "../../compose.js";
 import {
-  type AttachedCalendar,
   type CalendarChoice,
   type ConnectResult,
   connectGoogle,
@@ -24,6 +23,8 @@ import {
 } from "../../service/provider-registry.js";
 import type { CliContext } from "../cli-context.js";
 import { type AdminEnv, configOf, emit, table, UsageError, wholeNumber, withLedger } from "./admin-env.js";
+import { registerConnectCalDav } from "./connect-caldav.js";
+import { syncText } from "./connect-summary.js";
 
 const HELP_AFTER = `
 What it does:
@@ -61,6 +62,8 @@ Examples:
 export interface ConnectCommandOptions {
   /** The clock; tests inject their own. */
   readonly now?: () => number;
+  /** Reads a CalDAV app password; default a prompt on a terminal, else stdin. Tests inject their own. */
+  readonly readPassword?: (prompt: string) => Promise<string>;
 }
 
 interface ConnectOpts {
@@ -82,7 +85,7 @@ export function registerConnectCommand(
   const env: AdminEnv = { ctx, now: options.now ?? Date.now };
   const connect = program
     .command("connect")
-    .description("Connect an owner's calendars at a provider (Google Calendar).");
+    .description("Connect an owner's calendars at a provider (Google Calendar, CalDAV).");
   connect
     .command("google")
     .description(
@@ -147,6 +150,10 @@ export function registerConnectCommand(
       }
       emit(env, cmd, result, () => describe(result));
     });
+  registerConnectCalDav(connect, ctx, {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.readPassword === undefined ? {} : { readPassword: options.readPassword }),
+  });
   return connect;
 }
 
@@ -226,11 +233,6 @@ function clientOf(ctx: CliContext, opts: ConnectOpts) {
     );
   }
   return google;
-}
-
-function syncText(c: AttachedCalendar): string {
-  if (c.sync === null) return "not synced";
-  return c.sync.ok ? `synced (${c.sync.events} events)` : `sync failed: ${c.sync.error}`;
 }
 
 function describe(r: ConnectResult, serviceAccount?: string): string {
