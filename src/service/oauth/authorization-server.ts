@@ -5,7 +5,7 @@
 // Tokens are random strings stored only as hashes (oauth-store.ts); consent is the console's.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Kysely } from "kysely";
-import Provider, { type Configuration, errors, type KoaContextWithOIDC } from "oidc-provider";
+import type { Configuration, KoaContextWithOIDC, default as Provider } from "oidc-provider";
 import type { Database } from "../../ledger/tables.js";
 import type { SecretBox } from "../../providers/secret-box.js";
 import { isLoopbackName } from "../../transports/mcp/allowed-origin.js";
@@ -66,6 +66,8 @@ export async function createAuthorizationServer(
   deps: AuthorizationServerDeps,
 ): Promise<AuthorizationServer> {
   const resource = `${issuer}/mcp`;
+  // Loaded on the first OAuth request, not at start: a server only API keys use never pays for it.
+  const { default: Provider, errors } = await import("oidc-provider");
   const keys = await loadServerKeys(deps.db, deps.secretBox());
   const configuration: Configuration = {
     adapter: oauthAdapterFactory(deps.db, deps.now),
