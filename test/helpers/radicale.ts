@@ -22,6 +22,8 @@ export interface Radicale {
   getObject(objectUrl: string): Promise<string | null>;
   /** The names of the objects in a calendar. */
   listObjects(calendarUrl: string): Promise<string[]>;
+  /** Replaces the user's password (the owner revoking an app password); the server reads it per login. */
+  setPassword(password: string): void;
   /** Stops the server and removes its storage. */
   close(): Promise<void>;
 }
@@ -111,6 +113,9 @@ export async function startRadicale(
     url,
     username,
     password,
+    setPassword(next) {
+      writeFileSync(users, `${username}:${next}\n`, { mode: 0o600 });
+    },
     async makeCalendar(name, calendarOptions = {}) {
       const target = `${url}${encodeURIComponent(username)}/${encodeURIComponent(name)}/`;
       const zone =
