@@ -19,7 +19,6 @@ import { googleBackedService } from "./google-world.js";
 const OWNER = "owner@example.com";
 // Mon 2026-03-02 12:00Z; the owner lives in New York (UTC-5 until 2026-03-08).
 const START = "2026-03-02T12:00:00Z";
-const stamp = (iso: string) => iso.replace(/[-:]/g, "").replace(/\.\d+/, "");
 
 let radicale: Radicale;
 let calendars = 0;
