@@ -94,9 +94,13 @@ export class RateLimiter {
     throw new OpenavailError("rate_limited", this.#refusal(retryAfter, 1), { retryAfter });
   }
 
-  /** Counts `count` requests for an authenticated caller and returns the caller with its `rateLimit`. */
+  /**
+   * Counts `count` requests for an authenticated caller and returns the caller with its `rateLimit`.
+   * An API key has its own budget; an OAuth client's tokens share one (they rotate every 15 minutes,
+   * and a client may hold several at once), kept under its connection.
+   */
   admit(caller: Caller, rawKey: string, count = 1): Caller {
-    const state = this.hit(hashApiKey(rawKey), count);
+    const state = this.hit(caller.oauth ? `${caller.keyPrefix}` : hashApiKey(rawKey), count);
     return state ? { ...caller, rateLimit: state } : caller;
   }
 
