@@ -287,6 +287,29 @@ describe("a grant of read_freebusy only", () => {
   });
 });
 
+describe("the rate limit", () => {
+  it("counts every token of one client against one budget", async () => {
+    const limited = await serveApp(await serverAppOf(w, { rateLimitPerMinute: 6 }));
+    try {
+      const client = new MemoryOAuthClient({ name: "Busy" });
+      const { tokens, mcp } = await signIn(limited.url, client, { owners: [CEO] });
+      await mcp.close();
+      const second = await refresh(limited.url, client.clientInformation()!.client_id, tokens.refresh_token!);
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const token = i % 2 === 0 ? tokens.access_token : second.json.access_token;
+        statuses.push((await fetch(`${limited.url}/v1/me`, { headers: bearer(token) })).status);
+      }
+      // Signing in spent some of the six; whichever token asks, the seventh request overall is refused.
+      expect(statuses.filter((s) => s === 200).length).toBeLessThan(6);
+      expect(statuses.at(-1)).toBe(429);
+      expect(statuses.at(-2)).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe("revocation", () => {
   it("RFC 7009 revokes a token with every token of its grant; signing in again reuses the agent; the owner's revoke ends it all at once", async () => {
     const client = new MemoryOAuthClient({ name: "Revoked" });
