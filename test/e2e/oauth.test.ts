@@ -143,6 +143,30 @@ describe("discovery", () => {
     expect(as.revocation_endpoint).toBe(`${server.url}/oauth/revoke`);
   });
 
+  it("behind a TLS proxy, OPENAVAIL_PUBLIC_URL names the issuer and the resource", async () => {
+    const proxied = await serveApp(await serverAppOf(w, { publicUrl: "https://calendar.example.com" }));
+    try {
+      const prm = (await (
+        await fetch(`${proxied.url}/.well-known/oauth-protected-resource/mcp`)
+      ).json()) as any;
+      expect(prm.resource).toBe("https://calendar.example.com/mcp");
+      expect(prm.authorization_servers).toEqual(["https://calendar.example.com"]);
+      const as = (await (
+        await fetch(`${proxied.url}/.well-known/oauth-authorization-server`, {
+          headers: { "x-forwarded-proto": "https" },
+        })
+      ).json()) as any;
+      expect(as.issuer).toBe("https://calendar.example.com");
+      expect(as.token_endpoint).toBe("https://calendar.example.com/oauth/token");
+      const res = await fetch(`${proxied.url}/mcp`, { method: "POST" });
+      expect(res.headers.get("www-authenticate")).toContain(
+        'resource_metadata="https://calendar.example.com/.well-known/oauth-protected-resource/mcp"',
+      );
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it("refuses an authorization request without PKCE", async () => {
     const reg = (await (
       await fetch(`${server.url}/oauth/register`, {

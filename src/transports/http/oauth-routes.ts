@@ -43,7 +43,8 @@ export function authorizationServer(app: App, origin: string): Promise<Authoriza
       db: app.ledger.db,
       secretBox: () => openSecretBox({ dbPath: app.config.dbPath, secretKey: app.config.secretKey }),
       now: app.config.now,
-      behindProxy: app.config.publicUrl?.startsWith("https:") ?? false,
+      // With a public address, the forwarded headers the provider reads are set from it (toProvider).
+      behindProxy: app.config.publicUrl !== undefined,
       loopbackClients: app.config.oauthLoopbackClients,
     });
     // A failure (say, an unreadable secret key) is not kept: the next request tries again.
@@ -63,6 +64,15 @@ async function toProvider(c: Context, app: App, path?: string): Promise<Response
   const server = await authorizationServer(app, publicOrigin(app, c.req.url));
   const { incoming, outgoing } = c.env as NodeBindings;
   if (path) incoming.url = path;
+  // The provider builds its endpoints' URLs from the request: behind a proxy, from the public address
+  // whatever Host the proxy forwards.
+  const publicUrl = app.config.publicUrl;
+  if (publicUrl) {
+    const { host, protocol } = new URL(publicUrl);
+    incoming.headers.host = host;
+    incoming.headers["x-forwarded-host"] = host;
+    incoming.headers["x-forwarded-proto"] = protocol.replace(":", "");
+  }
   await new Promise<void>((resolve) => {
     outgoing.once("close", resolve);
     outgoing.once("finish", resolve);
