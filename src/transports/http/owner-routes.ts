@@ -1,6 +1,7 @@
 // The admin routes the owner console needs beyond agents and keys: every agent's bookings (list,
-// show, cancel), one owner's week for the calendar view, a calendar's rules, and the trail of admin
-// actions. Rows of the same table shape as admin-routes.ts, mounted and documented by the same loop.
+// show, cancel), one owner's week for the calendar view, a calendar's rules, connecting a provider
+// (Google here, the others from provider-connect-routes.ts), and the trail of admin actions. Rows of
+// the same table shape as admin-routes.ts, mounted and documented by the same loop.
 import { z } from "zod";
 import { RulesView } from "../../../schemas/rules.js";
 import { Instant } from "../../../schemas/time.js";
@@ -14,6 +15,7 @@ import { ownerWeek } from "../../service/owner-week.js";
 import { openSecretBox } from "../../service/provider-registry.js";
 import { previewRules } from "../../service/rules-preview.js";
 import type { AdminContext, AdminRoute } from "./admin-routes.js";
+import { PROVIDER_CONNECT_ROUTES } from "./provider-connect-routes.js";
 
 const BookingsQuery = z
   .object({
@@ -295,4 +297,5 @@ export const OWNER_ROUTES: readonly AdminRoute[] = [
       return { actions: await listAdminActions(ctx.app.ledger.db, q) };
     },
   },
+  ...PROVIDER_CONNECT_ROUTES,
 ];
