@@ -95,19 +95,26 @@ export function AgentsPage() {
   );
 }
 
-/** The scopes and owners fields, shared by New agent and the agent page's edit form. */
+/**
+ * The scopes and owners fields, shared by New agent, the agent page's edit form and the OAuth consent
+ * (which offers only the scopes the client asked for, under its own legends).
+ */
 export function AccessFields({
   scopes,
   owners,
   allOwners,
   onScopes,
   onOwners,
+  offered,
+  legends = { scopes: "Scopes", owners: "Allowed owners" },
 }: {
   scopes: string[];
   owners: string[];
   allOwners: Owner[];
   onScopes: (s: string[]) => void;
   onOwners: (o: string[]) => void;
+  offered?: readonly string[];
+  legends?: { scopes: string; owners: string };
 }) {
   const toggle = (list: string[], value: string, on: boolean) =>
     on ? [...list, value] : list.filter((v) => v !== value);
@@ -115,8 +122,8 @@ export function AccessFields({
   return (
     <>
       <fieldset>
-        <legend>Scopes</legend>
-        {SCOPE_LABELS.map((s) => (
+        <legend>{legends.scopes}</legend>
+        {SCOPE_LABELS.filter((s) => !offered || offered.includes(s.scope)).map((s) => (
           <label key={s.scope} class="check">
             <input
               type="checkbox"
@@ -132,7 +139,7 @@ export function AccessFields({
         ))}
       </fieldset>
       <fieldset>
-        <legend>Allowed owners</legend>
+        <legend>{legends.owners}</legend>
         <label class="check">
           <input
             type="checkbox"
@@ -213,31 +220,13 @@ export function NewAgentPage() {
             onInput={(e) => setDescription((e.target as HTMLInputElement).value)}
           />
         </Field>
-        <Field label="Default meeting class" hint="Used when a request names none.">
-          <select
-            name="default_class"
-            value={defaultClass}
-            onChange={(e) => setDefaultClass((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">The policy's default{policy ? ` (${policy.default_class})` : ""}</option>
-            {policy &&
-              Object.entries(policy.classes).map(([c, v]) => (
-                <option key={c} value={c}>
-                  {c} (rank {v.rank})
-                </option>
-              ))}
-          </select>
-        </Field>
-        <Field label="Priority" hint="Breaks ties between agents of one meeting class; higher wins.">
-          <input
-            name="priority"
-            type="number"
-            min="0"
-            max="1000"
-            value={priority}
-            onInput={(e) => setPriority((e.target as HTMLInputElement).value)}
-          />
-        </Field>
+        <ClassAndPriority
+          policy={policy}
+          defaultClass={defaultClass}
+          priority={priority}
+          onClass={setDefaultClass}
+          onPriority={setPriority}
+        />
         <AccessFields
           scopes={scopes}
           owners={owners}
@@ -248,5 +237,50 @@ export function NewAgentPage() {
         <button type="submit">Create agent</button>
       </form>
     </Page>
+  );
+}
+
+/** An agent's default meeting class and priority, shared by New agent and the OAuth consent. */
+export function ClassAndPriority({
+  policy,
+  defaultClass,
+  priority,
+  onClass,
+  onPriority,
+}: {
+  policy: Policy | null;
+  defaultClass: string;
+  priority: string;
+  onClass: (c: string) => void;
+  onPriority: (p: string) => void;
+}) {
+  return (
+    <>
+      <Field label="Default meeting class" hint="Used when a request names none.">
+        <select
+          name="default_class"
+          value={defaultClass}
+          onChange={(e) => onClass((e.target as HTMLSelectElement).value)}
+        >
+          <option value="">The policy's default{policy ? ` (${policy.default_class})` : ""}</option>
+          {policy &&
+            Object.entries(policy.classes).map(([c, v]) => (
+              <option key={c} value={c}>
+                {c} (rank {v.rank})
+              </option>
+            ))}
+        </select>
+      </Field>
+      <Field label="Priority" hint="Breaks ties between agents of one meeting class; higher wins.">
+        <input
+          name="priority"
+          type="number"
+          min="0"
+          max="1000"
+          value={priority}
+          onInput={(e) => onPriority((e.target as HTMLInputElement).value)}
+        />
+      </Field>
+    </>
   );
 }

@@ -2,9 +2,10 @@
 // for what, and on whose calendars; approving makes or reuses the client's agent), and the list of
 // connected clients, each revocable at once.
 import { useEffect, useState } from "preact/hooks";
+import { AccessFields, ClassAndPriority } from "./agents";
 import { api, type Owner, type Policy } from "./api";
 import { utc } from "./format";
-import { ErrorNote, Field, Page, SCOPE_LABELS, Status, scopeLabel } from "./ui";
+import { ErrorNote, Page, Status, scopeLabel } from "./ui";
 
 interface Connection {
   connection_id: string;
@@ -90,9 +91,6 @@ export function ConsentPage({ uid }: { uid: string }) {
       </Page>
     );
   }
-  const toggle = (list: string[], value: string, on: boolean) =>
-    on ? [...list, value] : list.filter((v) => v !== value);
-  const everyone = owners.includes("*");
   return (
     <Page title={`${request.client_name} wants to use your calendars`}>
       <ErrorNote error={error} />
@@ -109,73 +107,22 @@ export function ConsentPage({ uid }: { uid: string }) {
           void answer(true);
         }}
       >
-        <fieldset>
-          <legend>It asks to</legend>
-          {SCOPE_LABELS.filter((s) => request.scopes.includes(s.scope)).map((s) => (
-            <label key={s.scope} class="check">
-              <input
-                type="checkbox"
-                name="scopes"
-                value={s.scope}
-                checked={scopes.includes(s.scope)}
-                onChange={(e) => setScopes(toggle(scopes, s.scope, (e.target as HTMLInputElement).checked))}
-              />
-              <span>
-                <strong>{s.label}</strong> <span class="hint">{s.help}</span>
-              </span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset>
-          <legend>On the calendars of</legend>
-          <label class="check">
-            <input
-              type="checkbox"
-              name="all_owners"
-              checked={everyone}
-              onChange={(e) => setOwners((e.target as HTMLInputElement).checked ? ["*"] : [])}
-            />
-            <span>All owners, including ones added later</span>
-          </label>
-          {!everyone &&
-            allOwners.map((o) => (
-              <label key={o.email} class="check">
-                <input
-                  type="checkbox"
-                  name="owners"
-                  value={o.email}
-                  checked={owners.includes(o.email)}
-                  onChange={(e) => setOwners(toggle(owners, o.email, (e.target as HTMLInputElement).checked))}
-                />
-                <span>{o.name ? `${o.name} (${o.email})` : o.email}</span>
-              </label>
-            ))}
-        </fieldset>
-        <Field label="Default meeting class" hint="What its bookings are when it names no class.">
-          <select
-            name="default_class"
-            value={defaultClass}
-            onChange={(e) => setDefaultClass((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">The policy's default{policy ? ` (${policy.default_class})` : ""}</option>
-            {policy &&
-              Object.entries(policy.classes).map(([c, v]) => (
-                <option key={c} value={c}>
-                  {c} (rank {v.rank})
-                </option>
-              ))}
-          </select>
-        </Field>
-        <Field label="Priority" hint="Breaks ties between agents of one meeting class; higher wins.">
-          <input
-            name="priority"
-            type="number"
-            min="0"
-            max="1000"
-            value={priority}
-            onInput={(e) => setPriority((e.target as HTMLInputElement).value)}
-          />
-        </Field>
+        <AccessFields
+          scopes={scopes}
+          owners={owners}
+          allOwners={allOwners}
+          onScopes={setScopes}
+          onOwners={setOwners}
+          offered={request.scopes}
+          legends={{ scopes: "It asks to", owners: "On the calendars of" }}
+        />
+        <ClassAndPriority
+          policy={policy}
+          defaultClass={defaultClass}
+          priority={priority}
+          onClass={setDefaultClass}
+          onPriority={setPriority}
+        />
         <div class="actions">
           <button type="submit" disabled={leaving || scopes.length === 0 || owners.length === 0}>
             Approve

@@ -3,13 +3,15 @@
 // owner signs in, sees the client by name with the scopes it asks for, narrows them, picks the
 // owner and class, approves, and the browser is sent back to the client with a code. The client
 // then books. The Connected apps page lists it, and Revoke ends its token at once.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
 import { type ConsoleServer, openPage, screenshots, serveConsole } from "../helpers/console-browser.js";
-import { MemoryOAuthClient, REDIRECT_URI } from "../helpers/oauth-client.js";
+import { MemoryOAuthClient } from "../helpers/oauth-client.js";
 import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
@@ -31,23 +33,23 @@ afterAll(async () => {
 
 describe("the consent page", () => {
   it("signs the owner in, shows the client and its scopes, and approving lets the client book; revoking ends it", async () => {
-    const client = new MemoryOAuthClient({ name: "Claude (console test)" });
+    // The client's redirect URI is a real loopback server: the browser arriving there ends the owner's part.
+    let callback: URL | undefined;
+    const receiver = createServer((req, res) => {
+      // Only the callback itself: the browser asks for /favicon.ico after it.
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      if (url.pathname === "/callback") callback = url;
+      res.writeHead(200, { "content-type": "text/plain" }).end("signed in; you may close this tab");
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const redirectUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callback`;
+    const client = new MemoryOAuthClient({ name: "Claude (console test)", redirectUri });
     const transport = new StreamableHTTPClientTransport(new URL(`${c.url}/mcp`), { authProvider: client });
     await expect(new Client({ name: "remote", version: "1" }).connect(transport)).rejects.toThrow(
       UnauthorizedError,
     );
 
     const { page, errors } = await openPage(c);
-    let callback: URL | undefined;
-    // The client's redirect URI: the browser arriving there is the end of the owner's part.
-    await page.route(`${REDIRECT_URI}**`, async (route) => {
-      callback = new URL(route.request().url());
-      await route.fulfill({
-        status: 200,
-        contentType: "text/plain",
-        body: "signed in; you may close this tab",
-      });
-    });
     await page.goto(client.authorizationUrl!.href);
     await page.getByLabel("Admin token").fill(adminToken);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -60,7 +62,8 @@ describe("the consent page", () => {
     await page.getByLabel("Default meeting class").selectOption("external_customer_call");
     await screenshots(page, "oauth-consent");
     await page.getByRole("button", { name: "Approve" }).click();
-    await page.waitForURL(`${REDIRECT_URI}**`);
+    await page.waitForURL(`${redirectUri}**`);
+    receiver.close();
     expect(callback?.searchParams.get("code")).toBeTruthy();
 
     await transport.finishAuth(callback!.searchParams.get("code")!);
@@ -77,7 +80,7 @@ describe("the consent page", () => {
     const booked = (await mcp.callTool({
       name: "create_booking",
       arguments: { owner_email: CEO, start: d.toISOString(), duration_minutes: 30, title: "From Claude" },
-    })) as { structuredContent: { verdict: string; booking: { meeting_class: string } } };
+    })) as unknown as { structuredContent: { verdict: string; booking: { meeting_class: string } } };
     expect(booked.structuredContent.verdict).toBe("Accept");
     expect(booked.structuredContent.booking.meeting_class).toBe("external_customer_call");
     const other = (await mcp.callTool({

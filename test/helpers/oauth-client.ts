@@ -18,20 +18,25 @@ export class MemoryOAuthClient implements OAuthClientProvider {
   readonly clientMetadataUrl: string | undefined;
   readonly #scope: string | undefined;
 
-  constructor(options: { clientMetadataUrl?: string; scope?: string; name?: string } = {}) {
+  readonly #name: string;
+  readonly #redirectUri: string;
+
+  constructor(
+    options: { clientMetadataUrl?: string; scope?: string; name?: string; redirectUri?: string } = {},
+  ) {
     this.clientMetadataUrl = options.clientMetadataUrl;
     this.#scope = options.scope;
     this.#name = options.name ?? "Test agent";
+    this.#redirectUri = options.redirectUri ?? REDIRECT_URI;
   }
-  readonly #name: string;
 
   get redirectUrl(): string {
-    return REDIRECT_URI;
+    return this.#redirectUri;
   }
   get clientMetadata(): OAuthClientMetadata {
     return {
       client_name: this.#name,
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: [this.#redirectUri],
       grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       token_endpoint_auth_method: "none",
