@@ -48,6 +48,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   serve: "openavail serve --port 7420",
   mcp: "OPENAVAIL_API_KEY=ak_... openavail mcp",
   "connect google": "openavail connect google --owner demo@openavail.local",
+  "connect microsoft":
+    "openavail connect microsoft --owner demo@openavail.local --client-id 00000000-0000-0000-0000-000000000000",
   "connect caldav":
     "openavail connect caldav --owner demo@openavail.local --url https://caldav.fastmail.com/ --username demo@fastmail.com",
   completion: "source <(openavail completion bash)",

@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { CalendarRow, Database } from "../ledger/tables.js";
 import { decodeCalDavGrant } from "../providers/caldav/caldav-grant.js";
 import { type CalendarProvider, ProviderError } from "../providers/calendar-provider.js";
+import { decodeMicrosoftGrant, encodeMicrosoftGrant } from "../providers/microsoft/microsoft-grant.js";
 import { resolveSecretKey, SecretBox } from "../providers/secret-box.js";
 import type { ProviderResolver } from "./calendar-sync.js";
 import {
@@ -81,6 +82,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   const build = async (
     kind: RemoteKind,
     calendarId: string,
+    credential: { id: string; owner_id: string },
     plaintext: string,
   ): Promise<CalendarProvider> => {
     if (kind === "caldav") {
@@ -94,9 +96,32 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       });
     }
     if (kind === "microsoft") {
-      throw new ProviderConfigError(
-        `calendar ${calendarId} is a Microsoft calendar, which this version cannot open`,
-      );
+      const grant = decodeMicrosoftGrant(plaintext);
+      const [{ GraphProvider }, { GraphTokens }] = await Promise.all([
+        import("../providers/microsoft/graph-provider.js"),
+        import("../providers/microsoft/msal-tokens.js"),
+      ]);
+      // msal rotates the refresh token: each change to its cache is sealed back into the credential,
+      // and the cached adapter is kept (it already holds the new cache).
+      const tokens = new GraphTokens(grant, grant, async (tokenCache) => {
+        const sealed = secretBox().seal(
+          encodeMicrosoftGrant({ ...grant, cache: tokenCache }),
+          credential.owner_id,
+        );
+        await deps.db
+          .updateTable("credentials")
+          .set({ sealed_token: sealed })
+          .where("id", "=", credential.id)
+          .where("status", "=", "active")
+          .execute();
+        const hit = cache.get(credential.id);
+        if (hit) cache.set(credential.id, { sealed, provider: hit.provider });
+      });
+      return new GraphProvider({
+        tokens,
+        now: deps.now,
+        ...(grant.graphUrl === undefined ? {} : { graphUrl: grant.graphUrl }),
+      });
     }
     const grant = decodeGoogleGrant(plaintext);
     // An OAuth grant needs the client it was made with; a service account signs its own assertions.
@@ -159,7 +184,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     }
     let provider: CalendarProvider;
     try {
-      provider = await build(kind, calendar.id, plaintext);
+      provider = await build(kind, calendar.id, credential, plaintext);
     } catch (err) {
       if (err instanceof ProviderConfigError) throw err;
       throw new ProviderConfigError(

@@ -56,7 +56,7 @@ export interface FakeGraph {
   fail(status: number, options?: { count?: number; retryAfterSeconds?: number; token?: boolean }): void;
   /** Forgets every delta token: the next delta request with one gets 410. */
   forgetDeltaTokens(): void;
-  /** Revokes every refresh token issued so far (invalid_grant from then on). */
+  /** Revokes every token issued so far: access tokens get 401, refresh tokens invalid_grant. */
   revokeRefreshTokens(): void;
   /** A refresh token minted directly (as if the owner had consented). */
   issueRefreshToken(): string;
@@ -79,6 +79,7 @@ export async function startFakeGraph(
   let deltaEpoch = 0;
   const codes = new Map<string, { challenge: string; redirectUri: string }>();
   const live = new Set<string>();
+  const accessTokens = new Set<string>();
   const refreshTokens: string[] = [];
   const faults: { status: number; count: number; retryAfter?: number; token: boolean }[] = [];
   const requests: { method: string; path: string }[] = [];
@@ -89,6 +90,11 @@ export async function startFakeGraph(
     live.add(rt);
     refreshTokens.push(rt);
     return rt;
+  };
+  const accessToken = () => {
+    const at = `eyJ.fake-access.${randomBytes(8).toString("hex")}`;
+    accessTokens.add(at);
+    return at;
   };
   const idToken = () => {
     const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -109,7 +115,7 @@ export async function startFakeGraph(
     scope,
     expires_in: 3600,
     ext_expires_in: 3600,
-    access_token: `eyJ.fake-access.${randomBytes(8).toString("hex")}`,
+    access_token: accessToken(),
     refresh_token: mint(),
     id_token: idToken(),
     client_info: Buffer.from(JSON.stringify({ uid: "oid-1", utid: "tid-1" })).toString("base64url"),
@@ -274,7 +280,7 @@ export async function startFakeGraph(
     }
     if (isToken) return handleToken(res, new URLSearchParams(raw));
     if (!path.startsWith("/v1.0/")) return graphError(res, 404, "NotFound");
-    if (!/^Bearer eyJ\.fake-access\./.test(req.headers.authorization ?? "")) {
+    if (!accessTokens.has((req.headers.authorization ?? "").replace(/^Bearer /, ""))) {
       return graphError(res, 401, "InvalidAuthenticationToken");
     }
     const api = path.slice("/v1.0".length);
@@ -388,6 +394,7 @@ export async function startFakeGraph(
     },
     revokeRefreshTokens() {
       live.clear();
+      accessTokens.clear();
     },
     issueRefreshToken: mint,
     close: () =>

@@ -1,4 +1,4 @@
-// `openavail connect google` (and, from connect-caldav.ts, `connect caldav`): connects an owner's Google Calendar through the installed-app OAuth
+// `openavail connect google` (and, from their own files, `connect microsoft` and `connect caldav`): connects an owner's Google Calendar through the installed-app OAuth
 // flow (the consent URL is printed on stderr, so --json output stays clean; nothing is opened), or,
 // with --service-account, through a Workspace service account with domain-wide delegation.
 import { readFileSync } from "node:fs";
@@ -24,6 +24,7 @@ import {
 import type { CliContext } from "../cli-context.js";
 import { type AdminEnv, configOf, emit, table, UsageError, wholeNumber, withLedger } from "./admin-env.js";
 import { registerConnectCalDav } from "./connect-caldav.js";
+import { registerConnectMicrosoft } from "./connect-microsoft.js";
 import { syncText } from "./connect-summary.js";
 
 const HELP_AFTER = `
@@ -85,7 +86,7 @@ export function registerConnectCommand(
   const env: AdminEnv = { ctx, now: options.now ?? Date.now };
   const connect = program
     .command("connect")
-    .description("Connect an owner's calendars at a provider (Google Calendar, CalDAV).");
+    .description("Connect an owner's calendars at a provider (Google Calendar, Microsoft 365, CalDAV).");
   connect
     .command("google")
     .description(
@@ -150,6 +151,7 @@ export function registerConnectCommand(
       }
       emit(env, cmd, result, () => describe(result));
     });
+  registerConnectMicrosoft(connect, ctx, options.now);
   registerConnectCalDav(connect, ctx, {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.readPassword === undefined ? {} : { readPassword: options.readPassword }),
