@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino, { type Logger, type LoggerOptions } from "pino";
 import { type Ledger, openLedger, type Synchronous } from "./ledger/open-ledger.js";
+import { redactedUrl } from "./ledger/open-postgres.js";
 import { authenticate, KeyCache } from "./service/authenticate.js";
 import {
   type BackgroundJobs,
@@ -43,6 +44,11 @@ export const DEFAULT_DB_PATH = "data/openavail.db";
 
 export interface AppConfig {
   readonly dbPath: string;
+  /**
+   * A postgres:// URL: the ledger is on PostgreSQL (DESIGN.md section 10) and `dbPath` only names
+   * where the secret key file is kept when OPENAVAIL_SECRET_KEY is unset. Undefined: SQLite at `dbPath`.
+   */
+  readonly databaseUrl: string | undefined;
   readonly policyPath: string;
   readonly host: string;
   readonly port: number;
@@ -84,6 +90,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): AppConfig {
   return {
     dbPath: env.OPENAVAIL_DB || DEFAULT_DB_PATH,
+    databaseUrl: databaseUrlFrom(env.OPENAVAIL_DATABASE_URL, "OPENAVAIL_DATABASE_URL"),
     policyPath: env.OPENAVAIL_POLICY || DEFAULT_POLICY_PATH,
     host: env.OPENAVAIL_HOST || "127.0.0.1",
     port: intFrom(env.OPENAVAIL_PORT, 7420, "OPENAVAIL_PORT"),
@@ -105,6 +112,19 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     now: Date.now,
     ...overrides,
   };
+}
+
+/** A PostgreSQL URL, or undefined when unset; anything else is refused by `name`. */
+export function databaseUrlFrom(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^postgres(?:ql)?:\/\//i.test(value))
+    throw new Error(`${name} must be a postgres:// (or postgresql://) URL, got "${redactedUrl(value)}"`);
+  return value;
+}
+
+/** Where the ledger is, for messages: the SQLite file, or the PostgreSQL URL without its password. */
+export function ledgerLabel(config: Pick<AppConfig, "dbPath" | "databaseUrl">): string {
+  return config.databaseUrl ? redactedUrl(config.databaseUrl) : config.dbPath;
 }
 
 function intFrom(value: string | undefined, fallback: number, name: string): number {
@@ -210,6 +230,7 @@ export async function createApp(
   const policy = loadPolicyFile(config.policyPath);
   const ledger = await openLedger({
     path: config.dbPath,
+    databaseUrl: config.databaseUrl,
     synchronous: config.synchronous,
     backgroundCheckpoint: true,
   });

@@ -50,6 +50,10 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
     .version(packageVersion(), "-V, --version", "print the version")
     .option("--db <path>", "the ledger database file (default: OPENAVAIL_DB or data/openavail.db)")
     .option(
+      "--database-url <url>",
+      "put the ledger on PostgreSQL instead of a file (default: OPENAVAIL_DATABASE_URL; see docs/postgres.md)",
+    )
+    .option(
       "--policy <path>",
       "the meeting-class policy file (default: OPENAVAIL_POLICY or data/policy.json)",
     )

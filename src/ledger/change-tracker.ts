@@ -26,7 +26,24 @@ const MAY_WRITE = /\b(?:insert|update|delete|replace)\b/i;
 const CLASSIFIED_LIMIT = 1_024;
 const UNATTRIBUTED = Symbol("unattributed");
 
-export class ChangeTracker {
+/** What caches ask of a ledger: whether some tables may have changed since a moment. */
+export interface Changes {
+  /** The moment now, for `tables`. Take it before reading what it will vouch for. */
+  stamp(tables: readonly string[]): ChangeStamp;
+  /** True when none of `tables` can have changed since `stamp` (taken for the same tables). */
+  unchangedSince(stamp: ChangeStamp, tables: readonly string[]): boolean;
+}
+
+/**
+ * For a ledger whose writers this process cannot see (PostgreSQL, with other instances beside it):
+ * every table may always have changed, so caches read through every time.
+ */
+export const ALWAYS_CHANGED: Changes = {
+  stamp: () => ({ dataVersion: 0, writes: [] }),
+  unchangedSince: () => false,
+};
+
+export class ChangeTracker implements Changes {
   readonly #dataVersion: BetterSqlite3.Statement<[], number>;
   readonly #writes = new Map<string, number>();
   /** Per statement text: the table it writes, UNATTRIBUTED, or null when it writes none. */
@@ -79,12 +96,12 @@ function classify(text: string, reader: boolean): string | typeof UNATTRIBUTED |
  * since it was read; at most `limit` of them, the oldest dropped first.
  */
 export class StampedCache<V> {
-  readonly #changes: ChangeTracker;
+  readonly #changes: Changes;
   readonly #tables: readonly string[];
   readonly #limit: number;
   readonly #entries = new Map<string, { stamp: ChangeStamp; value: V }>();
 
-  constructor(changes: ChangeTracker, tables: readonly string[], limit: number) {
+  constructor(changes: Changes, tables: readonly string[], limit: number) {
     this.#changes = changes;
     this.#tables = tables;
     this.#limit = limit;

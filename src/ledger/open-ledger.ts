@@ -1,4 +1,5 @@
-// Opens the SQLite ledger: pragmas, kysely, migrations. The one place a database connection is made.
+// Opens the ledger: SQLite (pragmas, kysely, migrations) by default, PostgreSQL when given a URL
+// (open-postgres.ts). The one place a database connection is made.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -9,9 +10,12 @@ import {
   type MigrationResultSet,
   Migrator,
   SqliteDialect,
+  sql,
 } from "kysely";
+import type pg from "pg";
 import { startBackgroundCheckpoint } from "./background-checkpoint.js";
-import { ChangeTracker } from "./change-tracker.js";
+import { ALWAYS_CHANGED, type Changes, ChangeTracker } from "./change-tracker.js";
+import type { Dialect } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
 import * as liveSpanLength from "./migrations/0003-live-span-length.js";
@@ -21,6 +25,7 @@ import * as checkHolds from "./migrations/0006-check-holds.js";
 import * as consoleTables from "./migrations/0007-console.js";
 import * as webhooks from "./migrations/0008-webhooks.js";
 import * as oauth from "./migrations/0009-oauth.js";
+import { openPostgres } from "./open-postgres.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 import { immediate } from "./transaction.js";
@@ -32,6 +37,8 @@ export type Synchronous = "full" | "normal";
 export interface LedgerOptions {
   /** File path, or ":memory:" for a private in-memory ledger. */
   readonly path: string;
+  /** A postgres:// URL: the ledger is on that PostgreSQL database, and `path` is not used. */
+  readonly databaseUrl?: string | undefined;
   readonly synchronous?: Synchronous;
   /** How long a writer waits for another process's lock before failing (ms). */
   readonly busyTimeoutMs?: number;
@@ -44,16 +51,28 @@ export interface LedgerOptions {
 
 export interface Ledger {
   readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** The SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
-  /** The raw driver, for statements kysely cannot express (pragmas, backups). */
+  /**
+   * SQLite's raw driver, for statements kysely cannot express (pragmas, backups). Reading it on a
+   * PostgreSQL ledger throws: use `pool` there.
+   */
   readonly sqlite: BetterSqlite3.Database;
+  /** PostgreSQL's connection pool, for what kysely cannot express (LISTEN, COPY); null on SQLite. */
+  readonly pool: pg.Pool | null;
   /**
    * With synchronous=FULL on a file, the off-event-loop fsync that group commits use instead of
    * SQLite's own at COMMIT (wal-flush.ts); null otherwise.
    */
   readonly walFlush: WalFlush | null;
-  /** Whether tables may have changed since a moment (change-tracker.ts), for caches of rarely changed rows. */
-  readonly changes: ChangeTracker;
+  /**
+   * Whether tables may have changed since a moment (change-tracker.ts), for caches of rarely changed
+   * rows. On PostgreSQL other instances write unseen, so it always says they may have.
+   */
+  readonly changes: Changes;
+  /** Resolves when the database answers a trivial query (health checks). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -138,8 +157,35 @@ function tightenSidecars(path: string): void {
   }
 }
 
-/** Opens (creating if needed) the ledger at `path` and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the ledger at `path`, or on the PostgreSQL database at `databaseUrl`,
+ * and brings its schema up to date.
+ */
 export async function openLedger(options: LedgerOptions): Promise<Ledger> {
+  if (options.databaseUrl) return openPostgresLedger(options.databaseUrl);
+  return openSqliteLedger(options);
+}
+
+async function openPostgresLedger(url: string): Promise<Ledger> {
+  const { db, pool, label } = await openPostgres({ url });
+  return {
+    db,
+    dialect: "postgres",
+    path: label,
+    get sqlite(): never {
+      throw new Error(`the ledger is on PostgreSQL (${label}): there is no SQLite connection`);
+    },
+    pool,
+    walFlush: null,
+    changes: ALWAYS_CHANGED,
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openSqliteLedger(options: LedgerOptions): Promise<Ledger> {
   const onDisk = options.path !== ":memory:" && options.path !== "";
   const fresh = onDisk && !existsSync(options.path);
   if (fresh) createPrivately(options.path);
@@ -184,10 +230,15 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
     synchronous === "FULL" && options.path !== ":memory:" ? new WalFlush(`${options.path}-wal`) : null;
   return {
     db,
+    dialect: "sqlite",
     path: options.path,
     sqlite,
+    pool: null,
     walFlush,
     changes,
+    ping: async () => {
+      sqlite.prepare("SELECT 1").get();
+    },
     close: async () => {
       await checkpoint?.stop();
       await walFlush?.close();

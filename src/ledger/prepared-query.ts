@@ -4,6 +4,7 @@
 // only its SQL text is reused, with the call's values bound in their places.
 import type BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, type Kysely } from "kysely";
+import { isPostgres } from "./dialect.js";
 import type { Database } from "./tables.js";
 
 /** What kysely's SQLite dialect is given: better-sqlite3, through the ledger's statement cache. */
@@ -81,12 +82,15 @@ export function preparedQuery<A extends readonly unknown[], R>(
   build: (db: Kysely<Database>, arg: Arg) => { compile(): CompiledQuery<R> },
 ): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
   let template: Template | undefined;
+  // The same query in PostgreSQL's SQL ($1 placeholders), for a process with ledgers on both.
+  let postgresTemplate: Template | undefined;
   let toRow: RowBuilder | undefined;
   return async (db, ...args) => {
-    if (!template) template = compileTemplate(db, build, args.length);
-    const t = template;
-    const parameters = t.sources.map((source, j) => (source >= 0 ? args[source] : t.constants[j]));
     const held = heldHandles.get(db);
+    let t: Template;
+    if (held || !isPostgres(db)) t = template ??= compileTemplate(db, build, args.length);
+    else t = postgresTemplate ??= compileTemplate(db, build, args.length);
+    const parameters = t.sources.map((source, j) => (source >= 0 ? args[source] : t.constants[j]));
     if (held) {
       // What kysely's SQLite connection does with a compiled query, without the executor around it.
       const stmt = held.prepare(t.sql);

@@ -2,6 +2,7 @@
 import { type Insertable, type Kysely, sql, type Updateable } from "kysely";
 import type { BusyItem } from "../core/arbiter.js";
 import type { Interval } from "../core/interval.js";
+import { isPostgres } from "./dialect.js";
 import { preparedInsert, preparedQuery } from "./prepared-query.js";
 import type {
   BookingRow,
@@ -255,6 +256,7 @@ const dueHolds = preparedQuery<[number], HoldRow>((db, arg) =>
 );
 
 export async function expireHolds(db: Kysely<Database>, now: number): Promise<HoldRow[]> {
+  if (isPostgres(db)) return expireHoldsConcurrently(db, now);
   const due = await dueHolds(db, now);
   if (due.length > 0) {
     await db
@@ -268,6 +270,28 @@ export async function expireHolds(db: Kysely<Database>, now: number): Promise<Ho
       .execute();
   }
   return due;
+}
+
+/**
+ * PostgreSQL runs sweeps side by side (every decision sweeps): each expires only the due holds no
+ * other transaction has locked, so a hold is expired, and its agent told, exactly once, and two sweeps
+ * never wait on each other's rows.
+ */
+async function expireHoldsConcurrently(db: Kysely<Database>, now: number): Promise<HoldRow[]> {
+  return db
+    .updateTable("holds")
+    .set({ status: "expired", updated_at: now })
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("holds")
+        .select("id")
+        .where("status", "=", "active")
+        .where("expires_at", "<=", now)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
 }
 
 const BOOKING_COLUMNS = [

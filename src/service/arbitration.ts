@@ -4,6 +4,7 @@ import { type ArbitrationInput, type ArbitrationRequest, arbitrate, type BusyIte
 import type { Interval } from "../core/interval.js";
 import type { CompiledRules } from "../core/rules.js";
 import { localDaysBetween } from "../core/zoned-time.js";
+import { lockOwner } from "../ledger/dialect.js";
 import { newId } from "../ledger/ids.js";
 import { ownerSnapshot } from "../ledger/schedule.repository.js";
 import type { BookingRow, HoldRow } from "../ledger/tables.js";
@@ -35,6 +36,7 @@ export async function decide(
   },
 ): Promise<VerdictBody> {
   const { request } = plan;
+  await lockOwner(tx.trx, target.owner.id);
   await sweepExpiredHolds(tx);
   const question = (all: readonly BusyItem[]): ArbitrationInput => ({
     request,

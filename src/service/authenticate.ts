@@ -1,7 +1,7 @@
 // Turns a raw API key into a Caller, or an `unauthorized` error that says what to do.
 import type { Kysely } from "kysely";
 import { findAgent, findApiKeyByHash, touchApiKey } from "../ledger/agents.repository.js";
-import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
+import { type Changes, StampedCache } from "../ledger/change-tracker.js";
 import type { AgentRow, ApiKeyRow, Database } from "../ledger/tables.js";
 import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
 import { type Caller, SCOPES, type Scope } from "./caller.js";
@@ -27,7 +27,7 @@ interface Resolved {
 export class KeyCache extends StampedCache<Resolved> {
   /** OAuth access tokens, kept by the same rule over their own tables. */
   readonly accessTokens: AccessTokenCache;
-  constructor(changes: ChangeTracker) {
+  constructor(changes: Changes) {
     super(changes, ["api_keys", "agents"], 1_000);
     this.accessTokens = new AccessTokenCache(changes);
   }
@@ -46,7 +46,8 @@ export async function authenticate(
     );
   }
   if (!isWellFormedApiKey(raw)) {
-    if (looksLikeAccessToken(raw)) return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
+    if (looksLikeAccessToken(raw))
+      return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
     throw new OpenavailError(
       "unauthorized",
       "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",

@@ -3,6 +3,7 @@
 import type { CheckAvailabilityInput } from "../../schemas/tools.js";
 import { emptyWindowCause } from "../core/empty-window.js";
 import { findFreeSlots } from "../core/free-slots.js";
+import { lockOwner } from "../ledger/dialect.js";
 import { releaseCheckHolds } from "../ledger/schedule.repository.js";
 import type { HoldRow } from "../ledger/tables.js";
 import { emptyVerdict } from "./arbitration.js";
@@ -29,6 +30,8 @@ export async function checkAvailability(
   const target = await findTarget(s, tx, input.owner_email, input.calendar_type);
   const meetingClass = resolveMeetingClass(s.deps.policy, tx.caller, input.meeting_class);
   const window = spanOf(input.window.start, input.window.end);
+  // It may hold the first free slot: no other decision for the owner may slip in between.
+  await lockOwner(tx.trx, target.owner.id);
   await sweepExpiredHolds(tx);
   const wantHold = input.hold ?? hasScope(tx.caller, "create_holds");
   if (wantHold && !hasScope(tx.caller, "create_holds")) {

@@ -3,6 +3,7 @@
 // byte but for the id: answering 403 for a real id of someone else's would let ids be probed.
 import type { Kysely } from "kysely";
 import { toInstant } from "../../schemas/time.js";
+import { isPostgres, lockOwner } from "../ledger/dialect.js";
 import { findCalendarById, findOwnerById } from "../ledger/owners.repository.js";
 import { findBooking, findHold } from "../ledger/schedule.repository.js";
 import type { BookingRow, CalendarRow, Database, HoldRow, OwnerRow } from "../ledger/tables.js";
@@ -16,9 +17,25 @@ export function notFound(what: string, id: string, field?: string): OpenavailErr
   });
 }
 
+/**
+ * The row `find` reads, read under its owner's lock: on PostgreSQL a decision locks the owner, and a
+ * hold or booking read before that lock may have been confirmed, displaced or moved by the time it
+ * is acted on; so it is read again once the lock is held. (An owner never changes.) On SQLite the
+ * transaction already excludes every other writer.
+ */
+async function underOwnerLock<R extends { owner_id: string }>(
+  db: Kysely<Database>,
+  find: () => Promise<R | undefined>,
+): Promise<R | undefined> {
+  const row = await find();
+  if (!row || !isPostgres(db)) return row;
+  await lockOwner(db, row.owner_id);
+  return find();
+}
+
 /** A hold the caller's agent placed (or was given as a landing slot). */
 export async function ownHold(db: Kysely<Database>, caller: Caller, holdId: string): Promise<HoldRow> {
-  const hold = await findHold(db, holdId);
+  const hold = await underOwnerLock(db, () => findHold(db, holdId));
   if (!hold || hold.agent_id !== caller.agentId) throw notFound("hold", holdId, "hold_id");
   return hold;
 }
@@ -29,7 +46,7 @@ export async function ownBooking(
   caller: Caller,
   bookingId: string,
 ): Promise<BookingRow> {
-  const booking = await findBooking(db, bookingId);
+  const booking = await underOwnerLock(db, () => findBooking(db, bookingId));
   if (!booking || booking.agent_id !== caller.agentId) throw notFound("booking", bookingId, "booking_id");
   return booking;
 }
@@ -40,7 +57,7 @@ export async function visibleBooking(
   caller: Caller,
   bookingId: string,
 ): Promise<{ booking: BookingRow; owner: OwnerRow }> {
-  const booking = await findBooking(db, bookingId);
+  const booking = await underOwnerLock(db, () => findBooking(db, bookingId));
   const owner = booking ? await findOwnerById(db, booking.owner_id) : undefined;
   if (!booking || !owner || !mayActOn(caller, owner.email))
     throw notFound("booking", bookingId, "booking_id");

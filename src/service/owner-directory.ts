@@ -3,7 +3,7 @@
 // calendar sync changes now and then. Any write to owners or calendars, here or in another process,
 // makes every entry stale at once.
 import type { Kysely } from "kysely";
-import { type ChangeTracker, StampedCache } from "../ledger/change-tracker.js";
+import { type Changes, StampedCache } from "../ledger/change-tracker.js";
 import { findCalendarByType, findOwnerByEmail, listCalendars } from "../ledger/owners.repository.js";
 import type { CalendarRow, Database, OwnerRow } from "../ledger/tables.js";
 
@@ -20,7 +20,7 @@ export interface OwnerCalendar {
 export class OwnerDirectory {
   readonly #entries: StampedCache<OwnerCalendar>;
 
-  constructor(changes: ChangeTracker) {
+  constructor(changes: Changes) {
     this.#entries = new StampedCache(changes, TABLES, LIMIT);
   }
 

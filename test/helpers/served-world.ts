@@ -24,6 +24,7 @@ export async function serverAppOf(w: World, overrides: Partial<AppConfig> = {}):
     {},
     {
       dbPath: w.dbPath,
+      databaseUrl: w.databaseUrl,
       now: () => w.clock.now,
       logLevel: "silent",
       rateLimitPerMinute: 0,

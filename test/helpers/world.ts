@@ -18,11 +18,14 @@ import { type Caller, SCOPES } from "../../src/service/caller.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
+import { testDatabaseUrl } from "./postgres-database.js";
 
 export interface World {
   readonly app: App;
   readonly dir: string;
   readonly dbPath: string;
+  /** The PostgreSQL database the ledger is on (the postgres project), else undefined: SQLite at dbPath. */
+  readonly databaseUrl: string | undefined;
   /** The injected clock, epoch ms; tests move it by assignment. */
   clock: { now: number };
   addOwner(
@@ -46,12 +49,19 @@ export async function makeWorld(startIso = "2026-03-02T12:00:00Z", dbPath?: stri
   const dir = mkdtempSync(join(tmpdir(), "openavail-test-"));
   const path = dbPath ?? join(dir, "openavail.db");
   const clock = { now: Date.parse(startIso) };
-  const config = configFromEnv({}, { dbPath: path, now: () => clock.now, logLevel: "silent" });
+  // Under OPENAVAIL_TEST_DATABASE=postgres (the postgres vitest project) the ledger is a fresh
+  // PostgreSQL database; `dbPath` then only names where the secret key file goes.
+  const pgDatabase = dbPath === undefined ? await testDatabaseUrl() : null;
+  const config = configFromEnv(
+    {},
+    { dbPath: path, databaseUrl: pgDatabase?.url, now: () => clock.now, logLevel: "silent" },
+  );
   const app = await createApp(config, pino({ level: "silent" }));
   const world: World = {
     app,
     dir,
     dbPath: path,
+    databaseUrl: pgDatabase?.url,
     clock,
     async addOwner(email, timezone = "America/New_York", rules = null, calendarType = "work") {
       const db = app.ledger.db;
@@ -92,6 +102,7 @@ export async function makeWorld(startIso = "2026-03-02T12:00:00Z", dbPath?: stri
     },
     async close() {
       await app.close();
+      await pgDatabase?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import type { Kysely } from "kysely";
-import { type AppConfig, configFromEnv } from "../../compose.js";
+import { type AppConfig, configFromEnv, databaseUrlFrom } from "../../compose.js";
 import { openLedger } from "../../ledger/open-ledger.js";
 import type { Database } from "../../ledger/tables.js";
 import { recordAdminAction } from "../../service/admin-actions.js";
@@ -23,6 +23,7 @@ export interface AdminEnv {
 /** Options defined on the program, recognised before or after any subcommand. */
 export interface GlobalOptions {
   db?: string;
+  databaseUrl?: string;
   policy?: string;
   json?: boolean;
 }
@@ -43,6 +44,7 @@ export function configOf(env: AdminEnv, cmd: Command): AppConfig {
   const g = globals(cmd);
   return configFromEnv(env.ctx.env, {
     ...(g.db !== undefined ? { dbPath: g.db } : {}),
+    ...(g.databaseUrl !== undefined ? { databaseUrl: databaseUrlFrom(g.databaseUrl, "--database-url") } : {}),
     ...(g.policy !== undefined ? { policyPath: g.policy } : {}),
   });
 }
@@ -58,13 +60,18 @@ export async function withLedger<T>(
   options: { mustExist?: boolean } = {},
 ): Promise<T> {
   const config = configOf(env, cmd);
-  if (options.mustExist && config.dbPath !== ":memory:" && !existsSync(config.dbPath)) {
+  const onFile = config.databaseUrl === undefined && config.dbPath !== ":memory:";
+  if (options.mustExist && onFile && !existsSync(config.dbPath)) {
     throw new OpenavailError(
       "not_found",
       `No database at ${config.dbPath}; pass --db PATH or set OPENAVAIL_DB.`,
     );
   }
-  const ledger = await openLedger({ path: config.dbPath, synchronous: config.synchronous });
+  const ledger = await openLedger({
+    path: config.dbPath,
+    databaseUrl: config.databaseUrl,
+    synchronous: config.synchronous,
+  });
   try {
     return await work(ledger.db, config);
   } finally {

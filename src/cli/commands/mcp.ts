@@ -11,6 +11,7 @@ const HELP_AFTER = `
 Environment:
   OPENAVAIL_API_KEY    the agent's API key (ak_...), from \`openavail key create --agent AGT_ID\` (required)
   OPENAVAIL_DB         SQLite database shared with \`openavail serve\` (default data/openavail.db)
+  OPENAVAIL_DATABASE_URL  or the PostgreSQL ledger it shares (postgres://...)
   OPENAVAIL_POLICY     meeting-class policy file (default: the packaged data/policy.json)
   OPENAVAIL_LOG_LEVEL  pino level for the logs on stderr (default info; silent to mute)
 
@@ -42,21 +43,26 @@ export function registerMcpCommand(program: Command, ctx: CliContext): Command {
         );
       }
       // Loaded on demand, so the other commands do not pay for the MCP SDK at start-up.
-      const { configFromEnv, createApp } = await import("../../compose.js");
+      const { configFromEnv, createApp, databaseUrlFrom } = await import("../../compose.js");
       const { serveStdio } = await import("../../transports/mcp/stdio.js");
       const { OpenavailError } = await import("../../service/errors.js");
       let config: ReturnType<typeof configFromEnv>;
       try {
-        const { db, policy } = command.optsWithGlobals<{ db?: string; policy?: string }>();
+        const { db, databaseUrl, policy } = command.optsWithGlobals<{
+          db?: string;
+          databaseUrl?: string;
+          policy?: string;
+        }>();
         config = configFromEnv(ctx.env, {
           ...(db ? { dbPath: db } : {}),
+          ...(databaseUrl ? { databaseUrl: databaseUrlFrom(databaseUrl, "--database-url") } : {}),
           ...(policy ? { policyPath: policy } : {}),
         });
       } catch (err) {
         return fail((err as Error).message);
       }
       // Opening a missing file would create an empty ledger, in which no key can be valid.
-      if (!existsSync(config.dbPath)) {
+      if (config.databaseUrl === undefined && !existsSync(config.dbPath)) {
         fail(
           `no database at ${resolve(config.dbPath)}. Point OPENAVAIL_DB (or --db) at the database that \`openavail serve\` and the admin commands use.`,
         );
@@ -102,6 +108,7 @@ export function registerMcpCommand(program: Command, ctx: CliContext): Command {
   // stand-alone, the command brings its own.
   if (!program.options.some((o) => o.long === "--db")) {
     mcp.option("--db <path>", "SQLite database file (default: $OPENAVAIL_DB or data/openavail.db)");
+    mcp.option("--database-url <url>", "PostgreSQL ledger instead (default: $OPENAVAIL_DATABASE_URL)");
   }
   return mcp;
 }

@@ -3,7 +3,15 @@
 // agent's key and an admin token, once.
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { type App, type AppConfig, configFromEnv, createApp, PACKAGE_ROOT } from "../../compose.js";
+import {
+  type App,
+  type AppConfig,
+  configFromEnv,
+  createApp,
+  databaseUrlFrom,
+  ledgerLabel,
+  PACKAGE_ROOT,
+} from "../../compose.js";
 import { createAdminToken } from "../../service/agents-admin.js";
 import { createConsoleLink } from "../../service/console-sessions.js";
 import { type FirstRun, firstRun } from "../../service/first-run.js";
@@ -20,6 +28,8 @@ interface ServeOptions {
 const HELP_AFTER = `
 Environment:
   OPENAVAIL_DB               SQLite database (default data/openavail.db)
+  OPENAVAIL_DATABASE_URL     postgres://... puts the ledger on PostgreSQL, shared by any number of
+                             serve instances (docs/postgres.md); set OPENAVAIL_SECRET_KEY alike on each
   OPENAVAIL_POLICY           meeting-class policy file (default: the packaged data/policy.json)
   OPENAVAIL_HOST             interface to bind (default 127.0.0.1; use 0.0.0.0 only behind a proxy)
   OPENAVAIL_PORT             port (default 7420; 0 picks a free one)
@@ -59,9 +69,14 @@ export function registerServeCommand(program: Command, ctx: CliContext): void {
 }
 
 function overrides(command: Command, options: ServeOptions): Partial<AppConfig> {
-  const { db, policy } = command.optsWithGlobals<{ db?: string; policy?: string }>();
+  const { db, databaseUrl, policy } = command.optsWithGlobals<{
+    db?: string;
+    databaseUrl?: string;
+    policy?: string;
+  }>();
   const out: { -readonly [K in keyof AppConfig]?: AppConfig[K] } = {};
   if (db !== undefined) out.dbPath = db;
+  if (databaseUrl !== undefined) out.databaseUrl = databaseUrlFrom(databaseUrl, "--database-url");
   if (policy !== undefined) out.policyPath = policy;
   if (options.host !== undefined) out.host = options.host;
   if (options.port !== undefined) {
@@ -102,18 +117,12 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
       const admin = await createAdminToken(app.ledger.db, app.config.now());
       const link = await createConsoleLink(app.ledger.db, app.config.now());
       ctx.stdout.write(
-        firstRunMessage(
-          seeded,
-          admin.token,
-          server.url,
-          config.dbPath,
-          consoleLinkUrl(server.url, link.token),
-        ),
+        firstRunMessage(seeded, admin.token, server.url, config, consoleLinkUrl(server.url, link.token)),
       );
     } else {
       // Keys and admin tokens are shown only when made: say how to make new ones.
       ctx.stdout.write(
-        `Using the existing database ${config.dbPath}. Lost a key? Make one with \`openavail key create --agent AGT_ID\` ` +
+        `Using the existing database ${ledgerLabel(config)}. Lost a key? Make one with \`openavail key create --agent AGT_ID\` ` +
           "(`openavail agent list` names the agents); an admin token with `openavail admin-token create`; " +
           "a console sign-in link with `openavail console-link`.\n",
       );
@@ -125,7 +134,7 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
 
   // Provider sync, the outbox to Google and the hold-expiry sweep run for as long as the server does.
   const jobs = app.startBackgroundJobs({});
-  app.logger.info({ url: server.url, db: config.dbPath }, "listening");
+  app.logger.info({ url: server.url, db: ledgerLabel(config) }, "listening");
   ctx.stdout.write(
     `Openavail is listening on ${server.url}  (REST ${server.url}/v1, MCP ${server.url}/mcp, OpenAPI ${server.url}/v1/openapi.json)\n`,
   );
@@ -152,7 +161,7 @@ export function firstRunMessage(
   seeded: FirstRun,
   adminToken: string,
   url: string,
-  dbPath: string,
+  ledger: Pick<AppConfig, "dbPath" | "databaseUrl">,
   consoleLink: string,
 ): string {
   const mcpConfig = {
@@ -185,7 +194,14 @@ export function firstRunMessage(
       .split("\n")
       .map((l) => `  ${l}`),
     "MCP over stdio instead:",
-    `  { "command": "node", "args": ["${join(PACKAGE_ROOT, "dist", "cli", "main.js")}", "mcp"], "env": { "OPENAVAIL_API_KEY": "${seeded.key.key}", "OPENAVAIL_DB": "${resolve(dbPath)}" } }`,
+    `  { "command": "node", "args": ["${join(PACKAGE_ROOT, "dist", "cli", "main.js")}", "mcp"], "env": { "OPENAVAIL_API_KEY": "${seeded.key.key}", ${ledgerEnv(ledger)} } }`,
     "",
   ].join("\n");
+}
+
+/** The stdio entry's environment naming the same ledger (the URL without its password: type it in). */
+function ledgerEnv(ledger: Pick<AppConfig, "dbPath" | "databaseUrl">): string {
+  return ledger.databaseUrl
+    ? `"OPENAVAIL_DATABASE_URL": "${ledgerLabel(ledger)}"`
+    : `"OPENAVAIL_DB": "${resolve(ledger.dbPath)}"`;
 }

@@ -52,9 +52,9 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
   });
 
   routes.add("GET", "/healthz");
-  hono.get("/healthz", () => {
+  hono.get("/healthz", async () => {
     try {
-      app.ledger.sqlite.prepare("SELECT 1").get();
+      await app.ledger.ping();
       return jsonBody({ status: "ok" });
     } catch {
       return jsonBody({ status: "unavailable", message: "The ledger cannot be read." }, 503);

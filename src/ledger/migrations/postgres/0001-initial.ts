@@ -1,0 +1,287 @@
+// The PostgreSQL ledger's schema as SQLite's migrations 0001-0008 leave it, in one step: PostgreSQL
+// had no earlier ledgers to carry forward. Instants are BIGINT epoch ms (INTEGER would end in 2038's
+// seconds, let alone ms); append-only and no-overlap rules are enforced by the server.
+import { type Kysely, sql } from "kysely";
+
+const TABLES = [
+  `CREATE TABLE owners (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT,
+    timezone TEXT NOT NULL,
+    default_calendar_type TEXT,
+    created_at BIGINT NOT NULL
+  )`,
+  `CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES owners (id),
+    provider TEXT NOT NULL,
+    account TEXT,
+    sealed_token TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  )`,
+  // PostgreSQL has no rowid: this identity column stands in for SQLite's, so "ORDER BY created_at,
+  // rowid" keeps calendars made in the same millisecond in the order they were made on both.
+  `CREATE TABLE calendars (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES owners (id),
+    calendar_type TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    name TEXT,
+    external_id TEXT,
+    rules_json TEXT,
+    status TEXT NOT NULL,
+    credential_id TEXT REFERENCES credentials (id),
+    sync_token TEXT,
+    synced_at BIGINT,
+    created_at BIGINT NOT NULL,
+    rules_id TEXT,
+    rules_created_at BIGINT,
+    rules_updated_at BIGINT,
+    rowid BIGINT GENERATED ALWAYS AS IDENTITY,
+    CONSTRAINT calendars_owner_type UNIQUE (owner_id, calendar_type)
+  )`,
+  `CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT,
+    default_class TEXT,
+    priority BIGINT NOT NULL,
+    scopes_json TEXT NOT NULL,
+    owners_json TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`,
+  `CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents (id),
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT,
+    last_used_at BIGINT
+  )`,
+  `CREATE TABLE holds (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES owners (id),
+    calendar_id TEXT NOT NULL REFERENCES calendars (id),
+    agent_id TEXT NOT NULL REFERENCES agents (id),
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    meeting_class TEXT NOT NULL,
+    status TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    from_check INTEGER NOT NULL DEFAULT 0,
+    CONSTRAINT holds_span CHECK (start_ms < end_ms)
+  )`,
+  "CREATE INDEX holds_owner_live ON holds (owner_id, status, start_ms)",
+  "CREATE INDEX holds_expiry ON holds (status, expires_at)",
+  "CREATE INDEX holds_owner_span_length ON holds (owner_id, status, (end_ms - start_ms))",
+  "CREATE INDEX holds_agent_checks ON holds (agent_id, owner_id) WHERE from_check = 1 AND status = 'active'",
+  `CREATE TABLE bookings (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES owners (id),
+    calendar_id TEXT NOT NULL REFERENCES calendars (id),
+    agent_id TEXT NOT NULL REFERENCES agents (id),
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    attendees_json TEXT NOT NULL,
+    meeting_class TEXT NOT NULL,
+    status TEXT NOT NULL,
+    hold_id TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    description TEXT,
+    CONSTRAINT bookings_span CHECK (start_ms < end_ms)
+  )`,
+  "CREATE INDEX bookings_owner_live ON bookings (owner_id, status, start_ms)",
+  "CREATE INDEX bookings_agent ON bookings (agent_id, start_ms)",
+  "CREATE INDEX bookings_owner_span_length ON bookings (owner_id, status, (end_ms - start_ms))",
+  // The last line of defence behind the per-owner lock (dialect.ts): two live confirmed bookings of
+  // one owner can never overlap, whatever wrote them. Half-open, as every interval in Openavail.
+  "CREATE EXTENSION IF NOT EXISTS btree_gist",
+  `ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist (
+    owner_id WITH =,
+    tstzrange(to_timestamp(start_ms / 1000.0), to_timestamp(end_ms / 1000.0), '[)') WITH &&
+  ) WHERE (status = 'confirmed')`,
+  `CREATE TABLE external_events (
+    id TEXT PRIMARY KEY,
+    owner_id TEXT NOT NULL REFERENCES owners (id),
+    calendar_id TEXT NOT NULL REFERENCES calendars (id),
+    external_id TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    busy INTEGER NOT NULL,
+    title TEXT,
+    booking_id TEXT,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT external_events_calendar_external UNIQUE (calendar_id, external_id)
+  )`,
+  "CREATE INDEX external_events_owner_span ON external_events (owner_id, busy, start_ms)",
+  "CREATE INDEX external_events_owner_span_length ON external_events (owner_id, busy, (end_ms - start_ms))",
+  `CREATE TABLE decisions (
+    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at BIGINT NOT NULL,
+    agent_id TEXT NOT NULL,
+    key_prefix TEXT,
+    tool TEXT NOT NULL,
+    owner_id TEXT,
+    request_json TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    reason_code TEXT,
+    booking_id TEXT,
+    hold_id TEXT,
+    alternatives_json TEXT NOT NULL,
+    displaced_json TEXT NOT NULL,
+    policy_hash TEXT NOT NULL,
+    latency_us BIGINT NOT NULL
+  )`,
+  "CREATE INDEX decisions_at ON decisions (at)",
+  "CREATE INDEX decisions_preempt_booking ON decisions (booking_id) WHERE verdict = 'Preempt'",
+  // Append-only: the audit log cannot be edited or pruned through SQL.
+  `CREATE FUNCTION decisions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN RAISE EXCEPTION 'decisions are append-only'; END $$`,
+  `CREATE TRIGGER decisions_no_update BEFORE UPDATE OR DELETE ON decisions
+    FOR EACH ROW EXECUTE FUNCTION decisions_append_only()`,
+  `CREATE TABLE notifications (
+    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    agent_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT
+  )`,
+  "CREATE INDEX notifications_pending ON notifications (agent_id, delivered_at, seq)",
+  `CREATE TABLE idempotency (
+    agent_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    response_json TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    CONSTRAINT idempotency_pk PRIMARY KEY (agent_id, key)
+  )`,
+  "CREATE INDEX idempotency_created ON idempotency (created_at)",
+  `CREATE TABLE outbox (
+    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    booking_id TEXT NOT NULL,
+    calendar_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    last_error TEXT,
+    created_at BIGINT NOT NULL,
+    done_at BIGINT
+  )`,
+  "CREATE INDEX outbox_due ON outbox (done_at, next_attempt_at)",
+  `CREATE TABLE admin_tokens (
+    id TEXT PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+  )`,
+  `CREATE TABLE console_links (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+  )`,
+  `CREATE TABLE console_sessions (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    csrf_token TEXT NOT NULL,
+    signed_in_with TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    ended_at BIGINT
+  )`,
+  `CREATE TABLE admin_actions (
+    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    details_json TEXT NOT NULL
+  )`,
+  `CREATE TABLE webhook_subscriptions (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT,
+    url TEXT NOT NULL,
+    event_types_json TEXT NOT NULL,
+    sealed_secret TEXT NOT NULL,
+    previous_sealed_secret TEXT,
+    previous_valid_until BIGINT,
+    status TEXT NOT NULL DEFAULT 'active',
+    disabled_reason TEXT,
+    failing_since BIGINT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  )`,
+  "CREATE INDEX webhook_subscriptions_agent ON webhook_subscriptions (agent_id) WHERE status = 'active'",
+  `CREATE TABLE webhook_events (
+    id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  )`,
+  `CREATE TABLE webhook_deliveries (
+    seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    subscription_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at BIGINT NOT NULL,
+    last_status_code INTEGER,
+    last_error TEXT,
+    latency_ms BIGINT,
+    created_at BIGINT NOT NULL,
+    delivered_at BIGINT
+  )`,
+  "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
+  "CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, seq)",
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
+export async function up(db: Kysely<any>): Promise<void> {
+  for (const statement of TABLES) await sql.raw(statement).execute(db);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current schema types
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const table of [
+    "webhook_deliveries",
+    "webhook_events",
+    "webhook_subscriptions",
+    "admin_actions",
+    "console_sessions",
+    "console_links",
+    "admin_tokens",
+    "outbox",
+    "idempotency",
+    "notifications",
+    "decisions",
+    "external_events",
+    "bookings",
+    "holds",
+    "api_keys",
+    "agents",
+    "calendars",
+    "credentials",
+    "owners",
+  ]) {
+    await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
+  }
+  await sql`DROP FUNCTION IF EXISTS decisions_append_only()`.execute(db);
+}

@@ -1,0 +1,82 @@
+// Opens the ledger on PostgreSQL (DESIGN.md section 10): a pg pool behind kysely's PostgresDialect,
+// and the PostgreSQL migrations. The repositories above are the same as on SQLite.
+import { Kysely, type Migration, Migrator, PostgresDialect } from "kysely";
+import pg from "pg";
+import * as initial from "./migrations/postgres/0001-initial.js";
+import * as oauth from "./migrations/postgres/0009-oauth.js";
+import type { Database } from "./tables.js";
+
+const MIGRATIONS: Record<string, Migration> = {
+  "0001-initial": initial,
+  "0009-oauth": oauth,
+};
+
+/** pg's type ids whose text the ledger reads as numbers: int8 (epoch ms, identities, counts). */
+const INT8_OID = 20;
+
+/** Connections one process keeps to the server: decisions of different owners run on them at once. */
+const DEFAULT_POOL_SIZE = 10;
+
+export interface PostgresLedgerOptions {
+  /** postgres://user:password@host:port/database */
+  readonly url: string;
+  readonly poolSize?: number;
+}
+
+export interface PostgresConnection {
+  readonly db: Kysely<Database>;
+  readonly pool: pg.Pool;
+  /** The URL without its password, for messages. */
+  readonly label: string;
+}
+
+/**
+ * Instants and identities are BIGINT, which pg hands over as strings lest a value pass 2^53; the
+ * ledger's never come near (epoch ms reach 2^53 in the year 287,396), so they come back as numbers,
+ * as SQLite gives them.
+ */
+function ledgerTypes(): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === INT8_OID && format !== "binary"
+        ? (text: string) => Number(text)
+        : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+  };
+}
+
+/** `url` with its password replaced, safe to print. */
+export function redactedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparsable URL)";
+  }
+}
+
+/** Connects to the database at `options.url` and brings its schema up to date. */
+export async function openPostgres(options: PostgresLedgerOptions): Promise<PostgresConnection> {
+  const label = redactedUrl(options.url);
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? DEFAULT_POOL_SIZE,
+    types: ledgerTypes(),
+  });
+  // An idle connection the server drops (a restart, a terminated backend) must not end the process:
+  // the pool discards it and opens a new one for the next query.
+  pool.on("error", () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // kysely's migrator runs in one transaction under an advisory lock on PostgreSQL, so instances
+  // starting together wait for the first one's migration and then find nothing to do.
+  const { error, results } = await new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+  }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`could not migrate the ledger at ${label} (migration ${failed}): ${String(error)}`);
+  }
+  return { db, pool, label };
+}
