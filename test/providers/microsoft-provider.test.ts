@@ -102,6 +102,8 @@ describe("GraphProvider", () => {
     expect(fake.events()).toMatchObject([
       { id: first.externalEventId, transactionId: "openavail-bkg_ms1", start: "2026-03-03T16:00:00.000Z" },
     ]);
+    // Named in the body, not invited: Graph would mail every attendee of an event it creates.
+    expect(fake.events()[0]!.body).toBe("Agenda\n\nAttendees: Ana <ana@example.com>");
     const page = await provider.sync({ ...calendar, syncToken: null });
     expect(page.events).toMatchObject([{ bookingId: "bkg_ms1", busy: true }]);
   });

@@ -192,18 +192,18 @@ export class GraphProvider implements CalendarProvider {
 
   async upsertBooking(cal: { externalCalendarId: string }, booking: BookingWrite) {
     assertBookingWrite(booking);
+    // Attendees go into the body, not `attendees`: Graph mails an invitation to every attendee of an
+    // event created through it, and Openavail tells its agents itself (as Google's sendUpdates=none).
+    const guests = booking.attendees.map((a) => (a.name === null ? a.email : `${a.name} <${a.email}>`));
+    const content = [booking.description, guests.length > 0 ? `Attendees: ${guests.join(", ")}` : null]
+      .filter((line) => line !== null)
+      .join("\n\n");
     const fields = {
       subject: booking.title,
-      ...(booking.description === null
-        ? {}
-        : { body: { contentType: "text", content: booking.description } }),
+      ...(content === "" ? {} : { body: { contentType: "text", content } }),
       start: { dateTime: new Date(booking.start).toISOString().replace("Z", ""), timeZone: "UTC" },
       end: { dateTime: new Date(booking.end).toISOString().replace("Z", ""), timeZone: "UTC" },
       showAs: "busy",
-      attendees: booking.attendees.map((a) => ({
-        type: "required",
-        emailAddress: { address: a.email, ...(a.name === null ? {} : { name: a.name }) },
-      })),
     };
     const what = `upsert booking ${booking.bookingId}`;
     const existing = await this.#find(cal.externalCalendarId, booking.bookingId);
