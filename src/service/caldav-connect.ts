@@ -59,11 +59,6 @@ export async function connectCalDav(input: ConnectCalDavInput): Promise<ConnectR
       details: [{ field: "username", message: "required" }],
     });
   }
-  if (input.password === "") {
-    throw new OpenavailError("bad_request", "The app password is empty.", {
-      details: [{ field: "password", message: "required" }],
-    });
-  }
   const { CalDavProvider } = await import("../providers/caldav/caldav-provider.js");
   const provider = new CalDavProvider({
     serverUrl: url,

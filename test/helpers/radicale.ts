@@ -1,6 +1,7 @@
 // A real Radicale CalDAV server (Debian's `radicale` package) for tests: started on a free
-// 127.0.0.1 port over a temporary storage folder, with htpasswd (plain) users, stopped after; plus
-// what a person's own calendar client would do to it (make a calendar, put and delete events).
+// 127.0.0.1 port over a temporary storage folder, with htpasswd (plain) users or no authentication,
+// stopped after; plus what a person's own calendar client would do to it (make a calendar, put and
+// delete events).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -85,12 +86,16 @@ export async function startRadicale(
         `127.0.0.1:${port}`,
         "--storage-filesystem-folder",
         join(dir, "collections"),
-        "--auth-type",
-        "htpasswd",
-        "--auth-htpasswd-filename",
-        users,
-        "--auth-htpasswd-encryption",
-        "plain",
+        ...(options.auth === "none"
+          ? ["--auth-type", "none"]
+          : [
+              "--auth-type",
+              "htpasswd",
+              "--auth-htpasswd-filename",
+              users,
+              "--auth-htpasswd-encryption",
+              "plain",
+            ]),
         "--logging-level",
         "info",
       ],

@@ -108,3 +108,24 @@ describe("POST /v1/admin/caldav/connect", () => {
     for (const text of [res.text, calendars.text, trail.text]) expect(text).not.toContain("console-secret-1");
   });
 });
+
+describe("a CalDAV server without authentication", () => {
+  it("connects with an empty password (the CLI sends what stdin gave, even nothing)", async () => {
+    const open = await startRadicale({ username: "sam@example.com", auth: "none" });
+    try {
+      const url = await open.makeCalendar("work");
+      const res = await admin("POST", "/v1/admin/caldav/connect", {
+        owner_email: "sam@example.com",
+        url,
+        username: "sam@example.com",
+        password: "",
+      });
+      expect(res.status, res.text).toBe(201);
+      expect(JSON.parse(res.text).calendars).toMatchObject([
+        { external_id: url, sync: { ok: true, events: 0 } },
+      ]);
+    } finally {
+      await open.close();
+    }
+  });
+});

@@ -87,7 +87,8 @@ export function registerConnectCalDav(connect: Command, ctx: CliContext, source:
       if (opts.timeout < 1) throw new UsageError("--timeout must be at least 1 second.");
       const read = source.readPassword ?? ((prompt: string) => readPassword(ctx, prompt));
       const password = await read(`App password for ${opts.username} at ${opts.url}: `);
-      if (password === "") throw new UsageError("no app password on stdin.");
+      // An empty password is sent as it is: a server without authentication accepts it, any other
+      // refuses it, and the command says so.
       const config = configOf(env, cmd);
       const secretBox = openSecretBox({ dbPath: config.dbPath, secretKey: config.secretKey });
       const logger = pino(loggerOptions(config.logLevel === "info" ? "warn" : config.logLevel), ctx.stderr);

@@ -12,7 +12,7 @@ const CalDavConnectBody = z
     owner_email: Email,
     url: z.string().min(1).max(2000).describe("The CalDAV server's, account's or calendar's URL."),
     username: z.string().min(1).max(320),
-    password: z.string().min(1).max(1000).describe("An app password; stored encrypted, never shown again."),
+    password: z.string().max(1000).describe("An app password; stored encrypted, never shown again."),
     calendar: z
       .string()
       .max(2000)
