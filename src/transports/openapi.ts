@@ -10,6 +10,7 @@ import { TOOLS, type ToolDefinition } from "../../tools/index.js";
 import { PACKAGE_ROOT } from "../compose.js";
 import { ALL_ADMIN_ROUTES } from "./http/admin-routes.js";
 import { CONSOLE_OPERATIONS, CONSOLE_SECURITY_SCHEME } from "./openapi-console.js";
+import { OAUTH_OPERATIONS } from "./openapi-oauth.js";
 import { MAX_BODY_BYTES } from "./rest/json-body.js";
 import { READ_ADAPTERS } from "./rest/read-adapters.js";
 import { pathParams } from "./rest/route-table.js";
@@ -619,7 +620,8 @@ export function buildOpenApiDocument(): Json {
     });
   }
 
-  for (const { path, method, op } of CONSOLE_OPERATIONS) addOperation(paths, path, method, op);
+  for (const { path, method, op } of [...CONSOLE_OPERATIONS, ...OAUTH_OPERATIONS])
+    addOperation(paths, path, method, op);
 
   const responses = Object.fromEntries(
     Object.values(ERROR_RESPONSES).map((r) => {
@@ -656,6 +658,10 @@ export function buildOpenApiDocument(): Json {
       { name: "availability", description: "Chronary-style read routes over the tools." },
       { name: "admin", description: "Agents, keys, owners, calendars and the audit log (admin token)." },
       { name: "meta", description: "Health and this document." },
+      {
+        name: "oauth",
+        description: "Discovery for remote MCP clients that sign in with OAuth (docs/oauth.md).",
+      },
     ],
     security: [{ agentKey: [] }],
     paths,
@@ -698,7 +704,8 @@ export function buildOpenApiDocument(): Json {
           type: "http",
           scheme: "bearer",
           bearerFormat: "ak_...",
-          description: "An agent's API key: Authorization: Bearer ak_...",
+          description:
+            "An agent's API key (Authorization: Bearer ak_...), or an OAuth access token issued by this server for its /mcp (see /.well-known/oauth-protected-resource/mcp).",
         },
         adminToken: {
           type: "http",

@@ -732,7 +732,10 @@ describe("errors", () => {
     for (const headers of attempts) {
       const reply = await call("GET", "/v1/me", { headers });
       expectError(reply, 401, "unauthorized");
-      expect(reply.headers.get("www-authenticate")).toBe('Bearer realm="openavail"');
+      // RFC 6750's challenge, naming where an OAuth client signs in (RFC 9728).
+      expect(reply.headers.get("www-authenticate")).toMatch(
+        /^Bearer realm="openavail", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp", scope="[a-z_ ]+"$/,
+      );
     }
     await w.app.ledger.db
       .updateTable("agents")
