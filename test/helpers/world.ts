@@ -45,23 +45,32 @@ export interface World {
 /** Every scope there is: the one list lives in src/service/caller.ts. */
 export const ALL_SCOPES = SCOPES;
 
-export async function makeWorld(startIso = "2026-03-02T12:00:00Z", dbPath?: string): Promise<World> {
+/**
+ * A world at `startIso` on a fresh ledger: SQLite at `dbPath` (a new file when omitted), or the
+ * PostgreSQL database at `databaseUrl` when given (shared, so left in place on close).
+ */
+export async function makeWorld(
+  startIso = "2026-03-02T12:00:00Z",
+  dbPath?: string,
+  databaseUrl?: string,
+): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), "openavail-test-"));
   const path = dbPath ?? join(dir, "openavail.db");
   const clock = { now: Date.parse(startIso) };
   // Under OPENAVAIL_TEST_DATABASE=postgres (the postgres vitest project) the ledger is a fresh
   // PostgreSQL database; `dbPath` then only names where the secret key file goes.
-  const pgDatabase = dbPath === undefined ? await testDatabaseUrl() : null;
+  const pgDatabase = dbPath === undefined && databaseUrl === undefined ? await testDatabaseUrl() : null;
+  const url = databaseUrl ?? pgDatabase?.url;
   const config = configFromEnv(
     {},
-    { dbPath: path, databaseUrl: pgDatabase?.url, now: () => clock.now, logLevel: "silent" },
+    { dbPath: path, databaseUrl: url, now: () => clock.now, logLevel: "silent" },
   );
   const app = await createApp(config, pino({ level: "silent" }));
   const world: World = {
     app,
     dir,
     dbPath: path,
-    databaseUrl: pgDatabase?.url,
+    databaseUrl: url,
     clock,
     async addOwner(email, timezone = "America/New_York", rules = null, calendarType = "work") {
       const db = app.ledger.db;

@@ -48,6 +48,8 @@ export interface AgentSpec {
 export interface Fixture {
   readonly dir: string;
   readonly dbPath: string;
+  /** The PostgreSQL database the fixture is on, if it is (then dbPath only holds the key file). */
+  readonly databaseUrl: string | undefined;
   readonly owners: readonly OwnerPlan[];
   readonly agents: readonly AgentSpec[];
   /** The test days as local calendar dates (YYYY-MM-DD). */
@@ -113,6 +115,20 @@ function ownerDefs(dates: readonly string[]) {
   ];
 }
 
+/** The owners `moreOwners` adds: one with no rules, one with working hours in a third zone. */
+const MORE_OWNERS = [
+  { email: "delta@reliability.test", timezone: "UTC", types: ["work"], rules: null },
+  {
+    email: "echo@reliability.test",
+    timezone: "Europe/Berlin",
+    types: ["work"],
+    rules: {
+      timezone: "Europe/Berlin",
+      working_hours: NINE_TO_SIX_EVERY_DAY,
+    } satisfies AvailabilityRulesInput,
+  },
+];
+
 /** Agent i's class, priority, scopes and owners: every combination the arbiter distinguishes. */
 function agentShape(i: number, rand: () => number, emails: readonly string[]) {
   const defaultClass = CLASSES[i % CLASSES.length]!;
@@ -128,13 +144,17 @@ export async function buildFixture(options: {
   readonly transports: readonly TransportName[];
   readonly seed: number;
   readonly now?: number;
+  /** Build it on this (empty, migrated) PostgreSQL database instead of a new SQLite file. */
+  readonly databaseUrl?: string;
+  /** Two more owners (five in all), for scenarios where owners are decided in parallel. */
+  readonly moreOwners?: boolean;
 }): Promise<Fixture> {
   const now = options.now ?? Date.now();
   const dir = mkdtempSync(join(tmpdir(), "openavail-reliability-"));
   const dbPath = join(dir, "ledger.db");
   const dates = testDates(now);
-  const defs = ownerDefs(dates);
-  const w = await makeWorld(new Date(now).toISOString(), dbPath);
+  const defs = [...ownerDefs(dates), ...(options.moreOwners ? MORE_OWNERS : [])];
+  const w = await makeWorld(new Date(now).toISOString(), dbPath, options.databaseUrl);
   const owners: OwnerPlan[] = [];
   let agentCount = 0;
   const agents: AgentSpec[] = [];
@@ -184,11 +204,12 @@ export async function buildFixture(options: {
   return {
     dir,
     dbPath,
+    databaseUrl: options.databaseUrl,
     owners,
     agents,
     dates,
     async addAgents(transports, seed) {
-      const again = await makeWorld(new Date().toISOString(), dbPath);
+      const again = await makeWorld(new Date().toISOString(), dbPath, options.databaseUrl);
       try {
         return await addAgentsTo(again, transports, seed);
       } finally {

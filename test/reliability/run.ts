@@ -8,15 +8,19 @@
 //   RELIABILITY_HOSTILE_RUNS  generated hostile inputs per tool and transport (default 120)
 //   RELIABILITY_HUGE_BODIES   10 MB bodies per transport (default 3)
 //   RELIABILITY_SEED      seed of every PRNG (default 20260301)
-//   RELIABILITY_SCENARIOS comma list to run a subset: checker,concurrency,crash,hostile,auth
+//   RELIABILITY_SCENARIOS comma list to run a subset: checker,concurrency,crash,hostile,auth,multi-instance
+//                         (multi-instance: 3 serve instances on a PostgreSQL server it starts itself)
 //   RELIABILITY_ENTRY     bundle | tsx: how to start `openavail` (default: the bundle when built)
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startPostgresCluster } from "../helpers/postgres-cluster.js";
+import { withAdmin } from "../helpers/postgres-database.js";
 import { authScenario } from "./auth.js";
 import { cliEntry, REPO, settingsFromEnv } from "./common.js";
 import { concurrencyScenario } from "./concurrency.js";
 import { crashScenario } from "./crash.js";
 import { hostileScenario } from "./hostile.js";
+import { multiInstanceScenario } from "./multi-instance.js";
 import { buildReport, formatReport, type ScenarioResult, scenarioResult } from "./report.js";
 import { checkerSelfTest } from "./selftest.js";
 
@@ -25,7 +29,7 @@ const entry = cliEntry();
 const startedAt = new Date();
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const wanted = new Set(
-  (process.env.RELIABILITY_SCENARIOS ?? "checker,concurrency,crash,hostile,auth")
+  (process.env.RELIABILITY_SCENARIOS ?? "checker,concurrency,crash,hostile,auth,multi-instance")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean),
@@ -78,6 +82,29 @@ const runs: [string, () => Promise<ScenarioResult>][] = [
       }),
   ],
   ["auth", () => authScenario({ timingSamples: 200, progress })],
+  [
+    "multi-instance",
+    async () => {
+      // Durable, as a deployment would run it: acknowledged means committed and fsynced.
+      const cluster = await startPostgresCluster({ durable: true });
+      try {
+        await withAdmin(cluster.url(), (c) => c.query("CREATE DATABASE reliability"));
+        return await multiInstanceScenario({
+          databaseUrl: cluster.url("reliability"),
+          instances: 3,
+          agents: Math.max(60, settings.agents),
+          seconds: settings.seconds,
+          minRequests: 1_000,
+          killAfterCalls: 400,
+          seed: settings.seed,
+          entry,
+          progress,
+        });
+      } finally {
+        await cluster.stop();
+      }
+    },
+  ],
 ];
 
 const results: ScenarioResult[] = [];

@@ -76,13 +76,22 @@ export interface ServeChild {
   stop(): Promise<void>;
 }
 
-/** Spawns `openavail serve --port 0` on `dbPath` and waits for its "listening on" line. */
-export async function spawnServe(entry: CliEntry, dbPath: string, timeoutMs = 30_000): Promise<ServeChild> {
+/**
+ * Spawns `openavail serve --port 0` on `dbPath` (or on the PostgreSQL database at `databaseUrl`)
+ * and waits for its "listening on" line.
+ */
+export async function spawnServe(
+  entry: CliEntry,
+  dbPath: string,
+  timeoutMs = 30_000,
+  databaseUrl?: string,
+): Promise<ServeChild> {
   const child = spawn(process.execPath, [...entry.args("serve"), "--port", "0", "--host", "127.0.0.1"], {
     cwd: REPO,
     env: {
       ...process.env,
       OPENAVAIL_DB: dbPath,
+      OPENAVAIL_DATABASE_URL: databaseUrl ?? "",
       OPENAVAIL_LOG_LEVEL: "warn",
       OPENAVAIL_RATE_LIMIT: "0",
       OPENAVAIL_AUTH_FAILURE_LIMIT: "0",
@@ -126,6 +135,6 @@ export async function spawnServe(entry: CliEntry, dbPath: string, timeoutMs = 30
 }
 
 /** The checker's own connection to the ledger (WAL: it reads committed state while others write). */
-export function openCheckerLedger(dbPath: string): Promise<Ledger> {
-  return openLedger({ path: dbPath });
+export function openCheckerLedger(dbPath: string, databaseUrl?: string): Promise<Ledger> {
+  return openLedger({ path: dbPath, databaseUrl });
 }
