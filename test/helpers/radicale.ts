@@ -65,7 +65,7 @@ function ready(child: ChildProcess): Promise<void> {
 }
 
 export async function startRadicale(
-  options: { username?: string; password?: string } = {},
+  options: { username?: string; password?: string; auth?: "htpasswd" | "none" } = {},
 ): Promise<Radicale> {
   const username = options.username ?? "owner@example.com";
   const password = options.password ?? "app-password-1";
