@@ -1,5 +1,6 @@
-// Connecting an owner's Google Calendar from the console: the server starts the consent and answers
-// with Google's page to open; this follows the connect until the grant arrives or fails.
+// Connecting an owner's Google Calendar or Microsoft 365 calendar from the console: the server starts
+// the consent and answers with the provider's page to open; this follows the connect until the grant
+// arrives or fails.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api";
 import { ErrorNote } from "./ui";
@@ -13,6 +14,25 @@ interface Connect {
 
 /** Starts a Google Calendar connect for one owner and follows it until the grant arrives or fails. */
 export function GoogleConnect({ owner, onConnected }: { owner: string; onConnected: () => void }) {
+  return <ConsentConnect provider="google" name="Google Calendar" owner={owner} onConnected={onConnected} />;
+}
+
+/** The same for a Microsoft 365 / Outlook calendar. */
+export function MicrosoftConnect({ owner, onConnected }: { owner: string; onConnected: () => void }) {
+  return <ConsentConnect provider="microsoft" name="Microsoft 365" owner={owner} onConnected={onConnected} />;
+}
+
+function ConsentConnect({
+  provider,
+  name,
+  owner,
+  onConnected,
+}: {
+  provider: "google" | "microsoft";
+  name: string;
+  owner: string;
+  onConnected: () => void;
+}) {
   const [connect, setConnect] = useState<Connect | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -20,7 +40,7 @@ export function GoogleConnect({ owner, onConnected }: { owner: string; onConnect
     if (connect?.status !== "waiting") return;
     const timer = setInterval(async () => {
       try {
-        const now = await api<Connect>("GET", `/v1/admin/google/connect/${connect.connect_id}`);
+        const now = await api<Connect>("GET", `/v1/admin/${provider}/connect/${connect.connect_id}`);
         if (now.status !== "waiting") {
           setConnect(now);
           if (now.status === "connected") onConnected();
@@ -35,7 +55,7 @@ export function GoogleConnect({ owner, onConnected }: { owner: string; onConnect
   const start = async () => {
     setError(null);
     try {
-      setConnect(await api<Connect>("POST", "/v1/admin/google/connect", { owner_email: owner }));
+      setConnect(await api<Connect>("POST", `/v1/admin/${provider}/connect`, { owner_email: owner }));
     } catch (err) {
       setError(err);
     }
@@ -47,18 +67,18 @@ export function GoogleConnect({ owner, onConnected }: { owner: string; onConnect
       {connect?.status === "waiting" ? (
         <p role="status">
           <a href={connect.auth_url} target="_blank" rel="noopener noreferrer">
-            Open Google's consent page
+            {provider === "google" ? "Open Google's consent page" : "Open Microsoft's sign-in page"}
           </a>{" "}
           in a browser on the server's machine; this page follows along.
         </p>
       ) : connect?.status === "connected" ? (
-        <p role="status">Google Calendar connected.</p>
+        <p role="status">{name} connected.</p>
       ) : connect?.status === "failed" ? (
         <p role="alert">The connect failed: {connect.error}</p>
       ) : null}
       {connect?.status !== "waiting" && (
         <button type="button" onClick={start}>
-          Connect Google Calendar <span class="sr-only">for {owner}</span>
+          Connect {name} <span class="sr-only">for {owner}</span>
         </button>
       )}
     </div>

@@ -1,8 +1,9 @@
-// Owners and their calendars: adding both, connecting Google or CalDAV, and each calendar's rules editor.
+// Owners and their calendars: adding both, connecting Google, Microsoft 365 or CalDAV, and each
+// calendar's rules editor.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Calendar, type Owner, query } from "./api";
 import { CalDavConnect } from "./caldav-connect";
-import { GoogleConnect } from "./google-connect";
+import { GoogleConnect, MicrosoftConnect } from "./google-connect";
 import { RulesEditor, ZONES } from "./rules-editor";
 import { ErrorNote, Field, Page } from "./ui";
 
@@ -64,6 +65,7 @@ export function OwnersPage() {
               ))}
           </ul>
           <GoogleConnect owner={o.email} onConnected={() => load().catch(setError)} />
+          <MicrosoftConnect owner={o.email} onConnected={() => load().catch(setError)} />
           <CalDavConnect owner={o.email} onConnected={() => load().catch(setError)} />
         </section>
       ))}

@@ -1,10 +1,12 @@
 // Connecting an owner's Microsoft 365 / Outlook calendar (`openavail connect microsoft`): the
 // consent (authorization code + PKCE through msal-node, a loopback redirect on this machine), msal's
 // token cache sealed as the credential's grant, and the chosen calendars attached and synced
-// (provider-connect.ts). Also where the Microsoft app registration is read from the environment.
+// (provider-connect.ts); from the CLI, or started by the console. Also where the Microsoft app
+// registration is read from the environment.
 import { ProviderError } from "../providers/calendar-provider.js";
 import { encodeMicrosoftGrant, type MicrosoftGrant } from "../providers/microsoft/microsoft-grant.js";
 import type { MicrosoftClient } from "../providers/microsoft/msal-tokens.js";
+import { type ConsoleConnect, ownerEmailOf, startConsoleConsent } from "./console-consent.js";
 import { OpenavailError } from "./errors.js";
 import { type AttachInput, attachProviderGrant, type ConnectResult } from "./provider-connect.js";
 import { createProviderRegistry, type ProviderRegistry } from "./provider-registry.js";
@@ -121,5 +123,53 @@ export async function attachMicrosoftGrant(
       ...(input.timeZone === undefined ? {} : { ownerTimeZone: input.timeZone }),
     },
     registry,
+  );
+}
+
+export interface MicrosoftConsoleDeps {
+  readonly db: AttachInput["db"];
+  readonly secretBox: () => AttachInput["secretBox"];
+  readonly microsoft: MicrosoftConfig | null;
+  readonly now: () => number;
+  readonly logger: AttachInput["logger"];
+  readonly registry: ProviderRegistry;
+}
+
+/** The console's start of a Microsoft connect: answers with the sign-in URL as soon as there is one. */
+export async function startMicrosoftConsoleConnect(
+  deps: MicrosoftConsoleDeps,
+  input: { owner_email?: unknown; calendar_type?: unknown },
+): Promise<ConsoleConnect> {
+  const microsoft = deps.microsoft;
+  if (microsoft === null) {
+    throw new OpenavailError(
+      "bad_request",
+      `No Microsoft app registration is configured: set ${MICROSOFT_ENV.clientId}, then restart.`,
+    );
+  }
+  const ownerEmail = ownerEmailOf(input);
+  const calendarType =
+    typeof input.calendar_type === "string" && input.calendar_type !== "" ? input.calendar_type : null;
+  return startConsoleConsent(
+    {
+      label: "Microsoft",
+      idPrefix: "gco",
+      ownerEmail,
+      now: deps.now,
+      onFailure: (err) =>
+        deps.logger.warn({ err, owner: ownerEmail }, "Microsoft connect from the console failed"),
+    },
+    (consent) =>
+      connectMicrosoft({
+        db: deps.db,
+        secretBox: deps.secretBox(),
+        microsoft,
+        now: deps.now,
+        logger: deps.logger,
+        registry: deps.registry,
+        ownerEmail,
+        calendars: calendarType ? [{ externalId: "primary", calendarType }] : [],
+        ...consent,
+      }),
   );
 }
