@@ -6,8 +6,9 @@
 // Content-Length and chunked bodies, which is all the servers measured here send.
 
 /**
- * Defines `openConnection(url)` in the worker: `{ post(path, headers, body), close() }`, where `post`
- * sends one request on the connection and resolves with `{ status, body }` when its response is in.
+ * Defines `openConnection(url)` in the worker: `{ request(method, path, headers, body), post(path,
+ * headers, body), close() }`; each sends one request on the connection and resolves with
+ * `{ status, body }` when its response is in.
  */
 export const RAW_HTTP_CLIENT_SOURCE = `
 const { connect } = require("node:net");
@@ -52,13 +53,15 @@ function openConnection(url) {
   socket.on("error", (err) => pending?.reject(err));
   // A bench that hangs reports nothing: a request unanswered for 10 s fails it instead.
   socket.setTimeout(10000, () => pending?.reject(new Error("no response in 10 s")));
+  const request = (method, path, headers, body) => new Promise((resolve, reject) => {
+    pending = { resolve, reject };
+    let head = method + " " + path + " HTTP/1.1\\r\\nHost: " + url.host + "\\r\\n";
+    for (const [name, value] of Object.entries(headers)) head += name + ": " + value + "\\r\\n";
+    socket.write(head + "Content-Length: " + Buffer.byteLength(body) + "\\r\\n\\r\\n" + body);
+  });
   return {
-    post: (path, headers, body) => new Promise((resolve, reject) => {
-      pending = { resolve, reject };
-      let head = "POST " + path + " HTTP/1.1\\r\\nHost: " + url.host + "\\r\\n";
-      for (const [name, value] of Object.entries(headers)) head += name + ": " + value + "\\r\\n";
-      socket.write(head + "Content-Length: " + Buffer.byteLength(body) + "\\r\\n\\r\\n" + body);
-    }),
+    request,
+    post: (path, headers, body) => request("POST", path, headers, body),
     close: () => socket.destroy(),
   };
 }

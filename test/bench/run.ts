@@ -6,6 +6,7 @@ import { benchEngine } from "./engine.js";
 import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
 import { benchOAuth } from "./oauth.js";
+import { benchRequestProfile } from "./request-profile.js";
 import { benchRest } from "./rest.js";
 import { benchToolList } from "./tool-list.js";
 import { benchWebhooks } from "./webhooks.js";
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   ledger: benchLedger,
   mcp: benchMcp,
   rest: benchRest,
+  request_profile: benchRequestProfile,
   console: benchConsole,
   webhooks: benchWebhooks,
   oauth: benchOAuth,

@@ -1,0 +1,252 @@
+// Where one request's server time goes (issue 23): a REST create_booking, a REST get_free_busy over a
+// week with 50 bookings, and an MCP tools/call (get_free_busy), each served in this process while a
+// client process sends them. V8's sampling profiler attributes every sample of the server's thread to
+// the phase of the nearest frame that names one (phases below), and the shares are scaled to the
+// server's CPU per request measured without the profiler in the same run. One client sending one
+// request at a time gives the round trip; what it spends beyond the server's CPU is waiting, mostly
+// for the commit's fsync (off the event loop) and the socket.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pino from "pino";
+import { toInstant } from "../../schemas/time.js";
+import { configFromEnv, createApp, loggerOptions } from "../../src/compose.js";
+import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
+import { SCOPES } from "../../src/service/caller.js";
+import { startHttpServer } from "../../src/transports/http/server.js";
+import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
+
+const OWNER = "profile@bench.example";
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const WARMUP = 400;
+const MEASURED = 1_500;
+const CLIENTS = 4;
+
+/** Phases, by the source of a frame; a sample goes to the phase of its nearest frame that has one. */
+const PHASES: readonly [string, RegExp][] = [
+  ["log", /\/node_modules\/(pino|sonic-boom|thread-stream)\//],
+  [
+    "parse",
+    /\/src\/transports\/(rest\/json-body|rest\/query-params|mcp\/(raw-arguments|batch-rules|direct-tool-call|modern-direct|era))\.ts/,
+  ],
+  [
+    "authenticate",
+    /\/src\/(service\/(authenticate|rate-limiter|api-keys|oauth\/access-tokens)|transports\/rest\/agent-auth)\.ts|request-guards\.ts/,
+  ],
+  [
+    "validate",
+    /\/node_modules\/zod\/|\/src\/service\/(well-formed-text|field-names)\.ts|\/tools\/execute-tool\.ts/,
+  ],
+  ["arbitrate", /\/src\/core\//],
+  ["transaction (begin, commit)", /\/src\/ledger\/(group-commit|transaction|wal-flush)\.ts/],
+  ["snapshot", /\/src\/ledger\/|\/node_modules\/(kysely|better-sqlite3)\//],
+  ["serialize", /\/src\/(service\/(present|presenter)|transports\/rest\/respond)\.ts|tool-list\.ts/],
+  ["mcp sdk", /\/node_modules\/@modelcontextprotocol\//],
+  [
+    "http",
+    /\/node_modules\/(hono|@hono)\/|^node:(_http|http|net|stream|internal\/(http|stream|streams))|\/src\/transports\/http\//,
+  ],
+  ["service (other)", /\/src\/service\/|\/tools\//],
+];
+/** Frames that only pass statements on: the phase is their caller's (a read, or the commit). */
+const NEUTRAL = /\/src\/ledger\/prepared-query\.ts/;
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly url: string; readonly functionName: string };
+  readonly children?: readonly number[];
+}
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** Per phase, the share of the profiled thread's busy samples (idle and GC counted apart). */
+function phaseShares(profile: Profile): Record<string, number> {
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const phaseOf = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = phaseOf.get(id);
+    if (known) return known;
+    const node = byId.get(id)!;
+    const { url, functionName } = node.callFrame;
+    let phase: string | undefined;
+    if (functionName === "(idle)" || functionName === "(program)") phase = "(idle)";
+    else if (functionName === "(garbage collector)") phase = "gc";
+    else if (!NEUTRAL.test(url)) phase = PHASES.find(([, re]) => re.test(url))?.[0];
+    if (!phase) {
+      const up = parent.get(id);
+      phase = up === undefined ? "other" : resolve(up);
+    }
+    phaseOf.set(id, phase);
+    return phase;
+  };
+  const time = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const phase = resolve(id);
+    time.set(phase, (time.get(phase) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  time.delete("(idle)");
+  const busy = [...time.values()].reduce((a, b) => a + b, 0);
+  return Object.fromEntries([...time].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / busy]));
+}
+
+// The client runs in its own process, so the server process's CPU time is the server's alone.
+const CLIENT_SOURCE = `
+${RAW_HTTP_CLIENT_SOURCE}
+const d = JSON.parse(process.argv[1]);
+const parentPort = { postMessage: (m) => process.stdout.write(JSON.stringify(m)) };
+const url = new URL(d.url);
+let next = 0;
+const make = (i) => {
+  const auth = { Authorization: "Bearer " + d.key, "Content-Type": "application/json" };
+  if (d.kind === "rest_create_booking") {
+    const start = new Date(d.firstSlot + i * 900000).toISOString();
+    return ["POST", "/v1/bookings", auth, JSON.stringify({ owner_email: d.owner, start, duration_minutes: 15, title: "Profiled" })];
+  }
+  if (d.kind === "rest_get_free_busy") {
+    return ["GET", "/v1/owners/" + encodeURIComponent(d.owner) + "/freebusy?start=" + d.weekStart + "&end=" + d.weekEnd, auth, ""];
+  }
+  const body = JSON.stringify({ jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "get_free_busy",
+    arguments: { owner_email: d.owner, window: { start: d.weekStart, end: d.weekEnd } } } });
+  return ["POST", "/mcp", { ...auth, Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18" }, body];
+};
+(async () => {
+  const connections = Array.from({ length: d.clients }, () => openConnection(url));
+  const latencies = [];
+  let errors = 0;
+  await Promise.all(connections.map(async (c) => {
+    while (next < d.count) {
+      const i = d.offset + next++;
+      const sent = performance.now();
+      const reply = await c.request(...make(i));
+      latencies.push(performance.now() - sent);
+      if (reply.status !== 200 || reply.body.includes('"isError":true') || reply.body.includes('"verdict":"Reject"')) errors++;
+    }
+  }));
+  for (const c of connections) c.close();
+  parentPort.postMessage({ latencies, errors });
+})();
+`;
+
+type Kind = "rest_create_booking" | "rest_get_free_busy" | "mcp_tools_call";
+
+export async function benchRequestProfile(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), "openavail-bench-profile-"));
+  const config = configFromEnv(
+    {},
+    { dbPath: join(dir, "bench.db"), port: 0, rateLimitPerMinute: 0, logLevel: "info" },
+  );
+  const app = await createApp(
+    config,
+    pino(loggerOptions("info"), pino.destination({ dest: "/dev/null", sync: true })),
+  );
+  const now = Date.now();
+  await createOwner(app.ledger.db, { email: OWNER, timezone: "UTC" }, now);
+  await createCalendar(app.ledger.db, { ownerEmail: OWNER, calendarType: "work" }, now);
+  const agent = await createAgent(
+    app.ledger.db,
+    { name: "profiled", scopes: [...SCOPES], owners: ["*"] },
+    now,
+  );
+  const { key } = await createApiKey(app.ledger.db, agent.id, now);
+  const weekStart = Math.floor(now / DAY) * DAY + 7 * DAY;
+  // 50 bookings in the week the reads cover; the profiled bookings go after it.
+  let offset = 0;
+  const firstSlot = weekStart + 8 * DAY;
+  const server = await startHttpServer(app, {
+    mountExtra: (hono) => {
+      const mount = mountMcpHttp(hono, app, { allowedOrigins: [] });
+      return () => mount.close();
+    },
+  });
+  const session = new Session();
+  session.connect();
+  const send = async (kind: Kind, count: number, clients: number, seed?: { owner: string; slot: number }) => {
+    const data = {
+      url: server.url,
+      key,
+      kind,
+      count,
+      clients,
+      offset,
+      owner: OWNER,
+      firstSlot: seed?.slot ?? firstSlot,
+      weekStart: toInstant(weekStart),
+      weekEnd: toInstant(weekStart + 7 * DAY),
+    };
+    if (kind === "rest_create_booking") offset += count;
+    const child = spawn(process.execPath, ["-e", CLIENT_SOURCE, JSON.stringify(data)], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let text = "";
+    child.stdout.on("data", (b: Buffer) => {
+      text += b.toString();
+    });
+    const cpu0 = process.cpuUsage();
+    await new Promise((resolve) => child.once("close", resolve));
+    const cpu = process.cpuUsage(cpu0);
+    const out = JSON.parse(text) as { latencies: number[]; errors: number };
+    return { ...out, serverCpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  try {
+    // The week's 50 bookings, 45 minutes apart on weekdays' mornings, through the API itself.
+    await send("rest_create_booking", 50, 1, { owner: OWNER, slot: weekStart + 9 * HOUR });
+    offset = 0;
+    const results: Record<string, unknown> = {};
+    for (const kind of ["rest_create_booking", "rest_get_free_busy", "mcp_tools_call"] as const) {
+      await send(kind, WARMUP, CLIENTS);
+      const plain = await send(kind, MEASURED, CLIENTS);
+      const cpuPerRequest = plain.serverCpuMs / MEASURED;
+      await session.post("Profiler.enable");
+      await session.post("Profiler.setSamplingInterval", { interval: 50 });
+      await session.post("Profiler.start");
+      const profiled = await send(kind, MEASURED, CLIENTS);
+      const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: Profile };
+      await session.post("Profiler.disable");
+      const elu1 = performance.eventLoopUtilization();
+      const t1 = performance.now();
+      const sequential = await send(kind, 300, 1);
+      const sequentialCpu =
+        (performance.eventLoopUtilization(elu1).utilization * (performance.now() - t1)) / 300;
+      const sorted = [...sequential.latencies].sort((a, b) => a - b);
+      const p50 = sorted[Math.floor(sorted.length / 2)]!;
+      const shares = phaseShares(profile);
+      const us = (n: number) => Math.round(n * 1000);
+      results[kind] = {
+        server_cpu_us_per_request: us(cpuPerRequest),
+        phases_us: Object.fromEntries(Object.entries(shares).map(([k, v]) => [k, us(v * cpuPerRequest)])),
+        phases_share: Object.fromEntries(
+          Object.entries(shares).map(([k, v]) => [k, Math.round(v * 1000) / 10]),
+        ),
+        sequential_round_trip_p50_us: us(p50),
+        sequential_server_cpu_us_per_request: us(sequentialCpu),
+        waiting_us: us(Math.max(0, p50 - sequentialCpu)),
+        errors: plain.errors + profiled.errors + sequential.errors,
+      };
+      const line = Object.entries(shares)
+        .map(([k, v]) => `${k} ${us(v * cpuPerRequest)}`)
+        .join(", ");
+      console.log(
+        `${kind}: ${us(cpuPerRequest)} µs server CPU per request (${line}); one at a time p50 ${us(p50)} µs with ${us(sequentialCpu)} µs of server CPU, so ${us(Math.max(0, p50 - sequentialCpu))} µs waiting (fsync, socket, the client)`,
+      );
+    }
+    return { results, requests_per_kind: MEASURED, clients: CLIENTS, sampling_interval_us: 50 };
+  } finally {
+    session.disconnect();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(JSON.stringify(await benchRequestProfile(), null, 2));
+}
