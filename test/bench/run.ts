@@ -6,6 +6,7 @@ import { benchEngine } from "./engine.js";
 import { benchLedger } from "./ledger.js";
 import { benchMcp } from "./mcp.js";
 import { benchOAuth } from "./oauth.js";
+import { benchPostgres } from "./postgres.js";
 import { benchRequestProfile } from "./request-profile.js";
 import { benchRest } from "./rest.js";
 import { benchToolList } from "./tool-list.js";
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   console: benchConsole,
   webhooks: benchWebhooks,
   oauth: benchOAuth,
+  postgres: benchPostgres,
 };
 
 interface Figures {
