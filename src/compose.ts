@@ -26,6 +26,7 @@ import {
 } from "./service/provider-registry.js";
 import { RateLimiter } from "./service/rate-limiter.js";
 import { SchedulingService } from "./service/scheduling-service.js";
+import { type SharedRateCounts, startSharedRateCounts } from "./service/shared-rate-counts.js";
 
 /** The package root, whether running from src/ (tsx, vitest), dist/src/ (tsc) or dist/cli/ (the bundle). */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -41,6 +42,8 @@ function findPackageRoot(from: string): string {
   return dir;
 }
 export const DEFAULT_DB_PATH = "data/openavail.db";
+/** The rate limits' window. */
+const MINUTE_MS = 60_000;
 
 export interface AppConfig {
   readonly dbPath: string;
@@ -214,6 +217,8 @@ export interface App {
   checkKey(rawKey: string | undefined): Promise<Caller>;
   /** Counts `count` requests (default 1) of an authenticated caller against its key's rate limit. */
   countCall(caller: Caller, rawKey: string, count?: number): Caller;
+  /** The other instances' request counts the key limit includes (PostgreSQL), else null. */
+  readonly rateLimitPeers: SharedRateCounts | null;
   /** Failed authentications per client address (HTTP transports record and check them). */
   readonly authFailures: RateLimiter;
   /** Starts the periodic sync, outbox drain and hold sweep of a long-running process. */
@@ -258,7 +263,17 @@ export async function createApp(
       allowPrivate: config.webhookAllowPrivate,
     },
   });
-  const limiter = new RateLimiter({ limit: config.rateLimitPerMinute, now: config.now });
+  // On PostgreSQL the instances share each key's limit through the ledger.
+  const shared =
+    ledger.dialect === "postgres" && config.rateLimitPerMinute > 0
+      ? startSharedRateCounts(ledger.db, { windowMs: MINUTE_MS, now: config.now, logger })
+      : null;
+  const limiter = new RateLimiter({
+    limit: config.rateLimitPerMinute,
+    windowMs: MINUTE_MS,
+    now: config.now,
+    ...(shared ? { peers: shared.counts } : {}),
+  });
   const keys = new KeyCache(ledger.changes);
   return {
     config,
@@ -286,7 +301,9 @@ export async function createApp(
       now: config.now,
       label: "failed authentications from this address",
     }),
+    rateLimitPeers: shared?.counts ?? null,
     close: async () => {
+      await shared?.stop();
       await ledger.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },

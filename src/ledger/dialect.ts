@@ -38,3 +38,56 @@ export async function lockIdempotencyKey(trx: Kysely<Database>, agentId: string,
     trx,
   );
 }
+
+const SYNC_CLAIM = 3;
+/**
+ * Claims held at once per ledger: each keeps a pooled connection while its work needs others, so
+ * claims must never take the whole pool (10 connections) or they would wait on each other for ever.
+ */
+const MAX_CLAIMS = 4;
+const claimSlots = new WeakMap<Kysely<Database>, { held: number; waiting: (() => void)[] }>();
+
+async function withClaimSlot<T>(db: Kysely<Database>, work: () => Promise<T>): Promise<T> {
+  const s = claimSlots.get(db) ?? { held: 0, waiting: [] };
+  claimSlots.set(db, s);
+  if (s.held >= MAX_CLAIMS) await new Promise<void>((resolve) => s.waiting.push(resolve));
+  else s.held++;
+  try {
+    return await work();
+  } finally {
+    // The slot passes straight to the next waiter, if any.
+    const next = s.waiting.shift();
+    if (next) next();
+    else s.held--;
+  }
+}
+
+/**
+ * Runs `work` unless another process is already doing the same: on PostgreSQL, while holding a
+ * session advisory lock on `id` (released after `work`, or when the connection dies with its
+ * process); when another instance holds it, resolves null at once. `work` may take long and reach the
+ * network, so no transaction is held open for it: one connection of the pool is. On SQLite (one
+ * machine) `work` simply runs.
+ */
+export async function unlessClaimed<T>(
+  db: Kysely<Database>,
+  id: string,
+  work: () => Promise<T>,
+): Promise<T | null> {
+  if (!isPostgres(db)) return work();
+  return withClaimSlot(db, () => claimOn(db, id, work));
+}
+
+async function claimOn<T>(db: Kysely<Database>, id: string, work: () => Promise<T>): Promise<T | null> {
+  return db.connection().execute(async (conn) => {
+    const { rows } = await sql<{
+      got: boolean;
+    }>`SELECT pg_try_advisory_lock(${sql.lit(SYNC_CLAIM)}, hashtext(${id})) AS got`.execute(conn);
+    if (!rows[0]?.got) return null;
+    try {
+      return await work();
+    } finally {
+      await sql`SELECT pg_advisory_unlock(${sql.lit(SYNC_CLAIM)}, hashtext(${id}))`.execute(conn);
+    }
+  });
+}

@@ -4,11 +4,14 @@ import { Kysely, type Migration, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
 import * as initial from "./migrations/postgres/0001-initial.js";
 import * as oauth from "./migrations/postgres/0009-oauth.js";
+import * as rateLimits from "./migrations/postgres/0009-rate-limits.js";
 import type { Database } from "./tables.js";
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001-initial": initial,
   "0009-oauth": oauth,
+  // After 0009-oauth by name; a twin of a later SQLite migration takes that one's name.
+  "0009-rate-limits": rateLimits,
 };
 
 /** pg's type ids whose text the ledger reads as numbers: int8 (epoch ms, identities, counts). */

@@ -164,6 +164,17 @@ export interface OauthConnectionsTable {
   revoked_at: number | null;
 }
 
+/** PostgreSQL only (its migration 0009-rate-limits): one instance's requests per key in one bucket. */
+export interface RateLimitCountsTable {
+  /** The key's id as the rate limiter knows it (the SHA-256 of the raw key), never the key. */
+  key_id: string;
+  /** The bucket's start, epoch ms. */
+  bucket: number;
+  /** The process that counted them (a random id per process). */
+  instance: string;
+  count: number;
+}
+
 export interface IdempotencyTable {
   agent_id: string;
   key: string;
@@ -298,6 +309,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   oauth_store: OauthStoreTable;
   oauth_connections: OauthConnectionsTable;
+  rate_limit_counts: RateLimitCountsTable;
 }
 
 export type OwnerRow = Selectable<OwnersTable>;

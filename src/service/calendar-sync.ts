@@ -13,6 +13,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
+import { unlessClaimed } from "../ledger/dialect.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox, hasPendingOutbox } from "../ledger/outbox.repository.js";
 import { findCalendarById, updateCalendar } from "../ledger/owners.repository.js";
@@ -62,6 +63,12 @@ export interface SyncOutcome {
  * the calendar `needs_reconnect` and rethrows. Returns null for a calendar with nothing to sync.
  */
 export async function syncCalendar(deps: SyncDeps, calendarId: string): Promise<SyncOutcome | null> {
+  // Instances sharing a PostgreSQL ledger each sync in the background: one syncs a calendar at a
+  // time, and the others pass it by (it is being brought up to date).
+  return unlessClaimed(deps.db, `sync:${calendarId}`, () => syncClaimed(deps, calendarId));
+}
+
+async function syncClaimed(deps: SyncDeps, calendarId: string): Promise<SyncOutcome | null> {
   const calendar = await findCalendarById(deps.db, calendarId);
   if (!calendar || calendar.provider === "local" || calendar.external_id === null) return null;
   let page: SyncPage;

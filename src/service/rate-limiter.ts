@@ -1,8 +1,10 @@
 // Per-API-key rate limiting: a sliding log of request instants, at most `limit` in any window.
 //
-// The state lives in memory, per process. Every `openavail serve` and every `openavail mcp` process
-// counts on its own, so N processes sharing one key allow up to N x limit; that is acceptable for
-// its purpose (stopping a runaway agent loop), and keeps the limiter off the database's write lock.
+// The state lives in memory, per process. On SQLite every `openavail serve` and every `openavail mcp`
+// process counts on its own, so N processes sharing one key allow up to N x limit; that is acceptable
+// for its purpose (stopping a runaway agent loop), and keeps the limiter off the database's write
+// lock. On PostgreSQL, where instances are the way to scale, `peers` adds the other instances'
+// counts (shared-rate-counts.ts), so the limit holds for all of them together.
 import { hashApiKey } from "./api-keys.js";
 import type { Caller } from "./caller.js";
 import { OpenavailError } from "./errors.js";
@@ -17,6 +19,14 @@ export interface RateLimitState {
   readonly resetSeconds: number;
 }
 
+/** Requests other processes counted, for a limit they share with this one. */
+export interface PeerCounts {
+  /** Requests for `keyId` the others counted in the window, as last heard. */
+  countFor(keyId: string): number;
+  /** Tells the others of `count` requests for `keyId` counted here. */
+  record(keyId: string, count: number): void;
+}
+
 export interface RateLimiterOptions {
   /** Requests per window; 0 turns the limiter off. */
   readonly limit: number;
@@ -26,6 +36,8 @@ export interface RateLimiterOptions {
   readonly now: () => number;
   /** Who is limited, for the refusal message (default "this API key"). */
   readonly label?: string;
+  /** Other processes' counts for the same keys, when the limit is shared with them. */
+  readonly peers?: PeerCounts;
 }
 
 const MINUTE_MS = 60_000;
@@ -37,6 +49,7 @@ export class RateLimiter {
   readonly windowMs: number;
   readonly #now: () => number;
   readonly #label: string;
+  readonly #peers: PeerCounts | undefined;
   /** Request instants per key id, oldest first; never longer than `limit`. */
   readonly #log = new Map<string, number[]>();
   #hits = 0;
@@ -48,6 +61,7 @@ export class RateLimiter {
     this.windowMs = options.windowMs ?? MINUTE_MS;
     this.#now = options.now;
     this.#label = options.label ?? "this API key";
+    this.#peers = options.peers;
   }
 
   get enabled(): boolean {
@@ -65,19 +79,22 @@ export class RateLimiter {
     if (++this.#hits % SWEEP_EVERY === 0) this.#sweep(now);
     const log = this.#log.get(keyId) ?? [];
     const live = log.filter((t) => t > now - this.windowMs);
-    if (live.length + count > this.limit) {
+    const others = this.#peers?.countFor(keyId) ?? 0;
+    if (others + live.length + count > this.limit) {
       this.#log.set(keyId, live);
       // The oldest entries that must leave the window first; a message larger than the whole limit
       // never fits, and is told to wait one window.
-      const freeing = live[Math.min(live.length - 1, live.length + count - this.limit - 1)];
+      const freeing =
+        live[Math.max(0, Math.min(live.length - 1, others + live.length + count - this.limit - 1))];
       const retryAfter = secondsUntil((freeing ?? now) + this.windowMs, now);
       throw new OpenavailError("rate_limited", this.#refusal(retryAfter, count), { retryAfter });
     }
     for (let i = 0; i < count; i++) live.push(now);
     this.#log.set(keyId, live);
+    this.#peers?.record(keyId, count);
     return {
       limit: this.limit,
-      remaining: this.limit - live.length,
+      remaining: Math.max(0, this.limit - others - live.length),
       resetSeconds: secondsUntil(live[0]! + this.windowMs, now),
     };
   }
@@ -87,8 +104,9 @@ export class RateLimiter {
     if (!this.enabled) return;
     const now = this.#now();
     const log = this.#log.get(keyId);
-    if (!log || log.length < this.limit) return;
-    const oldest = log[log.length - this.limit]!;
+    const allowed = this.limit - (this.#peers?.countFor(keyId) ?? 0);
+    if (!log || log.length < allowed) return;
+    const oldest = log[log.length - Math.max(1, allowed)]!;
     if (oldest <= now - this.windowMs) return;
     const retryAfter = secondsUntil(oldest + this.windowMs, now);
     throw new OpenavailError("rate_limited", this.#refusal(retryAfter, 1), { retryAfter });
