@@ -35,6 +35,9 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   decisions: "openavail decisions --owner demo@openavail.local --since 24h --follow",
   "admin-token create": "openavail admin-token create",
   "admin-actions": "openavail admin-actions --limit 20",
+  oauth: "openavail oauth clients",
+  "oauth clients": "openavail oauth clients",
+  "oauth revoke": "openavail oauth revoke occ_0123abcd",
   webhook: "openavail webhook list",
   "webhook list": "openavail webhook list",
   "webhook create":

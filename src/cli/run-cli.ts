@@ -16,6 +16,7 @@ import { registerCalendarCommands } from "./commands/calendar.js";
 import { registerConsoleLinkCommand } from "./commands/console-link.js";
 import { registerDecisionsCommand } from "./commands/decisions.js";
 import { registerKeyCommands } from "./commands/key.js";
+import { registerOAuthCommand } from "./commands/oauth.js";
 import { registerOwnerCommands } from "./commands/owner.js";
 import { registerPolicyCommands } from "./commands/policy.js";
 import { registerRulesCommands } from "./commands/rules.js";
@@ -70,6 +71,7 @@ export function buildProgram(ctx: CliContext, options: RunOptions = {}): Command
   registerAdminTokenCommands(program, env);
   registerConsoleLinkCommand(program, env);
   registerAdminActionsCommand(program, env);
+  registerOAuthCommand(program, env);
   registerWebhookCommands(program, env);
   program.commandsGroup("Agent commands (REST to --server, as the agent whose key is in OPENAVAIL_API_KEY):");
   registerAgentToolCommands(program, env);

@@ -13,9 +13,11 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/run-cli.js";
 import type { App } from "../../src/compose.js";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
+import { Capture } from "../cli/cli-harness.js";
 import { CookieBrowser, locationOf, MemoryOAuthClient, REDIRECT_URI } from "../helpers/oauth-client.js";
 import { listeningUrl } from "../helpers/serve-process.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
@@ -368,6 +370,44 @@ describe("revocation", () => {
     expect((await refresh(server.url, clientId, second.tokens.refresh_token!)).status).toBe(400);
     const agent = await admin(server.url, "GET", `/v1/agents/${first.connection.agent_id}`);
     expect(agent.json.status).toBe("disabled");
+  });
+});
+
+describe("openavail oauth", () => {
+  it("lists the connected apps and revokes one from the command line", async () => {
+    const { tokens, connection } = await signIn(server.url, new MemoryOAuthClient({ name: "From CLI" }), {
+      owners: [CEO],
+    });
+    const cli = async (...argv: string[]) => {
+      const stdout = new Capture();
+      const code = await runCli(
+        ["--db", w.dbPath, ...argv],
+        { env: {}, stdout, stderr: new Capture() },
+        {
+          now: () => w.clock.now,
+        },
+      );
+      return { code, out: stdout.text };
+    };
+    const listed = await cli("oauth", "clients", "--json");
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.out)).toContainEqual(
+      expect.objectContaining({
+        connection_id: connection.connection_id,
+        client_name: "From CLI",
+        status: "active",
+      }),
+    );
+    const revoked = await cli("oauth", "revoke", connection.connection_id);
+    expect(revoked.code).toBe(0);
+    expect(revoked.out).toContain("Revoked From CLI");
+    expect((await fetch(`${server.url}/v1/me`, { headers: bearer(tokens.access_token) })).status).toBe(401);
+    const trail = await admin(server.url, "GET", "/v1/admin/actions?limit=5");
+    expect(trail.json.actions[0]).toMatchObject({
+      actor: "cli",
+      action: "oauth revoke",
+      target: connection.connection_id,
+    });
   });
 });
 
