@@ -169,6 +169,37 @@ describe("discovery", () => {
     }
   });
 
+  it("lets a browser-run client (MCP Inspector) read the metadata and register across origins", async () => {
+    const origin = "http://localhost:6274";
+    const preflight = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "mcp-protocol-version",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("mcp-protocol-version");
+    const prm = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`, {
+      headers: { origin },
+    });
+    expect(prm.headers.get("access-control-allow-origin")).toBe("*");
+    const as = await fetch(`${server.url}/.well-known/oauth-authorization-server`, { headers: { origin } });
+    expect(as.status).toBe(200);
+    expect(as.headers.get("access-control-allow-origin")).toBeTruthy();
+    const reg = await fetch(`${server.url}/oauth/register`, {
+      method: "POST",
+      headers: { origin, "content-type": "application/json" },
+      body: JSON.stringify({
+        redirect_uris: [`${origin}/oauth/callback`],
+        token_endpoint_auth_method: "none",
+      }),
+    });
+    expect(reg.status).toBe(201);
+    expect(reg.headers.get("access-control-allow-origin")).toBe("*");
+  });
+
   it("refuses an authorization request without PKCE", async () => {
     const reg = (await (
       await fetch(`${server.url}/oauth/register`, {

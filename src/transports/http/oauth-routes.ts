@@ -59,11 +59,10 @@ interface NodeBindings {
   readonly outgoing: ServerResponse;
 }
 
-/** Hands the request to oidc-provider (a Node handler), at `path` if given, and waits for its answer. */
-async function toProvider(c: Context, app: App, path?: string): Promise<Response> {
+/** Hands the request to oidc-provider (a Node handler) and waits for its answer. */
+async function toProvider(c: Context, app: App): Promise<Response> {
   const server = await authorizationServer(app, publicOrigin(app, c.req.url));
   const { incoming, outgoing } = c.env as NodeBindings;
-  if (path) incoming.url = path;
   // The provider builds its endpoints' URLs from the request: behind a proxy, from the public address
   // whatever Host the proxy forwards.
   const publicUrl = app.config.publicUrl;
@@ -113,17 +112,31 @@ function challenge(app: App) {
   };
 }
 
+/** CORS for what browser-run clients (MCP Inspector's sign-in) read before they hold any token. */
+const OPEN_CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers": "content-type, mcp-protocol-version",
+  "access-control-max-age": "600",
+};
+
 export function mountOAuth(hono: Hono, app: App, routes: RouteTable): void {
   hono.use(challenge(app));
   for (const path of [PRM_PATH, `${PRM_PATH}/mcp`]) {
     routes.add("GET", path);
     hono.get(path, (c) => protectedResourceMetadata(app, c));
+    hono.options(path, () => new Response(null, { status: 204, headers: OPEN_CORS }));
   }
-  routes.add("GET", "/.well-known/oauth-authorization-server");
-  hono.get("/.well-known/oauth-authorization-server", (c) =>
-    toProvider(c, app, "/.well-known/openid-configuration"),
-  );
-  routes.add("GET", "/.well-known/openid-configuration");
-  hono.get("/.well-known/openid-configuration", (c) => toProvider(c, app));
+  // oidc-provider serves both discovery documents (RFC 8414 and OpenID's), with their CORS.
+  for (const path of ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]) {
+    routes.add("GET", path);
+    hono.on(["GET", "OPTIONS"], path, (c) => toProvider(c, app));
+  }
+  // Registration is open (RFC 7591) and carries no credential: any origin may use it.
+  hono.options("/oauth/register", () => new Response(null, { status: 204, headers: OPEN_CORS }));
+  hono.post("/oauth/register", (c) => {
+    (c.env as NodeBindings).outgoing.setHeader("access-control-allow-origin", "*");
+    return toProvider(c, app);
+  });
   hono.all("/oauth/*", (c) => toProvider(c, app));
 }
