@@ -123,6 +123,29 @@ describe("a CalDAV calendar's mirror", () => {
     expect((await book("2026-03-09T15:00:00Z", "2026-03-09T15:30:00Z")).verdict).toBe("Accept");
   });
 
+  it("frees the occurrences a recurring event no longer has once the owner shortens it", async () => {
+    const series = (count: number) =>
+      vevent([
+        "UID:class",
+        "DTSTAMP:20260101T000000Z",
+        "DTSTART:20260303T150000Z",
+        "DTEND:20260303T160000Z",
+        `RRULE:FREQ=DAILY;COUNT=${count}`,
+        "SUMMARY:Class",
+      ]);
+    await radicale.putEvent(calendarUrl, "class.ics", series(3));
+    expect((await book("2026-03-05T15:00:00Z", "2026-03-05T15:30:00Z")).verdict).toBe("CounterPropose");
+    await radicale.putEvent(calendarUrl, "class.ics", series(2));
+    expect((await book("2026-03-05T15:00:00Z", "2026-03-05T15:30:00Z")).verdict).toBe("Accept");
+    expect((await book("2026-03-04T15:00:00Z", "2026-03-04T15:30:00Z")).verdict).toBe("CounterPropose");
+    const rows = await w.app.ledger.db
+      .selectFrom("external_events")
+      .select("external_id")
+      .where("title", "=", "Class")
+      .execute();
+    expect(rows).toHaveLength(2);
+  });
+
   it("moves a booking whose event the owner moved, and tells its agent (booking.moved)", async () => {
     const made = await book("2026-03-04T15:00:00Z", "2026-03-04T15:30:00Z");
     expect(made.verdict).toBe("Accept");
