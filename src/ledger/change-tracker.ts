@@ -34,15 +34,6 @@ export interface Changes {
   unchangedSince(stamp: ChangeStamp, tables: readonly string[]): boolean;
 }
 
-/**
- * For a ledger whose writers this process cannot see (PostgreSQL, with other instances beside it):
- * every table may always have changed, so caches read through every time.
- */
-export const ALWAYS_CHANGED: Changes = {
-  stamp: () => ({ dataVersion: 0, writes: [] }),
-  unchangedSince: () => false,
-};
-
 export class ChangeTracker implements Changes {
   readonly #dataVersion: BetterSqlite3.Statement<[], number>;
   readonly #writes = new Map<string, number>();

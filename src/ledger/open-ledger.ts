@@ -14,7 +14,7 @@ import {
 } from "kysely";
 import type pg from "pg";
 import { startBackgroundCheckpoint } from "./background-checkpoint.js";
-import { ALWAYS_CHANGED, type Changes, ChangeTracker } from "./change-tracker.js";
+import { type Changes, ChangeTracker } from "./change-tracker.js";
 import type { Dialect } from "./dialect.js";
 import * as initial from "./migrations/0001-initial.js";
 import * as longExternalEvents from "./migrations/0002-long-external-events.js";
@@ -67,8 +67,9 @@ export interface Ledger {
    */
   readonly walFlush: WalFlush | null;
   /**
-   * Whether tables may have changed since a moment (change-tracker.ts), for caches of rarely changed
-   * rows. On PostgreSQL other instances write unseen, so it always says they may have.
+   * Whether tables may have changed since a moment, for caches of rarely changed rows: SQLite's
+   * data_version and this connection's statements (change-tracker.ts); on PostgreSQL, this process's
+   * statements and the other instances' notifications (postgres-changes.ts).
    */
   readonly changes: Changes;
   /** Resolves when the database answers a trivial query (health checks). */
@@ -167,7 +168,7 @@ export async function openLedger(options: LedgerOptions): Promise<Ledger> {
 }
 
 async function openPostgresLedger(url: string): Promise<Ledger> {
-  const { db, pool, label } = await openPostgres({ url });
+  const { db, pool, label, changes } = await openPostgres({ url });
   return {
     db,
     dialect: "postgres",
@@ -177,11 +178,14 @@ async function openPostgresLedger(url: string): Promise<Ledger> {
     },
     pool,
     walFlush: null,
-    changes: ALWAYS_CHANGED,
+    changes,
     ping: async () => {
       await sql`SELECT 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -5,6 +5,8 @@ import pg from "pg";
 import * as initial from "./migrations/postgres/0001-initial.js";
 import * as oauth from "./migrations/postgres/0009-oauth.js";
 import * as rateLimits from "./migrations/postgres/0009-rate-limits.js";
+import * as changeNotify from "./migrations/postgres/0010-change-notify.js";
+import { PostgresChanges, reportStatements } from "./postgres-changes.js";
 import type { Database } from "./tables.js";
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +14,9 @@ const MIGRATIONS: Record<string, Migration> = {
   "0009-oauth": oauth,
   // After 0009-oauth by name; a twin of a later SQLite migration takes that one's name.
   "0009-rate-limits": rateLimits,
+  // PostgreSQL's own from here: names need only sort after the ones before (kysely runs them in name
+  // order); a twin of a later SQLite migration gets the next free number.
+  "0010-change-notify": changeNotify,
 };
 
 /** pg's type ids whose text the ledger reads as numbers: int8 (epoch ms, identities, counts). */
@@ -31,6 +36,8 @@ export interface PostgresConnection {
   readonly pool: pg.Pool;
   /** The URL without its password, for messages. */
   readonly label: string;
+  /** Which cached tables may have changed, here or in another instance (LISTEN/NOTIFY). */
+  readonly changes: PostgresChanges;
 }
 
 /**
@@ -61,11 +68,15 @@ export function redactedUrl(url: string): string {
 /** Connects to the database at `options.url` and brings its schema up to date. */
 export async function openPostgres(options: PostgresLedgerOptions): Promise<PostgresConnection> {
   const label = redactedUrl(options.url);
+  const types = ledgerTypes();
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? DEFAULT_POOL_SIZE,
-    types: ledgerTypes(),
+    types,
   });
+  const changes = new PostgresChanges(options.url, types);
+  // Before the first connection is made: every statement this process sends is seen.
+  reportStatements(pool, changes);
   // An idle connection the server drops (a restart, a terminated backend) must not end the process:
   // the pool discards it and opens a new one for the next query.
   pool.on("error", () => undefined);
@@ -81,5 +92,11 @@ export async function openPostgres(options: PostgresLedgerOptions): Promise<Post
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`could not migrate the ledger at ${label} (migration ${failed}): ${String(error)}`);
   }
-  return { db, pool, label };
+  try {
+    await changes.start();
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { db, pool, label, changes };
 }
