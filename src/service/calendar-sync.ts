@@ -33,8 +33,14 @@ import {
 } from "../providers/calendar-provider.js";
 import { notifyAgent } from "./notify.js";
 
-/** Finds the provider adapter of a calendar (null for `local`, which has nothing to sync). */
-export type ProviderResolver = (calendar: CalendarRow) => Promise<CalendarProvider | null>;
+/**
+ * Finds the provider adapter of a calendar (null for `local`, which has nothing to sync). A resolver
+ * may count the credentials it has been told changed (`generation`): the refresher then notices a
+ * calendar connected in this process at once.
+ */
+export type ProviderResolver = ((calendar: CalendarRow) => Promise<CalendarProvider | null>) & {
+  readonly generation?: () => number;
+};
 
 export interface SyncDeps {
   readonly db: Kysely<Database>;
@@ -369,16 +375,19 @@ export function createRefresher(
   };
 
   // Most ledgers have no provider calendar at all: asking once every few seconds whether any exists
-  // keeps the per-decision cost of this hook at zero queries for them. A calendar another process
-  // connects is noticed within PROVIDER_CHECK_MS.
+  // keeps the per-decision cost of this hook at zero queries for them. A calendar connected in this
+  // process (the console) is noticed at once, one another process connects within PROVIDER_CHECK_MS.
   let anyProviderCalendars = true;
   let checkedAt = Number.NEGATIVE_INFINITY;
+  let seenGeneration = deps.providerFor.generation?.() ?? 0;
 
   return async (ownerEmails) => {
     if (ownerEmails.length === 0) return;
     try {
       const now = deps.now();
-      if (now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt) {
+      const generation = deps.providerFor.generation?.() ?? 0;
+      if (now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt || generation !== seenGeneration) {
+        seenGeneration = generation;
         const one = await deps.db
           .selectFrom("calendars")
           .select("id")

@@ -23,10 +23,14 @@ import { ProviderConfigError } from "./provider-config-error.js";
 export * from "./google-grant.js";
 export { ProviderConfigError } from "./provider-config-error.js";
 
-/** A resolver that can also forget a credential's cached adapter (after a reconnect or a revoke). */
-export interface ProviderRegistry extends ProviderResolver {
+/**
+ * A resolver that can also forget a credential's cached adapter (after a connect, a reconnect or a
+ * revoke), counting each time in `generation`.
+ */
+export type ProviderRegistry = ProviderResolver & {
   invalidate(credentialId: string): void;
-}
+  readonly generation: () => number;
+};
 
 export interface ProviderRegistryDeps {
   readonly db: Kysely<Database>;
@@ -195,10 +199,13 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     return provider;
   };
 
+  let generation = 0;
   return Object.assign(resolve, {
     invalidate(credentialId: string): void {
       cache.delete(credentialId);
+      generation++;
     },
+    generation: () => generation,
   });
 }
 

@@ -129,3 +129,66 @@ describe("a CalDAV server without authentication", () => {
     }
   });
 });
+
+describe("a calendar connected from the console while serve runs", () => {
+  it("counts for the very next decision, even right after one that found no provider calendar", async () => {
+    const owner = "rio@example.com";
+    const dav = await startRadicale({ username: owner, password: "pw-rio" });
+    // A ledger of its own, with no provider calendar yet.
+    const fresh = await makeWorld("2026-03-02T12:00:00Z");
+    const freshApp = await serverAppOf(fresh);
+    const served = await serveApp(freshApp);
+    try {
+      const url = await dav.makeCalendar("work");
+      await fresh.addOwner("local-only@example.com");
+      const agent = await fresh.addAgent({ name: "early" });
+      const adminKey = (await createAdminToken(fresh.app.ledger.db, fresh.clock.now)).token;
+      const call = async (key: string, path: string, body: unknown) => {
+        const res = await fetch(`${served.url}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        return { status: res.status, json: (await res.json()) as Record<string, any> };
+      };
+      // A decision before the connect: the refresher finds no provider calendar and remembers it.
+      const before = await call(agent.key, "/v1/bookings", {
+        owner_email: "local-only@example.com",
+        start: "2026-03-04T10:00:00Z",
+        end: "2026-03-04T10:30:00Z",
+        title: "Local",
+      });
+      expect(before.json.verdict).toBe("Accept");
+      const connected = await call(adminKey, "/v1/admin/caldav/connect", {
+        owner_email: owner,
+        url,
+        username: owner,
+        password: "pw-rio",
+      });
+      expect(connected.status).toBe(201);
+      await dav.putEvent(
+        url,
+        "gym.ics",
+        vevent([
+          "UID:gym-rio",
+          "DTSTAMP:20260101T000000Z",
+          "DTSTART:20260304T150000Z",
+          "DTEND:20260304T160000Z",
+          "SUMMARY:Gym",
+        ]),
+      );
+      // The clock has not moved: only the connect itself can tell the refresher to look again.
+      const next = await call(agent.key, "/v1/bookings", {
+        owner_email: owner,
+        start: "2026-03-04T15:00:00Z",
+        end: "2026-03-04T15:30:00Z",
+        title: "Clash",
+      });
+      expect(next.json.verdict).toBe("CounterPropose");
+    } finally {
+      await served.close();
+      await fresh.close();
+      await dav.close();
+    }
+  });
+});
