@@ -11,6 +11,7 @@
 // An event written for a booking whose write is still queued in the outbox is ours in flight, and is
 // never read as an edit of the owner's.
 import type { Kysely } from "kysely";
+import type { ChangeStamp, Changes } from "../ledger/change-tracker.js";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
 import { unlessClaimed } from "../ledger/dialect.js";
@@ -44,6 +45,11 @@ export type ProviderResolver = ((calendar: CalendarRow) => Promise<CalendarProvi
 
 export interface SyncDeps {
   readonly db: Kysely<Database>;
+  /**
+   * Whether the calendars table may have changed (the ledger's change tracker). Given, the refresher
+   * trusts "no provider calendar here" until it does, instead of for PROVIDER_CHECK_MS.
+   */
+  readonly changes?: Changes;
   readonly now: () => number;
   readonly logger: Logger;
   readonly providerFor: ProviderResolver;
@@ -327,6 +333,7 @@ export async function refreshIfStale(
 }
 
 const PROVIDER_CHECK_MS = 5_000;
+const CALENDAR_TABLES = ["calendars"] as const;
 
 export interface RefresherOptions {
   /** A mirror younger than this is used as it is; default 60 s. */
@@ -377,8 +384,11 @@ export function createRefresher(
   // Most ledgers have no provider calendar at all: asking once every few seconds whether any exists
   // keeps the per-decision cost of this hook at zero queries for them. A calendar connected in this
   // process (the console) is noticed at once, one another process connects within PROVIDER_CHECK_MS.
+  // With the ledger's change tracker, "none" holds exactly until the calendars table changes, in
+  // any process.
   let anyProviderCalendars = true;
   let checkedAt = Number.NEGATIVE_INFINITY;
+  let checkedStamp: ChangeStamp | null = null;
   let seenGeneration = deps.providerFor.generation?.() ?? 0;
 
   return async (ownerEmails) => {
@@ -386,8 +396,13 @@ export function createRefresher(
     try {
       const now = deps.now();
       const generation = deps.providerFor.generation?.() ?? 0;
-      if (now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt || generation !== seenGeneration) {
+      const changes = deps.changes;
+      const recheck = changes
+        ? checkedStamp === null || !changes.unchangedSince(checkedStamp, CALENDAR_TABLES)
+        : now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt;
+      if (recheck || generation !== seenGeneration) {
         seenGeneration = generation;
+        checkedStamp = changes?.stamp(CALENDAR_TABLES) ?? null;
         const one = await deps.db
           .selectFrom("calendars")
           .select("id")
