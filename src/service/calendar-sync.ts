@@ -11,9 +11,9 @@
 // An event written for a booking whose write is still queued in the outbox is ours in flight, and is
 // never read as an edit of the owner's.
 import type { Kysely } from "kysely";
-import type { ChangeStamp, Changes } from "../ledger/change-tracker.js";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
+import type { ChangeStamp, Changes } from "../ledger/change-tracker.js";
 import { unlessClaimed } from "../ledger/dialect.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox, hasPendingOutbox } from "../ledger/outbox.repository.js";
