@@ -39,7 +39,8 @@ export function requireScopes(caller: Caller, scopes: readonly Scope[], tool: st
     throw new OpenavailError(
       "forbidden",
       `Agent ${caller.agentId} lacks the scope${missing.length > 1 ? "s" : ""} ${missing.join(", ")} needed for ${tool}; ask the owner to grant it.`,
-      { scopeChallenge: [...caller.scopes, ...missing] },
+      // An OAuth client can go back to the owner for more; an API key's holder cannot.
+      caller.oauth ? { scopeChallenge: [...caller.scopes, ...missing] } : {},
     );
   }
 }

@@ -39,7 +39,7 @@ async function signIn(base: string, adminToken: string): Promise<string> {
   const consent = locationOf(await browser.get(client.authorizationUrl!), client.authorizationUrl!);
   const uid = decodeURIComponent(consent.hash.replace(/^#\/oauth\//, ""));
   const approved = (await (
-    await fetch(`${base}/v1/admin/oauth/requests/${uid}/approve`, {
+    await browser.fetch(`${base}/v1/admin/oauth/requests/${uid}/approve`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
       body: JSON.stringify({

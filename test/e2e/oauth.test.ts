@@ -72,7 +72,13 @@ async function signIn(base: string, client: MemoryOAuthClient, decision: Record<
   const uid = decodeURIComponent(consent.hash.replace(/^#\/oauth\//, ""));
   const request = await admin(base, "GET", `/v1/admin/oauth/requests/${uid}`);
   expect(request.status).toBe(200);
-  const approved = await admin(base, "POST", `/v1/admin/oauth/requests/${uid}/approve`, decision);
+  // The owner answers in the browser the client sent there (the console page's request, with its cookies).
+  const answer = await browser.fetch(`${base}/v1/admin/oauth/requests/${uid}/approve`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(decision),
+  });
+  const approved = { status: answer.status, json: (await answer.json()) as Record<string, any> };
   expect(approved.status).toBe(200);
   const back = await browser.get(approved.json.redirect_to);
   const callback = locationOf(back, approved.json.redirect_to);
@@ -278,6 +284,8 @@ describe("a client registered dynamically", () => {
   it("is refused by another server on the same ledger: the token is bound to this one's /mcp", async () => {
     const other = await serveApp(await serverAppOf(w));
     try {
+      const viaMcp = await toolCall(other.url, signedIn.tokens.access_token, "whoami", {});
+      expect(viaMcp.status).toBe(401);
       const res = await fetch(`${other.url}/v1/me`, { headers: bearer(signedIn.tokens.access_token) });
       expect(res.status).toBe(401);
       expect(((await res.json()) as { message: string }).message).toContain(`issued for ${server.url}/mcp`);
@@ -341,6 +349,89 @@ describe("a grant of read_freebusy only", () => {
       window: { start: nextWeekday9(), end: new Date(Date.parse(nextWeekday9()) + 86_400_000).toISOString() },
     });
     expect(busy.status).toBe(200);
+  });
+});
+
+describe("what an attacker would try", () => {
+  it("an approval from another browser than the one the client sent is refused", async () => {
+    const client = new MemoryOAuthClient({ name: "Phisher" });
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
+      authProvider: client,
+    });
+    await expect(new Client({ name: "x", version: "1" }).connect(transport)).rejects.toThrow(
+      UnauthorizedError,
+    );
+    // The attacker's browser starts the sign-in, then sends the owner the consent link.
+    const attacker = new CookieBrowser();
+    const consent = locationOf(await attacker.get(client.authorizationUrl!), client.authorizationUrl!);
+    const uid = decodeURIComponent(consent.hash.replace(/^#\/oauth\//, ""));
+    const owner = new CookieBrowser();
+    const refused = await owner.fetch(`${server.url}/v1/admin/oauth/requests/${uid}/approve`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ owners: [CEO] }),
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/browser the app sent you to/);
+    const denied = await owner.fetch(`${server.url}/v1/admin/oauth/requests/${uid}/deny`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    expect(denied.status).toBe(403);
+    expect((await admin(server.url, "GET", "/v1/admin/oauth/clients")).json.clients).not.toContainEqual(
+      expect.objectContaining({ client_name: "Phisher" }),
+    );
+  });
+
+  it("the ledger holds no token, code, session id or client secret that could be presented", async () => {
+    const client = new MemoryOAuthClient({ name: "Stored" });
+    const { tokens } = await signIn(server.url, client, { owners: [CEO] });
+    const reg = (await (
+      await fetch(`${server.url}/oauth/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          redirect_uris: [REDIRECT_URI],
+          token_endpoint_auth_method: "client_secret_post",
+        }),
+      })
+    ).json()) as { client_secret: string; registration_access_token: string };
+    const rows = await w.app.ledger.db.selectFrom("oauth_store").select(["payload_json"]).execute();
+    const dump = rows.map((r) => r.payload_json).join("\n");
+    for (const secret of [
+      tokens.access_token,
+      tokens.refresh_token!,
+      reg.client_secret,
+      reg.registration_access_token,
+    ]) {
+      expect(secret.length).toBeGreaterThan(20);
+      expect(dump).not.toContain(secret);
+    }
+    // And they still work: the row is found by the hash of what is presented.
+    expect((await fetch(`${server.url}/v1/me`, { headers: bearer(tokens.access_token) })).status).toBe(200);
+  });
+
+  it("an API key's missing scope is answered as before: 403 with no OAuth challenge", async () => {
+    const reader = await w.addAgent({ name: "key reader", scopes: ["read_freebusy"], owners: [CEO] });
+    const res = await fetch(`${server.url}/v1/bookings`, {
+      method: "POST",
+      headers: bearer(reader.key, { "content-type": "application/json" }),
+      body: JSON.stringify({ owner_email: CEO, start: nextWeekday9(), duration_minutes: 30 }),
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get("www-authenticate")).toBeNull();
+  });
+});
+
+describe("a server whose clock runs ahead of the system's", () => {
+  it("still takes its fresh tokens (expiry is judged on one clock)", async () => {
+    const ahead = await serveApp(await serverAppOf(w, { now: () => Date.now() + 2 * 3_600_000 }));
+    try {
+      const { tokens } = await signIn(ahead.url, new MemoryOAuthClient({ name: "Ahead" }), { owners: [CEO] });
+      expect((await fetch(`${ahead.url}/v1/me`, { headers: bearer(tokens.access_token) })).status).toBe(200);
+    } finally {
+      await ahead.close();
+    }
   });
 });
 

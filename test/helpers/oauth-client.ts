@@ -70,8 +70,15 @@ export class MemoryOAuthClient implements OAuthClientProvider {
 export class CookieBrowser {
   readonly #cookies = new Map<string, string>();
 
-  async get(url: string | URL): Promise<Response> {
-    const res = await fetch(url, { redirect: "manual", headers: { cookie: this.#cookieHeader() } });
+  get(url: string | URL): Promise<Response> {
+    return this.fetch(url);
+  }
+
+  /** A request from this browser: its cookies sent, the ones it is given kept, no redirect followed. */
+  async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    headers.set("cookie", this.#cookieHeader());
+    const res = await fetch(url, { ...init, redirect: "manual", headers });
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const eq = pair!.indexOf("=");

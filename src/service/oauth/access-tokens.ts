@@ -17,7 +17,6 @@ export function looksLikeAccessToken(raw: string): boolean {
 }
 
 interface TokenPayload {
-  readonly exp?: number;
   readonly aud?: string | readonly string[];
   readonly clientId?: string;
   readonly scope?: string;
@@ -63,7 +62,8 @@ async function resolve(db: Kysely<Database>, hash: string): Promise<Resolved> {
     .executeTakeFirst();
   const aud = payload.aud ?? [];
   return {
-    expiresAt: Math.min(row.expires_at ?? Number.POSITIVE_INFINITY, (payload.exp ?? 0) * 1000),
+    // The row's expiry is on the app's clock, as `now` is; the payload's exp is on oidc-provider's.
+    expiresAt: row.expires_at ?? Number.POSITIVE_INFINITY,
     audience: typeof aud === "string" ? [aud] : aud,
     clientId,
     connectionId: connection?.id ?? null,

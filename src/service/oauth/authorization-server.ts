@@ -21,6 +21,14 @@ const GRANT_TTL_S = 365 * 24 * 60 * 60;
 /** The scopes a client is told to ask for when it knows nothing: what a scheduling agent needs. */
 export const CHALLENGE_SCOPES = ["read_freebusy", "read_events", "create_holds", "create_bookings"] as const;
 
+/**
+ * Seconds until `exp`, an expiry oidc-provider stamped on an artefact: on its own clock (the
+ * system's), which is why this reads the system clock rather than the app's.
+ */
+export function secondsLeft(exp: number): number {
+  return Math.max(1, exp - Math.floor(Date.now() / 1000));
+}
+
 /** Where the console shows the consent for one authorization request. */
 export function consentPath(uid: string): string {
   return `/#/oauth/${encodeURIComponent(uid)}`;
@@ -68,9 +76,10 @@ export async function createAuthorizationServer(
   const resource = `${issuer}/mcp`;
   // Loaded on the first OAuth request, not at start: a server only API keys use never pays for it.
   const { default: Provider, errors } = await import("oidc-provider");
-  const keys = await loadServerKeys(deps.db, deps.secretBox());
+  const box = deps.secretBox();
+  const keys = await loadServerKeys(deps.db, box);
   const configuration: Configuration = {
-    adapter: oauthAdapterFactory(deps.db, deps.now),
+    adapter: oauthAdapterFactory(deps.db, deps.now, box),
     clients: [],
     clientDefaults: {
       grant_types: ["authorization_code", "refresh_token"],

@@ -9,10 +9,11 @@ import type { Policy } from "../../../schemas/policy.js";
 import { toInstant } from "../../../schemas/time.js";
 import { newId } from "../../ledger/ids.js";
 import type { Database, OauthConnectionsTable } from "../../ledger/tables.js";
+import { immediate } from "../../ledger/transaction.js";
 import { addAgent, setAgentStatus, updateAgent } from "../agents-admin.js";
 import { SCOPES, type Scope } from "../caller.js";
 import { badRequestFrom, OpenavailError } from "../errors.js";
-import { type AuthorizationServer, CHALLENGE_SCOPES } from "./authorization-server.js";
+import { type AuthorizationServer, CHALLENGE_SCOPES, secondsLeft } from "./authorization-server.js";
 import { revokeGrant } from "./oauth-store.js";
 
 /** The one account of this authorization server: the owner who consents in the console. */
@@ -142,46 +143,47 @@ export async function approveConsent(
     default_class: decision.default_class ?? null,
     priority: decision.priority,
   };
-  const existing = await connectionOf(deps.db, clientId);
-  let agentId: string;
-  if (existing) {
-    agentId = existing.agent_id;
-    await updateAgent(deps.db, deps.policy, agentId, agentFields, deps.now);
-    await setAgentStatus(deps.db, agentId, "active", deps.now);
-    await deps.db
-      .updateTable("oauth_connections")
-      .set({
-        client_name: clientName,
-        scopes_json: JSON.stringify(scopes),
-        revoked_at: null,
-        updated_at: deps.now,
-      })
-      .where("id", "=", existing.id)
-      .execute();
-  } else {
-    const agent = await addAgent(
-      deps.db,
-      deps.policy,
-      { name: clientName, description: `Connected by OAuth as ${clientId}`, ...agentFields },
-      deps.now,
-    );
-    agentId = agent.id;
-    await deps.db
-      .insertInto("oauth_connections")
-      .values({
-        id: newId("occ"),
-        client_id: clientId,
-        client_name: clientName,
-        client_uri: client.clientUri ?? null,
-        agent_id: agentId,
-        scopes_json: JSON.stringify(scopes),
-        created_at: deps.now,
-        updated_at: deps.now,
-        last_used_at: null,
-        revoked_at: null,
-      })
-      .execute();
-  }
+  // The agent and the connection together: two approvals racing for a new client make one of each.
+  await immediate(deps.db, async (trx) => {
+    const existing = await connectionOf(trx, clientId);
+    if (existing) {
+      const agentId = existing.agent_id;
+      await updateAgent(trx, deps.policy, agentId, agentFields, deps.now);
+      await setAgentStatus(trx, agentId, "active", deps.now);
+      await trx
+        .updateTable("oauth_connections")
+        .set({
+          client_name: clientName,
+          scopes_json: JSON.stringify(scopes),
+          revoked_at: null,
+          updated_at: deps.now,
+        })
+        .where("id", "=", existing.id)
+        .execute();
+    } else {
+      const agent = await addAgent(
+        trx,
+        deps.policy,
+        { name: clientName, description: `Connected by OAuth as ${clientId}`, ...agentFields },
+        deps.now,
+      );
+      await trx
+        .insertInto("oauth_connections")
+        .values({
+          id: newId("occ"),
+          client_id: clientId,
+          client_name: clientName,
+          client_uri: client.clientUri ?? null,
+          agent_id: agent.id,
+          scopes_json: JSON.stringify(scopes),
+          created_at: deps.now,
+          updated_at: deps.now,
+          last_used_at: null,
+          revoked_at: null,
+        })
+        .execute();
+    }
+  });
   const grant = new deps.server.provider.Grant({ accountId: OWNER_ACCOUNT, clientId });
   // The scopes are the resource's (they go into its tokens); the provider also knows them by name,
   // so a client may ask for them without naming the resource, and they count as consented there too.
@@ -205,7 +207,7 @@ export async function denyConsent(deps: ConsentDeps, uid: string): Promise<{ red
 
 async function finish(interaction: Interaction, result: Record<string, unknown>): Promise<void> {
   interaction.result = result;
-  await interaction.save(Math.max(1, interaction.exp - Math.floor(Date.now() / 1000)));
+  await interaction.save(secondsLeft(interaction.exp));
 }
 
 export async function listConnections(db: Kysely<Database>): Promise<ConnectionView[]> {

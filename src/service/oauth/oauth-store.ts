@@ -1,10 +1,14 @@
 // The authorization server's storage on the ledger: oidc-provider's adapter contract (one instance
 // per model: AccessToken, AuthorizationCode, RefreshToken, Grant, Session, Interaction, Client...).
-// Rows are keyed by the SHA-256 of each id, so a token, code or session id read out of the database
-// cannot be presented; only whoever holds the id can find its row.
+// Rows are keyed by the SHA-256 of each id, and the id is not kept in the row: oidc-provider puts it
+// in every payload as `jti` (an opaque token's value is its jti), so it is taken out before writing
+// and put back from the id asked for. A Session is also looked up by its uid, without its id: its
+// jti is kept sealed. A client's secret (DCR) is sealed too. So a token, code, session or secret read
+// out of the database cannot be presented.
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../ledger/tables.js";
+import type { SecretBox } from "../../providers/secret-box.js";
 
 /** What oidc-provider stores for one artefact; it reads back exactly what it wrote. */
 export type StoredPayload = Record<string, unknown> & {
@@ -40,9 +44,37 @@ const GRANT_MEMBERS = new Set(["AccessToken", "AuthorizationCode", "RefreshToken
 export function oauthAdapterFactory(
   db: Kysely<Database>,
   now: () => number,
+  box: SecretBox,
 ): (model: string) => OauthAdapter {
   return (model) => {
-    const read = async (column: "id_hash" | "uid", value: string): Promise<StoredPayload | undefined> => {
+    const context = `oauth:${model}`;
+    /** The payload as stored: no id in it, and what must stay secret sealed. */
+    const stored = (payload: StoredPayload): Record<string, unknown> => {
+      const { jti, client_secret, ...rest } = payload as StoredPayload & {
+        jti?: string;
+        client_secret?: string;
+      };
+      const out: Record<string, unknown> = rest;
+      // Remembered, so only payloads that carried their id get it back (a Client's carries none).
+      if (typeof jti === "string") out["had_jti"] = true;
+      if (model === "Session" && typeof jti === "string") out["sealed_jti"] = box.seal(jti, context);
+      if (typeof client_secret === "string") out["sealed_client_secret"] = box.seal(client_secret, context);
+      return out;
+    };
+    const restored = (raw: Record<string, unknown>, id: string | undefined): StoredPayload => {
+      const { had_jti, sealed_jti, sealed_client_secret, ...rest } = raw;
+      const payload = rest as StoredPayload & { jti?: string; client_secret?: string };
+      if (had_jti === true && id !== undefined) payload.jti = id;
+      else if (typeof sealed_jti === "string") payload.jti = box.open(sealed_jti, context);
+      if (typeof sealed_client_secret === "string")
+        payload.client_secret = box.open(sealed_client_secret, context);
+      return payload;
+    };
+    const read = async (
+      column: "id_hash" | "uid",
+      value: string,
+      id: string | undefined,
+    ): Promise<StoredPayload | undefined> => {
       const row = await db
         .selectFrom("oauth_store")
         .select(["payload_json", "expires_at", "consumed_at"])
@@ -50,7 +82,7 @@ export function oauthAdapterFactory(
         .where(column, "=", value)
         .executeTakeFirst();
       if (!row || (row.expires_at !== null && row.expires_at <= now())) return undefined;
-      const payload = JSON.parse(row.payload_json) as StoredPayload;
+      const payload = restored(JSON.parse(row.payload_json) as Record<string, unknown>, id);
       if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
       return payload;
     };
@@ -59,7 +91,7 @@ export function oauthAdapterFactory(
         const row = {
           model,
           id_hash: oauthIdHash(id),
-          payload_json: JSON.stringify(payload),
+          payload_json: JSON.stringify(stored(payload)),
           // A Grant's own id is its grant id, so one revocation removes it with its tokens.
           grant_id: model === "Grant" ? id : GRANT_MEMBERS.has(model) ? (payload.grantId ?? null) : null,
           uid: payload.uid ?? null,
@@ -79,8 +111,8 @@ export function oauthAdapterFactory(
           )
           .execute();
       },
-      find: (id) => read("id_hash", oauthIdHash(id)),
-      findByUid: (uid) => read("uid", uid),
+      find: (id) => read("id_hash", oauthIdHash(id), id),
+      findByUid: (uid) => read("uid", uid, undefined),
       // The device flow is off: no artefact carries a user code.
       findByUserCode: async () => undefined,
       async consume(id) {

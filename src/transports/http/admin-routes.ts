@@ -64,6 +64,8 @@ export interface AdminContext {
   readonly params: Readonly<Record<string, string>>;
   /** The request's URL (the OAuth routes tell their issuer from it). */
   readonly url: string;
+  /** A cookie the request carries (the OAuth consent checks the browser's interaction cookie). */
+  readonly cookie: (name: string) => string | undefined;
 }
 
 export interface AdminRoute {
@@ -305,7 +307,8 @@ export function mountAdminRoutes(
       requireWellFormedText(body, "request body");
       const params = c.req.param() as Record<string, string>;
       const now = app.config.now();
-      const out = await route.run({ app, now, body, query, params, url: c.req.url });
+      const cookie = (name: string) => getCookie(c, name);
+      const out = await route.run({ app, now, body, query, params, url: c.req.url, cookie });
       if (route.method !== "GET") {
         await recordAdminAction(app.ledger.db, {
           at: now,

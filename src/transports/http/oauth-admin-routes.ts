@@ -2,6 +2,7 @@
 // authorization request, then approves or denies it) and the connected clients, each revocable at
 // once. Rows of the admin route table (admin-routes.ts), so they are scriptable and documented.
 import { z } from "zod";
+import { OpenavailError } from "../../service/errors.js";
 import {
   approveConsent,
   ConsentDecision,
@@ -42,15 +43,39 @@ const ConsentRequest = z.object({
 
 const Redirect = z.object({ redirect_to: z.string().describe("Send the browser here to finish.") });
 
+const uid = (ctx: AdminContext) => ctx.params["uid"] ?? "";
+
+/**
+ * What the consent routes work with. The authorization server is the one the request was started
+ * on (its resume URL's origin), whatever name the owner's browser or script reached this one by.
+ */
 async function deps(ctx: AdminContext): Promise<ConsentDeps> {
+  const here = await authorizationServer(ctx.app, publicOrigin(ctx.app, ctx.url));
+  const interaction = await here.provider.Interaction.find(uid(ctx));
+  const origin = interaction ? new URL(interaction.returnTo).origin : here.issuer;
   return {
     db: ctx.app.ledger.db,
     policy: ctx.app.policy.policy,
-    server: await authorizationServer(ctx.app, publicOrigin(ctx.app, ctx.url)),
+    server: origin === here.issuer ? here : await authorizationServer(ctx.app, origin),
     now: ctx.now,
   };
 }
-const uid = (ctx: AdminContext) => ctx.params["uid"] ?? "";
+
+/**
+ * An answer must come from the browser that was sent to the consent: the one holding the provider's
+ * interaction cookie for this request. Else someone could start a sign-in in their own browser and
+ * have the owner approve it from a link, then finish it themselves.
+ */
+async function answerDeps(ctx: AdminContext): Promise<ConsentDeps> {
+  const d = await deps(ctx);
+  if (ctx.cookie(d.server.provider.cookieName("interaction")) !== uid(ctx)) {
+    throw new OpenavailError(
+      "forbidden",
+      "Answer this sign-in from the browser the app sent you to: open its link there and approve.",
+    );
+  }
+  return d;
+}
 
 export const OAUTH_ADMIN_ROUTES: readonly AdminRoute[] = [
   {
@@ -70,11 +95,11 @@ export const OAUTH_ADMIN_ROUTES: readonly AdminRoute[] = [
     path: `${BASE}/requests/{uid}/approve`,
     summary: "Approve an OAuth authorization request",
     description:
-      "Creates the client's agent (or reuses it) with the owners, meeting class and priority given, grants the scopes approved, and answers where the browser goes to finish.",
+      "Creates the client's agent (or reuses it) with the owners, meeting class and priority given, grants the scopes approved, and answers where the browser goes to finish. Only from the browser the client sent to the consent (it holds the sign-in's cookie).",
     status: 200,
     body: ConsentDecision,
     output: Redirect.extend({ connection: Connection }),
-    run: async (ctx) => approveConsent(await deps(ctx), uid(ctx), ctx.body),
+    run: async (ctx) => approveConsent(await answerDeps(ctx), uid(ctx), ctx.body),
   },
   {
     operationId: "admin_deny_oauth_request",
@@ -84,7 +109,7 @@ export const OAUTH_ADMIN_ROUTES: readonly AdminRoute[] = [
     description: "The client is told access_denied.",
     status: 200,
     output: Redirect,
-    run: async (ctx) => denyConsent(await deps(ctx), uid(ctx)),
+    run: async (ctx) => denyConsent(await answerDeps(ctx), uid(ctx)),
   },
   {
     operationId: "admin_list_oauth_clients",

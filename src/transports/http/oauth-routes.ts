@@ -29,6 +29,8 @@ export function mcpResource(app: App, requestUrl: string): string {
 }
 
 const servers = new WeakMap<App, Map<string, Promise<AuthorizationServer>>>();
+/** Origins served at once without OPENAVAIL_PUBLIC_URL (127.0.0.1, localhost, a LAN name...). */
+const MAX_ISSUERS = 8;
 
 /**
  * The authorization server for `origin`: one per name the server answers to (loopback use without
@@ -38,7 +40,12 @@ export function authorizationServer(app: App, origin: string): Promise<Authoriza
   const byOrigin = servers.get(app) ?? new Map<string, Promise<AuthorizationServer>>();
   servers.set(app, byOrigin);
   let server = byOrigin.get(origin);
-  if (!server) {
+  if (server) {
+    byOrigin.delete(origin);
+    byOrigin.set(origin, server);
+  } else {
+    // Each name a client may use costs a provider; a few are kept, the least recent dropped first.
+    if (byOrigin.size >= MAX_ISSUERS) byOrigin.delete(byOrigin.keys().next().value!);
     server = createAuthorizationServer(origin, {
       db: app.ledger.db,
       secretBox: () => openSecretBox({ dbPath: app.config.dbPath, secretKey: app.config.secretKey }),
