@@ -4,7 +4,6 @@
 // with their future bookings queued for the provider), and a first sync of each.
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { CalendarType } from "../../schemas/wire.js";
 import { newId } from "../ledger/ids.js";
 import { enqueueOutbox, retryOutboxNow } from "../ledger/outbox.repository.js";
 import { findOwnerByEmail } from "../ledger/owners.repository.js";
@@ -14,38 +13,17 @@ import { immediate } from "../ledger/transaction.js";
 import type { ProviderCalendar } from "../providers/calendar-provider.js";
 import type { SecretBox } from "../providers/secret-box.js";
 import { createOwner } from "./admin.js";
+import {
+  type CalendarChoice,
+  PROVIDER_LABEL,
+  type RemoteProvider,
+  resolveChoices,
+} from "./calendar-choices.js";
 import { syncCalendar } from "./calendar-sync.js";
 import { OpenavailError } from "./errors.js";
-import { isObjectPrototypeName } from "./lookups.js";
 import type { ProviderRegistry } from "./provider-registry.js";
 
-export type RemoteProvider = "google" | "microsoft" | "caldav";
-
-const LABEL: Readonly<Record<RemoteProvider, string>> = {
-  google: "Google",
-  microsoft: "Microsoft",
-  caldav: "CalDAV",
-};
-
-/** One provider calendar to attach, as the owner's calendar of `calendarType`. */
-export interface CalendarChoice {
-  /** The provider's calendar id, or `primary` for the account's primary calendar. */
-  readonly externalId: string;
-  readonly calendarType: string;
-}
-
-/** A calendar type as the wire allows it, refused by name otherwise. */
-export function checkCalendarType(type: string): string {
-  const parsed = CalendarType.safeParse(type);
-  if (!parsed.success || isObjectPrototypeName(parsed.data)) {
-    throw new OpenavailError(
-      "bad_request",
-      `"${type}" is not a calendar type: use a lowercase word such as work or personal.`,
-      { details: [{ field: "calendar", message: "calendar type must match ^[a-z][a-z0-9_-]{0,31}$" }] },
-    );
-  }
-  return parsed.data;
-}
+export { type CalendarChoice, checkCalendarType, type RemoteProvider } from "./calendar-choices.js";
 
 export interface AttachedCalendar {
   readonly id: string;
@@ -178,58 +156,6 @@ export async function attachProviderGrant(
   };
 }
 
-function resolveChoices(
-  kind: RemoteProvider,
-  requested: readonly CalendarChoice[],
-  owner: OwnerRow,
-  available: readonly ProviderCalendar[],
-  primary: ProviderCalendar | undefined,
-): CalendarChoice[] {
-  const label = LABEL[kind];
-  const list = available.map((c) => c.id).join(", ") || "none";
-  const wanted =
-    requested.length > 0
-      ? requested
-      : [{ externalId: "primary", calendarType: owner.default_calendar_type ?? "work" }];
-  const out: CalendarChoice[] = [];
-  for (const c of wanted) {
-    // A calendar may be named by its id or, where ids are long URLs, by its display name.
-    const externalId =
-      c.externalId === "primary"
-        ? primary?.id
-        : (available.find((a) => a.id === c.externalId) ?? available.find((a) => a.summary === c.externalId))
-            ?.id;
-    if (c.externalId === "primary" && externalId === undefined) {
-      throw new OpenavailError(
-        "bad_request",
-        `This ${label} account has no primary calendar; name one with --calendar ID=TYPE (available: ${list}).`,
-      );
-    }
-    if (externalId === undefined) {
-      throw new OpenavailError(
-        "not_found",
-        `The ${label} account cannot see a calendar "${c.externalId}"; choose one of: ${list}.`,
-        { details: [{ field: "calendar", message: `no ${label} calendar ${c.externalId}` }] },
-      );
-    }
-    const calendarType = checkCalendarType(c.calendarType);
-    if (out.some((o) => o.calendarType === calendarType)) {
-      throw new OpenavailError(
-        "bad_request",
-        `Calendar type ${calendarType} is given twice; use each type once.`,
-      );
-    }
-    if (out.some((o) => o.externalId === externalId)) {
-      throw new OpenavailError(
-        "bad_request",
-        `${label} calendar ${externalId} is given twice; attach each calendar as one type.`,
-      );
-    }
-    out.push({ externalId, calendarType });
-  }
-  return out;
-}
-
 async function storeCredential(
   trx: Kysely<Database>,
   box: SecretBox,
@@ -278,7 +204,7 @@ async function attachOne(
   credentialId: string,
   now: number,
 ): Promise<Omit<AttachedCalendar, "sync">> {
-  const label = LABEL[kind];
+  const label = PROVIDER_LABEL[kind];
   const summary = available.find((a) => a.id === choice.externalId)?.summary ?? null;
   const mine = await trx.selectFrom("calendars").selectAll().where("owner_id", "=", owner.id).execute();
   const sameType = mine.find((c) => c.calendar_type === choice.calendarType);

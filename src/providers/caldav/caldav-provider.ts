@@ -21,9 +21,19 @@ import type {
   SyncPage,
 } from "../calendar-provider.js";
 import { assertBookingWrite, ProviderError } from "../calendar-provider.js";
-import { bookingIcs, bookingIdOfHref, resourceNameForBooking } from "./booking-ics.js";
+import { bookingIcs, resourceNameForBooking } from "./booking-ics.js";
 import { type DavCredentials, davFetch } from "./dav-fetch.js";
 import { calendarZoneOf, textOf } from "./dav-props.js";
+import {
+  collectionUrl,
+  deleted,
+  httpError,
+  isCalendar,
+  lastSegment,
+  multistatusToken,
+  requestFailure,
+  statusError,
+} from "./dav-responses.js";
 import { eventsOfObject } from "./ical-events.js";
 import { type DavSyncState, decodeState, encodeState } from "./sync-state.js";
 
@@ -303,64 +313,4 @@ export class CalDavProvider implements CalendarProvider {
       timeZone: calendarZoneOf(c.timezone) ?? "UTC",
     }));
   }
-}
-
-function deleted(href: string): ProviderEvent {
-  return {
-    externalId: href,
-    start: 0,
-    end: 0,
-    busy: false,
-    status: "cancelled",
-    allDay: false,
-    title: null,
-    bookingId: bookingIdOfHref(href),
-    updatedAt: 0,
-  };
-}
-
-/** A collection URL always ends in `/`, so object names resolve inside it. */
-function collectionUrl(url: string): string {
-  return url.endsWith("/") ? url : `${url}/`;
-}
-
-function lastSegment(url: string): string {
-  return decodeURIComponent(url.replace(/\/+$/, "").split("/").pop() ?? url);
-}
-
-function isCalendar(resourcetype: unknown): boolean {
-  return typeof resourcetype === "object" && resourcetype !== null && "calendar" in resourcetype;
-}
-
-/**
- * The answer itself when the whole request failed (tsdav then gives one entry holding the body's
- * text), else null: a multistatus, whose entries may each carry their own status (404: deleted).
- */
-function requestFailure(responses: DAVResponse[]): DAVResponse | null {
-  const [first] = responses;
-  if (first === undefined) return null;
-  const raw = first.raw as unknown;
-  const multistatus = typeof raw === "object" && raw !== null && "multistatus" in raw;
-  return responses.length === 1 && !multistatus && !first.ok ? first : null;
-}
-
-/** The sync-token of a sync-collection multistatus, or null when it carries none. */
-function multistatusToken(responses: DAVResponse[]): string | null {
-  for (const r of responses) {
-    const raw = r.raw as { multistatus?: { syncToken?: unknown } } | undefined;
-    const token = textOf(raw?.multistatus?.syncToken);
-    if (token !== null) return token;
-  }
-  return null;
-}
-
-function httpError(status: number, what: string): ProviderError {
-  const message = `${what}: HTTP ${status}`;
-  if (status === 404 || status === 410) return new ProviderError("not_found", message, { status });
-  return new ProviderError("invalid", message, { status });
-}
-
-function statusError(response: DAVResponse | undefined, what: string): ProviderError {
-  if (response === undefined) return new ProviderError("unavailable", `${what}: empty answer`);
-  return httpError(response.status, what);
 }

@@ -4,7 +4,6 @@
 // (410 SyncStateNotFound) or the window must roll forward. A booking is one event carrying the
 // booking id in a single-value extended property and as its transactionId, so a retried create
 // returns the first event. No retries here: the outbox worker owns retry and backoff.
-import { instantOfWallTime } from "../../core/zoned-time.js";
 import type {
   BookingWrite,
   CalendarProvider,
@@ -14,12 +13,18 @@ import type {
 } from "../calendar-provider.js";
 import { assertBookingWrite, ProviderError } from "../calendar-provider.js";
 import { parseRetryAfter } from "../retry-after.js";
+import {
+  decodeState,
+  encodeState,
+  type GraphEventJson,
+  mapGraphEvent,
+  TRANSACTION_PREFIX,
+} from "./graph-events.js";
 import type { GraphTokens } from "./msal-tokens.js";
 
 const DAY_MS = 86_400_000;
 /** The extended property holding the booking id (a named string property in Openavail's GUID space). */
 export const BOOKING_PROPERTY = "String {6d8d3b1e-3f0a-4d7e-9a51-0a7f0c1e2b44} Name openavail_booking_id";
-const TRANSACTION_PREFIX = "openavail-";
 
 export interface GraphProviderOptions {
   readonly tokens: GraphTokens;
@@ -31,27 +36,6 @@ export interface GraphProviderOptions {
   readonly aheadMs?: number;
   readonly now?: () => number;
 }
-
-interface GraphEventJson {
-  id?: string;
-  subject?: string | null;
-  start?: { dateTime?: string; timeZone?: string } | null;
-  end?: { dateTime?: string; timeZone?: string } | null;
-  isAllDay?: boolean;
-  isCancelled?: boolean;
-  showAs?: string;
-  transactionId?: string | null;
-  lastModifiedDateTime?: string;
-  responseStatus?: { response?: string } | null;
-  "@removed"?: unknown;
-}
-
-/** What a Microsoft calendar's `sync_token` holds: the delta link and how far ahead its window reaches. */
-interface DeltaState {
-  readonly link: string;
-  readonly until: number;
-}
-const STATE_PREFIX = "graph1:";
 
 /** Microsoft Graph adapter. Every method throws only ProviderError (or a bug). */
 export class GraphProvider implements CalendarProvider {
@@ -277,75 +261,5 @@ export class GraphProvider implements CalendarProvider {
     );
     const data = (await res.json()) as { mail?: string | null; userPrincipalName?: string | null };
     return data.mail ?? data.userPrincipalName ?? null;
-  }
-}
-
-/** A Graph time (UTC wall time without an offset, as asked with Prefer: outlook.timezone="UTC"). */
-function utcOf(time: { dateTime?: string } | null | undefined): number | null {
-  if (!time?.dateTime) return null;
-  const text = /[zZ]|[+-]\d\d:\d\d$/.test(time.dateTime) ? time.dateTime : `${time.dateTime}Z`;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? null : at;
-}
-
-/** An all-day boundary: the date Graph gives, at midnight in the calendar's zone. */
-function dateOf(time: { dateTime?: string } | null | undefined, timeZone: string): number | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(time?.dateTime ?? "");
-  return m ? instantOfWallTime(timeZone, Number(m[1]), Number(m[2]), Number(m[3]), 0) : null;
-}
-
-/** One delta item as a ProviderEvent; null for one that cannot be placed in time. */
-export function mapGraphEvent(item: GraphEventJson, timeZone: string): ProviderEvent | null {
-  if (!item.id) return null;
-  const bookingId = item.transactionId?.startsWith(TRANSACTION_PREFIX)
-    ? item.transactionId.slice(TRANSACTION_PREFIX.length)
-    : null;
-  if (item["@removed"] !== undefined || item.isCancelled === true) {
-    return {
-      externalId: item.id,
-      start: 0,
-      end: 0,
-      busy: false,
-      status: "cancelled",
-      allDay: false,
-      title: item.subject ?? null,
-      bookingId,
-      updatedAt: 0,
-    };
-  }
-  const allDay = item.isAllDay === true;
-  const start = allDay ? dateOf(item.start, timeZone) : utcOf(item.start);
-  const end = allDay ? dateOf(item.end, timeZone) : utcOf(item.end);
-  if (start === null || end === null || start >= end) return null;
-  const updated = item.lastModifiedDateTime ? Date.parse(item.lastModifiedDateTime) : Number.NaN;
-  return {
-    externalId: item.id,
-    start,
-    end,
-    busy:
-      item.showAs !== "free" &&
-      item.showAs !== "workingElsewhere" &&
-      item.responseStatus?.response !== "declined",
-    status: item.showAs === "tentative" ? "tentative" : "confirmed",
-    allDay,
-    title: item.subject ?? null,
-    bookingId,
-    updatedAt: Number.isNaN(updated) ? 0 : updated,
-  };
-}
-
-function encodeState(state: DeltaState): string {
-  return STATE_PREFIX + JSON.stringify(state);
-}
-
-function decodeState(token: string | null): DeltaState | null {
-  if (token === null || !token.startsWith(STATE_PREFIX)) return null;
-  try {
-    const data = JSON.parse(token.slice(STATE_PREFIX.length)) as Record<string, unknown>;
-    return typeof data["link"] === "string" && typeof data["until"] === "number"
-      ? { link: data["link"], until: data["until"] }
-      : null;
-  } catch {
-    return null;
   }
 }
