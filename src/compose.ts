@@ -14,6 +14,7 @@ import {
 } from "./service/background-jobs.js";
 import { createRefresher } from "./service/calendar-sync.js";
 import type { Caller } from "./service/caller.js";
+import { type MicrosoftConfig, microsoftConfigFromEnv } from "./service/microsoft-connect.js";
 import { type LoadedPolicy, loadPolicyFile } from "./service/policy.js";
 import {
   createProviderRegistry,
@@ -67,6 +68,8 @@ export interface AppConfig {
   readonly secretKey: string | undefined;
   /** The Google OAuth client Openavail connects calendars with; null when none is configured. */
   readonly google: GoogleClientConfig | null;
+  /** The Microsoft app registration (a public client) calendars connect with; null when none is configured. */
+  readonly microsoft: MicrosoftConfig | null;
   /** Where Google is (overridable for tests); used by service-account credentials without a client. */
   readonly googleEndpoints: GoogleEndpoints;
   /** A provider mirror older than this is refreshed before a decision. */
@@ -105,6 +108,7 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     allowedOrigins: listFrom(env.OPENAVAIL_ALLOWED_ORIGINS),
     secretKey: env.OPENAVAIL_SECRET_KEY || undefined,
     google: googleClientFromEnv(env),
+    microsoft: microsoftConfigFromEnv(env),
     googleEndpoints: googleEndpointsFromEnv(env),
     mirrorFreshForMs: 60_000,
     consoleDir: join(PACKAGE_ROOT, "dist", "console"),
@@ -247,7 +251,13 @@ export async function createApp(
     googleEndpoints: config.googleEndpoints,
     now: config.now,
   });
-  const syncDeps = { db: ledger.db, now: config.now, logger, providerFor: providers };
+  const syncDeps = {
+    db: ledger.db,
+    now: config.now,
+    logger,
+    providerFor: providers,
+    changes: ledger.changes,
+  };
   const service = new SchedulingService({
     db: ledger.db,
     walFlush: ledger.walFlush,

@@ -14,8 +14,7 @@ import type { AdminContext, AdminRoute } from "./admin-routes.js";
  * The Microsoft app registration `serve` was started with. AppConfig does not name it yet (it is read
  * from OPENAVAIL_MICROSOFT_CLIENT_ID once compose.ts does); until then it arrives as a config override.
  */
-const microsoftOf = (ctx: AdminContext): MicrosoftConfig | null =>
-  (ctx.app.config as { readonly microsoft?: MicrosoftConfig | null }).microsoft ?? null;
+const microsoftOf = (ctx: AdminContext): MicrosoftConfig | null => ctx.app.config.microsoft;
 
 const ConsentBody = z.object({ owner_email: Email, calendar_type: z.string().max(40).optional() }).strict();
 const ConsentView = z.object({
