@@ -26,49 +26,58 @@ function longestLive(table: "bookings" | "holds", status: string, ownerId: unkno
     ORDER BY longest.end_ms - longest.start_ms DESC LIMIT 1)`;
 }
 
-const liveBookings = preparedQuery<[string, number, number], SnapshotRow>((db, arg) =>
-  db
+// The live bookings and holds of an owner overlapping [start, end): the queries' shape, written
+// once for SQLite's separate statements and PostgreSQL's single one. The bounds come in as kysely
+// values (a prepared query's stand-ins).
+function bookingsOverlapping(db: Kysely<Database>, owner: never, end: never, start: never) {
+  return db
     .selectFrom("bookings")
     .innerJoin("agents", "agents.id", "bookings.agent_id")
-    .select([
-      "bookings.id",
-      "bookings.start_ms",
-      "bookings.end_ms",
-      "bookings.agent_id",
-      "bookings.meeting_class",
-      "bookings.created_at",
-      "agents.priority",
-    ])
-    .where("bookings.owner_id", "=", arg(0))
+    .where("bookings.owner_id", "=", owner)
     .where("bookings.status", "=", "confirmed")
-    .where("bookings.start_ms", "<", arg(1))
-    .where("bookings.end_ms", ">", arg(2))
-    .where(
-      "bookings.start_ms",
-      ">",
-      sql<number>`${arg(2)} - ${longestLive("bookings", "confirmed", arg(0))}`,
-    ),
+    .where("bookings.start_ms", "<", end)
+    .where("bookings.end_ms", ">", start)
+    .where("bookings.start_ms", ">", sql<number>`${start} - ${longestLive("bookings", "confirmed", owner)}`);
+}
+
+const BOOKING_FIELDS = [
+  "bookings.id",
+  "bookings.start_ms",
+  "bookings.end_ms",
+  "bookings.agent_id",
+  "bookings.meeting_class",
+  "bookings.created_at",
+  "agents.priority",
+] as const;
+
+function holdsOverlapping(db: Kysely<Database>, owner: never, now: never, end: never, start: never) {
+  return db
+    .selectFrom("holds")
+    .innerJoin("agents", "agents.id", "holds.agent_id")
+    .where("holds.owner_id", "=", owner)
+    .where("holds.status", "=", "active")
+    .where("holds.expires_at", ">", now)
+    .where("holds.start_ms", "<", end)
+    .where("holds.end_ms", ">", start)
+    .where("holds.start_ms", ">", sql<number>`${start} - ${longestLive("holds", "active", owner)}`);
+}
+
+const HOLD_FIELDS = [
+  "holds.id",
+  "holds.start_ms",
+  "holds.end_ms",
+  "holds.agent_id",
+  "holds.meeting_class",
+  "holds.created_at",
+  "agents.priority",
+] as const;
+
+const liveBookings = preparedQuery<[string, number, number], SnapshotRow>((db, arg) =>
+  bookingsOverlapping(db, arg(0), arg(1), arg(2)).select(BOOKING_FIELDS),
 );
 
 const liveHolds = preparedQuery<[string, number, number, number], SnapshotRow>((db, arg) =>
-  db
-    .selectFrom("holds")
-    .innerJoin("agents", "agents.id", "holds.agent_id")
-    .select([
-      "holds.id",
-      "holds.start_ms",
-      "holds.end_ms",
-      "holds.agent_id",
-      "holds.meeting_class",
-      "holds.created_at",
-      "agents.priority",
-    ])
-    .where("holds.owner_id", "=", arg(0))
-    .where("holds.status", "=", "active")
-    .where("holds.expires_at", ">", arg(1))
-    .where("holds.start_ms", "<", arg(2))
-    .where("holds.end_ms", ">", arg(3))
-    .where("holds.start_ms", ">", sql<number>`${arg(3)} - ${longestLive("holds", "active", arg(0))}`),
+  holdsOverlapping(db, arg(0), arg(1), arg(2), arg(3)).select(HOLD_FIELDS),
 );
 
 type ExternalRow = { id: string; start_ms: number; end_ms: number; updated_at: number };
@@ -152,45 +161,9 @@ const snapshotUnion = preparedQuery<
           .where("start_ms", ">", sql<number>`${arg(3)}::bigint - ${arg(4)}::bigint`)
           .where(sql<number>`end_ms - start_ms`, "<", arg(4));
   };
-  return db
-    .selectFrom("bookings")
-    .innerJoin("agents", "agents.id", "bookings.agent_id")
-    .select([
-      tag("booking"),
-      "bookings.id",
-      "bookings.start_ms",
-      "bookings.end_ms",
-      "bookings.agent_id",
-      "bookings.meeting_class",
-      "bookings.created_at",
-      "agents.priority",
-    ])
-    .where("bookings.owner_id", "=", arg(0))
-    .where("bookings.status", "=", "confirmed")
-    .where("bookings.start_ms", "<", arg(2))
-    .where("bookings.end_ms", ">", arg(3))
-    .where("bookings.start_ms", ">", sql<number>`${arg(3)} - ${longestLive("bookings", "confirmed", arg(0))}`)
-    .unionAll(
-      db
-        .selectFrom("holds")
-        .innerJoin("agents", "agents.id", "holds.agent_id")
-        .select([
-          tag("hold"),
-          "holds.id",
-          "holds.start_ms",
-          "holds.end_ms",
-          "holds.agent_id",
-          "holds.meeting_class",
-          "holds.created_at",
-          "agents.priority",
-        ])
-        .where("holds.owner_id", "=", arg(0))
-        .where("holds.status", "=", "active")
-        .where("holds.expires_at", ">", arg(1))
-        .where("holds.start_ms", "<", arg(2))
-        .where("holds.end_ms", ">", arg(3))
-        .where("holds.start_ms", ">", sql<number>`${arg(3)} - ${longestLive("holds", "active", arg(0))}`),
-    )
+  return bookingsOverlapping(db, arg(0), arg(2), arg(3))
+    .select([tag("booking"), ...BOOKING_FIELDS])
+    .unionAll(holdsOverlapping(db, arg(0), arg(1), arg(2), arg(3)).select([tag("hold"), ...HOLD_FIELDS]))
     .unionAll(external(false))
     .unionAll(external(true));
 });
