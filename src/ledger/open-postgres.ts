@@ -89,8 +89,13 @@ export async function openPostgres(options: PostgresLedgerOptions): Promise<Post
   }).migrateToLatest();
   if (error) {
     await db.destroy();
-    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    throw new Error(`could not migrate the ledger at ${label} (migration ${failed}): ${String(error)}`);
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    // No migration ran: the server could not be reached or refused the role.
+    throw new Error(
+      failed
+        ? `could not migrate the ledger at ${label} (migration ${failed}): ${String(error)}`
+        : `could not open the ledger at ${label}: ${String(error)}`,
+    );
   }
   try {
     await changes.start();
