@@ -1,5 +1,6 @@
 // The outbox: provider writes owed for committed bookings, drained by the outbox worker.
 import type { Kysely } from "kysely";
+import { isPostgres } from "./dialect.js";
 import type { Database, OutboxTable } from "./tables.js";
 
 export type OutboxRow = Omit<OutboxTable, "seq"> & { seq: number };
@@ -90,9 +91,14 @@ export async function claimOutbox(
   now: number,
   leaseUntil: number,
 ): Promise<boolean> {
-  const res = await db
-    .updateTable("outbox")
-    .set({ next_attempt_at: leaseUntil })
+  let claim = db.updateTable("outbox").set({ next_attempt_at: leaseUntil });
+  // On PostgreSQL the row is taken only if no other instance is taking it right now (SKIP LOCKED):
+  // the loser moves on at once instead of waiting to find it leased.
+  if (isPostgres(db))
+    claim = claim.where("seq", "in", (eb) =>
+      eb.selectFrom("outbox").select("seq").where("seq", "=", seq).forUpdate().skipLocked(),
+    );
+  const res = await claim
     .where("seq", "=", seq)
     .where("done_at", "is", null)
     .where("next_attempt_at", "<=", now)

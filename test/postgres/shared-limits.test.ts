@@ -1,9 +1,12 @@
 // What instances on one PostgreSQL ledger share besides the bookings (DESIGN.md section 10): one
-// rate limit per key between them, and one sync of a calendar at a time. Runs in the postgres
-// vitest project only.
+// rate limit per key between them, one sync of a calendar at a time, and each outbox entry claimed by
+// one of them. Runs in the postgres vitest project only.
+
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { App } from "../../src/compose.js";
 import { unlessClaimed } from "../../src/ledger/dialect.js";
+import { claimOutbox, enqueueOutbox } from "../../src/ledger/outbox.repository.js";
 import { serverAppOf } from "../helpers/served-world.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
@@ -79,5 +82,26 @@ describe("claims", () => {
     release();
     expect(await first).toBe("a synced");
     expect(await unlessClaimed(b.ledger.db, "sync:cal_1", async () => "b synced")).toBe("b synced");
+  });
+
+  it("give an outbox entry to one instance: the other skips a row being taken instead of waiting", async () => {
+    const now = w.clock.now;
+    await enqueueOutbox(a.ledger.db, { booking_id: "bkg_1", calendar_id: "cal_1", op: "upsert", now });
+    const seq = (await a.ledger.db.selectFrom("outbox").select("seq").execute())[0]!.seq;
+    const both = await Promise.all([
+      claimOutbox(a.ledger.db, seq, now, now + 60_000),
+      claimOutbox(b.ledger.db, seq, now, now + 60_000),
+    ]);
+    expect(both.filter(Boolean)).toHaveLength(1);
+    // Another entry, locked by a transaction on a (an instance in the middle of taking it).
+    await enqueueOutbox(a.ledger.db, { booking_id: "bkg_2", calendar_id: "cal_1", op: "upsert", now });
+    const second = (await a.ledger.db.selectFrom("outbox").select("seq").orderBy("seq", "desc").execute())[0]!
+      .seq;
+    await a.ledger.db.transaction().execute(async (trx) => {
+      await sql`SELECT seq FROM outbox WHERE seq = ${second} FOR UPDATE`.execute(trx);
+      // b answers while the lock is held: skipped, not waited for.
+      expect(await claimOutbox(b.ledger.db, second, now, now + 60_000)).toBe(false);
+    });
+    expect(await claimOutbox(b.ledger.db, second, now, now + 60_000)).toBe(true);
   });
 });

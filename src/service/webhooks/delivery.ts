@@ -9,6 +9,7 @@ import { request as httpsRequest } from "node:https";
 import type { Kysely, Selectable, Updateable } from "kysely";
 import type { Logger } from "pino";
 import { Webhook } from "standardwebhooks";
+import { isPostgres } from "../../ledger/dialect.js";
 import type { Database, WebhookDeliveriesTable, WebhookSubscriptionsTable } from "../../ledger/tables.js";
 import type { SecretBox } from "../../providers/secret-box.js";
 import { notifyAgent } from "../notify.js";
@@ -61,9 +62,18 @@ export async function deliverDueWebhooks(deps: WebhookWorkerDeps, limit = 50): P
   await Promise.all(
     due.map(async (row) => {
       // The lease: one worker (process) takes a delivery; another sees it later, if this one dies.
-      const claimed = await deps.db
-        .updateTable("webhook_deliveries")
-        .set({ next_attempt_at: deps.now() + LEASE_MS })
+      let claim = deps.db.updateTable("webhook_deliveries").set({ next_attempt_at: deps.now() + LEASE_MS });
+      // On PostgreSQL, skipped while another instance is taking it (SKIP LOCKED) instead of waited for.
+      if (isPostgres(deps.db))
+        claim = claim.where("seq", "in", (eb) =>
+          eb
+            .selectFrom("webhook_deliveries")
+            .select("seq")
+            .where("seq", "=", row.seq)
+            .forUpdate()
+            .skipLocked(),
+        );
+      const claimed = await claim
         .where("seq", "=", row.seq)
         .where("status", "=", "pending")
         .where("next_attempt_at", "=", row.next_attempt_at)
