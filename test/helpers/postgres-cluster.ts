@@ -104,9 +104,17 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     if (log.length < 64_000) log += chunk.toString();
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // A process that ends without stop() (a thrown error, a test run interrupted) must not leave a
+  // server running: an immediate shutdown, and the folder removed.
+  const orphaned = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGQUIT");
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once("exit", orphaned);
   try {
     await ready(child, () => log);
   } catch (err) {
+    process.off("exit", orphaned);
     child.kill("SIGKILL");
     await exited;
     rmSync(dir, { recursive: true, force: true });
@@ -116,6 +124,7 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     port,
     url: (name = "postgres") => `postgres://postgres@127.0.0.1:${port}/${name}`,
     stop: async () => {
+      process.off("exit", orphaned);
       // SIGINT: "fast shutdown", which ends open sessions instead of waiting for them.
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
       await exited;
