@@ -24,6 +24,7 @@ const ON_POSTGRES = [
   "test/service/snapshot-lookback.test.ts",
   "test/service/verdicts.test.ts",
   "test/service/well-formed-text.test.ts",
+  "test/e2e/console-oauth.test.ts",
   "test/e2e/instant-range.test.ts",
   "test/e2e/mcp-http.test.ts",
   "test/e2e/rules-contract.test.ts",
