@@ -27,6 +27,7 @@ const ON_POSTGRES = [
   "test/e2e/console-oauth.test.ts",
   "test/e2e/instant-range.test.ts",
   "test/e2e/mcp-http.test.ts",
+  "test/e2e/oauth.test.ts",
   "test/e2e/rules-contract.test.ts",
 ];
 

@@ -41,6 +41,11 @@ afterAll(async () => {
   await w?.close();
 });
 
+/** Where the world's ledger is, for a CLI run or a spawned server: its file, or its PostgreSQL. */
+function ledgerArgs(): string[] {
+  return w.databaseUrl ? ["--database-url", w.databaseUrl] : ["--db", w.dbPath];
+}
+
 async function admin(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
@@ -503,7 +508,7 @@ describe("openavail oauth", () => {
     const cli = async (...argv: string[]) => {
       const stdout = new Capture();
       const code = await runCli(
-        ["--db", w.dbPath, ...argv],
+        [...ledgerArgs(), ...argv],
         { env: {}, stdout, stderr: new Capture() },
         {
           now: () => w.clock.now,
@@ -611,8 +616,7 @@ describe("a client known by its metadata document", () => {
         "tsx",
         join(import.meta.dirname, "serve-entry.ts"),
         "serve",
-        "--db",
-        w.dbPath,
+        ...ledgerArgs(),
         "--port",
         "0",
       ],
