@@ -41,9 +41,12 @@ afterAll(async () => {
   await w?.close();
 });
 
-/** Where the world's ledger is, for a CLI run or a spawned server: its file, or its PostgreSQL. */
+/**
+ * Where the world's ledger is, for a CLI run or a spawned server: its file, or its PostgreSQL (the
+ * file's path then names where the secret key is, which the spawned server must share).
+ */
 function ledgerArgs(): string[] {
-  return w.databaseUrl ? ["--database-url", w.databaseUrl] : ["--db", w.dbPath];
+  return ["--db", w.dbPath, ...(w.databaseUrl ? ["--database-url", w.databaseUrl] : [])];
 }
 
 async function admin(base: string, method: string, path: string, body?: unknown) {
