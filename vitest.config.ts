@@ -28,6 +28,17 @@ const ON_POSTGRES = [
   "test/e2e/instant-range.test.ts",
   "test/e2e/mcp-http.test.ts",
   "test/e2e/oauth.test.ts",
+  "test/e2e/bookings-contract.test.ts",
+  "test/e2e/hardening-service.test.ts",
+  "test/e2e/hardening-transports.test.ts",
+  "test/e2e/agent-surface.test.ts",
+  "test/e2e/admin-owner-routes.test.ts",
+  "test/e2e/webhooks.test.ts",
+  "test/e2e/console.test.ts",
+  "test/e2e/mcp-eras.test.ts",
+  "test/e2e/rest-routes.test.ts",
+  "test/e2e/rest-fuzz.test.ts",
+
   "test/e2e/rules-contract.test.ts",
 ];
 

@@ -9,7 +9,7 @@ import { createAdminToken } from "../../src/service/admin-tokens.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { Capture } from "../cli/cli-harness.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { ledgerArgs, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
 let w: World;
@@ -144,8 +144,7 @@ describe("the owner's admin routes", () => {
     const stdout = new Capture();
     const code = await runCli(
       [
-        "--db",
-        w.dbPath,
+        ...ledgerArgs(w),
         "agent",
         "create",
         "--name",

@@ -4,7 +4,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ServedWorld, serveWorld } from "../helpers/served-world.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { countRows, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 // Mon 2026-03-02 12:00Z = 07:00 EST. The CEO works 09:00-17:00 New York time, Monday to Friday, with
 // a block Tue 13:00-14:00 EST, a day of notice, a cap of 6 bookings a day and at most 60 days ahead.
@@ -115,10 +115,7 @@ describe("the verdict table, as the seed documents it (REST, dry runs over a fix
   });
 
   it("no dry run above booked or displaced anything", async () => {
-    const live = w.app.ledger.sqlite
-      .prepare("SELECT COUNT(*) AS n FROM bookings WHERE status = 'confirmed'")
-      .get() as { n: number };
-    expect(live.n).toBe(1);
+    expect(await countRows(w.app.ledger.db, "bookings", "status = 'confirmed'")).toBe(1);
   });
 });
 

@@ -106,10 +106,14 @@ function book(client: Client, start: string, extra: Record<string, unknown> = {}
   });
 }
 
-function decisionsOf(tool: string): Record<string, any>[] {
-  return served.app.ledger.sqlite
-    .prepare("SELECT * FROM decisions WHERE tool = ? ORDER BY seq")
-    .all(tool) as Record<string, any>[];
+async function decisionsOf(tool: string): Promise<Record<string, any>[]> {
+  const rows = await served.app.ledger.db
+    .selectFrom("decisions")
+    .selectAll()
+    .where("tool", "=", tool)
+    .orderBy("seq")
+    .execute();
+  return rows as Record<string, any>[];
 }
 
 describe("whoami (point 6)", () => {
@@ -281,7 +285,7 @@ describe("richer bookings (point 7)", () => {
       const overMcp = await mcp(served.mcp, "create_booking", { ...base, ...extra });
       expect(overMcp).toMatchObject({ isError: true, error: "bad_request" });
     }
-    expect(decisionsOf("create_booking")).toEqual([]);
+    expect(await decisionsOf("create_booking")).toEqual([]);
   });
 });
 
@@ -297,7 +301,7 @@ describe("reasons and the audit log (points 7 and 10)", () => {
     const replay = await rest("POST", path, sales.key, { body, idempotencyKey: "cancel-1" });
     expect(replay.text).toBe(first.text);
 
-    const rows = decisionsOf("cancel_booking");
+    const rows = await decisionsOf("cancel_booking");
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       id: first.json.decision_id,
@@ -315,7 +319,7 @@ describe("reasons and the audit log (points 7 and 10)", () => {
     // Cancelling again changes nothing but is a request of its own, so a row of its own.
     const again = await mcp(served.mcp, "cancel_booking", { booking_id: made.booking.booking_id });
     expect(again.booking.status).toBe("cancelled");
-    expect(decisionsOf("cancel_booking")).toHaveLength(2);
+    expect(await decisionsOf("cancel_booking")).toHaveLength(2);
   });
 
   it("records a hold release as a decision row with the agent and its key", async () => {
@@ -327,7 +331,7 @@ describe("reasons and the audit log (points 7 and 10)", () => {
     const released = await rest("DELETE", `/v1/holds/${held.hold.hold_id}`, sales.key);
     expect(released.status).toBe(200);
     expect(released.json.hold.status).toBe("released");
-    const [row, ...more] = decisionsOf("release_hold");
+    const [row, ...more] = await decisionsOf("release_hold");
     expect(more).toEqual([]);
     expect(row).toMatchObject({
       id: released.json.decision_id,
@@ -352,7 +356,7 @@ describe("reasons and the audit log (points 7 and 10)", () => {
     });
     expect(moved.verdict).toBe("Preempt");
     expect(moved.booking).toMatchObject({ class_rank: 90, agent_priority: 5 });
-    const rescheduled = decisionsOf("reschedule_booking");
+    const rescheduled = await decisionsOf("reschedule_booking");
     expect(JSON.parse(rescheduled[0]!.request_json).reason).toBe("The board chair can only do 10:00.");
 
     const told = await mcp(served.mcp, "get_notifications");

@@ -23,7 +23,7 @@ import {
   signInWithToken,
 } from "../helpers/console-browser.js";
 import { openStdioSession } from "../helpers/mcp-stdio-session.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { ledgerEnv, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 // Mon 2026-03-02 12:00Z = 13:00 in Berlin, where the CEO works 09:00-17:00 Monday to Friday.
 const CEO = "ceo@example.com";
@@ -150,7 +150,7 @@ describe("the owner console", () => {
 
     const stdio = await openStdioSession(
       ["--import", "tsx", MCP_ENTRY, "mcp"],
-      { OPENAVAIL_API_KEY: exec.key, OPENAVAIL_DB: w.dbPath, OPENAVAIL_LOG_LEVEL: "silent" },
+      { OPENAVAIL_API_KEY: exec.key, ...ledgerEnv(w), OPENAVAIL_LOG_LEVEL: "silent" },
       process.cwd(),
     );
     try {

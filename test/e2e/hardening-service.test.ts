@@ -7,7 +7,7 @@ import { ErrorBody } from "../../schemas/errors.js";
 import { createAdminToken } from "../../src/service/agents-admin.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { countRows, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
 const CFO = "cfo@example.com";
@@ -73,8 +73,7 @@ function expectBadField(reply: Reply, field: string, label: string): void {
 }
 
 async function bookingCount(): Promise<number> {
-  const row = w.app.ledger.sqlite.prepare("SELECT COUNT(*) AS n FROM bookings").get() as { n: number };
-  return row.n;
+  return countRows(w.app.ledger.db, "bookings");
 }
 
 describe("lone surrogates", () => {

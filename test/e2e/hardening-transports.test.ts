@@ -11,7 +11,7 @@ import { MAX_BATCH } from "../../src/transports/mcp/batch-rules.js";
 import { serveStdio } from "../../src/transports/mcp/stdio.js";
 import { TOOLS } from "../../tools/index.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, type World } from "../helpers/world.js";
+import { countRows, makeWorld, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
 const MCP_ACCEPT = "application/json, text/event-stream";
@@ -253,10 +253,7 @@ describe("one UTF-8 rule on every transport (issue 14: 5b)", () => {
       error: "bad_request",
       message: expect.stringContaining("UTF-8"),
     });
-    const count = app.ledger.sqlite
-      .prepare("SELECT COUNT(*) AS n FROM bookings WHERE title LIKE 'BAD%' OR title LIKE '\uFFFD%'")
-      .get() as { n: number };
-    expect(count.n).toBe(0);
+    expect(await countRows(app.ledger.db, "bookings", "title LIKE 'BAD%' OR title LIKE '\uFFFD%'")).toBe(0);
   });
 
   it("refuses a query string whose percent-escapes are not UTF-8, instead of reading U+FFFD", async () => {

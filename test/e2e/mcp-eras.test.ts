@@ -20,7 +20,7 @@ import { toInstant } from "../../schemas/time.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { childEnv } from "../helpers/mcp-stdio-session.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, type World } from "../helpers/world.js";
+import { ledgerEnv, makeWorld, type World } from "../helpers/world.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const ENTRY = fileURLToPath(new URL("./mcp-cli-entry.ts", import.meta.url));
@@ -92,7 +92,7 @@ const headers = () => ({ Authorization: `Bearer ${key}` });
 const stdioParams = () => ({
   command: process.execPath,
   args: ["--import", "tsx", ENTRY, "mcp"],
-  env: childEnv({ OPENAVAIL_API_KEY: key, OPENAVAIL_DB: w.dbPath, OPENAVAIL_LOG_LEVEL: "silent" }),
+  env: childEnv({ OPENAVAIL_API_KEY: key, ...ledgerEnv(w), OPENAVAIL_LOG_LEVEL: "silent" }),
   cwd: REPO,
 });
 

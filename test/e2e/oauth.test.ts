@@ -21,7 +21,7 @@ import { Capture } from "../cli/cli-harness.js";
 import { CookieBrowser, locationOf, MemoryOAuthClient, REDIRECT_URI } from "../helpers/oauth-client.js";
 import { listeningUrl } from "../helpers/serve-process.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { ledgerArgs, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const CEO = "ceo@example.com";
 let w: World;
@@ -40,14 +40,6 @@ afterAll(async () => {
   await server?.close();
   await w?.close();
 });
-
-/**
- * Where the world's ledger is, for a CLI run or a spawned server: its file, or its PostgreSQL (the
- * file's path then names where the secret key is, which the spawned server must share).
- */
-function ledgerArgs(): string[] {
-  return ["--db", w.dbPath, ...(w.databaseUrl ? ["--database-url", w.databaseUrl] : [])];
-}
 
 async function admin(base: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -511,7 +503,7 @@ describe("openavail oauth", () => {
     const cli = async (...argv: string[]) => {
       const stdout = new Capture();
       const code = await runCli(
-        [...ledgerArgs(), ...argv],
+        [...ledgerArgs(w), ...argv],
         { env: {}, stdout, stderr: new Capture() },
         {
           now: () => w.clock.now,
@@ -619,7 +611,7 @@ describe("a client known by its metadata document", () => {
         "tsx",
         join(import.meta.dirname, "serve-entry.ts"),
         "serve",
-        ...ledgerArgs(),
+        ...ledgerArgs(w),
         "--port",
         "0",
       ],

@@ -3,6 +3,7 @@
 // 4xx error object naming a field, never a 500, and the database is left exactly as it was.
 import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorBody } from "../../schemas/errors.js";
@@ -117,7 +118,14 @@ beforeAll(async () => {
   bookingId = booked.booking.booking_id;
   const config = configFromEnv(
     {},
-    { dbPath: w.dbPath, now: () => w.clock.now, logLevel: "silent", rateLimitPerMinute: 0, port: 0 },
+    {
+      dbPath: w.dbPath,
+      databaseUrl: w.databaseUrl,
+      now: () => w.clock.now,
+      logLevel: "silent",
+      rateLimitPerMinute: 0,
+      port: 0,
+    },
   );
   app = await createApp(config, pino({ level: "silent" }));
   server = await startHttpServer(app);
@@ -146,11 +154,13 @@ const TABLES = [
   "webhook_deliveries",
 ];
 
-function ledgerHash(): string {
+async function ledgerHash(): Promise<string> {
   const h = createHash("sha256");
   for (const table of TABLES) {
     h.update(table);
-    h.update(JSON.stringify(app.ledger.sqlite.prepare(`SELECT * FROM ${table} ORDER BY rowid`).all()));
+    // Every table's first column is its key: one order on either ledger.
+    const rows = await sql`SELECT * FROM ${sql.table(table)} ORDER BY 1`.execute(app.ledger.db);
+    h.update(JSON.stringify(rows.rows));
   }
   return h.digest("hex");
 }
@@ -297,13 +307,13 @@ describe("fuzzed bodies on every POST/PUT tool route", () => {
       });
       // The base, with the fields the route sets, is valid apart from path parameters the tool does not take.
       expect(parsed.success || parsed.error.issues.every((i) => i.code === "unrecognized_keys")).toBe(true);
-      const before = ledgerHash();
+      const before = await ledgerHash();
       const protoKeys = Object.getOwnPropertyNames(Object.prototype).length;
       await check(
         fc.asyncProperty(corruptBodies(tool, c), async ([label, body]) => {
           const reply = await post(tool, JSON.stringify(body));
           expectRefusal(label, reply, true);
-          expect(ledgerHash(), `${label} changed the database`).toBe(before);
+          expect(await ledgerHash(), `${label} changed the database`).toBe(before);
           expect(Object.getOwnPropertyNames(Object.prototype).length).toBe(protoKeys);
           expect(({} as Record<string, unknown>)["isAdmin"]).toBeUndefined();
         }),
@@ -313,7 +323,7 @@ describe("fuzzed bodies on every POST/PUT tool route", () => {
   }
 
   it("refuses non-object JSON, malformed JSON and non-JSON media types on every body route", async () => {
-    const before = ledgerHash();
+    const before = await ledgerHash();
     const notObject = fc
       .jsonValue({ maxDepth: 2 })
       .filter((v) => v === null || typeof v !== "object" || Array.isArray(v))
@@ -348,11 +358,11 @@ describe("fuzzed bodies on every POST/PUT tool route", () => {
       ),
       20,
     );
-    expect(ledgerHash()).toBe(before);
+    expect(await ledgerHash()).toBe(before);
   });
 
   it("writes nothing for a __proto__ body that would otherwise be valid", async () => {
-    const before = ledgerHash();
+    const before = await ledgerHash();
     const tool = TOOLS.find((t) => t.name === "create_booking")!;
     const base = JSON.stringify(cases()["create_booking"]!.base);
     const text = `{"__proto__":{"isAdmin":true,"title":"injected"},${base.slice(1)}`;
@@ -360,6 +370,6 @@ describe("fuzzed bodies on every POST/PUT tool route", () => {
     expectRefusal("__proto__", reply, true);
     expect(JSON.parse(reply.text).details[0].field).toBe("__proto__");
     expect(({} as Record<string, unknown>)["isAdmin"]).toBeUndefined();
-    expect(ledgerHash()).toBe(before);
+    expect(await ledgerHash()).toBe(before);
   });
 });

@@ -17,7 +17,7 @@ import { mayConnect } from "../../src/service/webhooks/safe-target.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { listeningUrl } from "../helpers/serve-process.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
-import { makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
+import { ledgerArgs, makeWorld, NINE_TO_FIVE, type World } from "../helpers/world.js";
 
 const DAY = 86_400_000;
 const CEO = "ceo@example.com";
@@ -366,7 +366,7 @@ describe("a serve killed between commit and delivery", () => {
     const start = (env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> => {
       const child = spawn(
         process.execPath,
-        ["--import", "tsx", entry, "serve", "--db", w.dbPath, "--port", "0"],
+        ["--import", "tsx", entry, "serve", ...ledgerArgs(w), "--port", "0"],
         {
           cwd: join(import.meta.dirname, "../.."),
           env: {

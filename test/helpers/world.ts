@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import pino from "pino";
 import type { AvailabilityRulesInput } from "../../schemas/rules.js";
 import { AvailabilityRules } from "../../schemas/rules.js";
@@ -40,6 +41,27 @@ export interface World {
   /** Calls a tool as `caller` and returns the parsed body, or the error body with `isError`. */
   call(caller: Caller, tool: string, args: unknown, idempotencyKey?: string): Promise<Record<string, any>>;
   close(): Promise<void>;
+}
+
+/**
+ * The world's ledger for a CLI run or a spawned process: `--db` (on PostgreSQL it still names where
+ * the secret key file is, which every process on the ledger must share) and the database URL.
+ */
+export function ledgerArgs(w: Pick<World, "dbPath" | "databaseUrl">): string[] {
+  return ["--db", w.dbPath, ...(w.databaseUrl ? ["--database-url", w.databaseUrl] : [])];
+}
+
+/** The same as environment variables, for processes that read their ledger from the environment. */
+export function ledgerEnv(w: Pick<World, "dbPath" | "databaseUrl">): Record<string, string> {
+  return { OPENAVAIL_DB: w.dbPath, ...(w.databaseUrl ? { OPENAVAIL_DATABASE_URL: w.databaseUrl } : {}) };
+}
+
+/** COUNT(*) of `table` with an optional WHERE, on either ledger (PostgreSQL counts as bigint text). */
+export async function countRows(db: App["ledger"]["db"], table: string, where = ""): Promise<number> {
+  const result = await sql<{
+    n: number | string;
+  }>`SELECT COUNT(*) AS n FROM ${sql.table(table)} ${sql.raw(where ? `WHERE ${where}` : "")}`.execute(db);
+  return Number(result.rows[0]!.n);
 }
 
 /** Every scope there is: the one list lives in src/service/caller.ts. */
