@@ -556,6 +556,10 @@ function nextRequest(
 function learn(state: AgentState, req: Request, outcome: Outcome, pool: Pool): void {
   if (req.tool === "reschedule_booking" && (outcome.kind === "lost" || outcome.kind === "refused"))
     state.uncertain.add(String(req.args.booking_id));
+  // A cancel whose answer was lost to a kill may have happened: the booking is not used again (a
+  // reschedule of it would be refused as cancelled, rightly, and read as valid input refused).
+  if (req.tool === "cancel_booking" && (outcome.kind === "lost" || outcome.kind === "refused"))
+    state.bookings.delete(String(req.args.booking_id));
   if (outcome.kind === "error") {
     const field = outcome.error?.details?.[0]?.field;
     const e = outcome.error?.error;
