@@ -10,13 +10,22 @@ import { serve } from "@hono/node-server";
 import Database from "better-sqlite3";
 import { Hono } from "hono";
 
-/** A bare Hono server on loopback: POST /v1/bookings parses the body and answers `{"ok":true}`. */
+/**
+ * A bare Hono server on loopback: POST /v1/bookings parses the body and answers a small JSON object;
+ * GET /v1/owners/:email/freebusy reads the path and query and answers one too.
+ */
 export async function startBareHono(): Promise<{ url: string; close(): Promise<void> }> {
   const hono = new Hono();
   hono.post("/v1/bookings", async (c) => {
     const body = (await c.req.json()) as { start?: string };
     return c.json({ ok: true, verdict: "Accept", start: body.start ?? null });
   });
+  hono.get("/v1/owners/:email/freebusy", (c) =>
+    c.json({
+      owner_email: c.req.param("email"),
+      busy: [{ start: c.req.query("start"), end: c.req.query("end") }],
+    }),
+  );
   return new Promise((resolve) => {
     const server = serve({ fetch: hono.fetch, hostname: "127.0.0.1", port: 0 }, (info: AddressInfo) => {
       resolve({

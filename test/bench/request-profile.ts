@@ -26,7 +26,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WARMUP = 400;
 const MEASURED = 1_500;
-const CLIENTS = 4;
+/** Concurrent clients; `PROFILE_CLIENTS=50` profiles the saturated server the REST bench measures. */
+const CLIENTS = Number(process.env["PROFILE_CLIENTS"] ?? 4);
+/** `PROFILE_TOP=N` also prints the N functions with the most self time, to find what to cut. */
+const TOP = Number(process.env["PROFILE_TOP"] ?? 0);
 
 /** Phases, by the source of a frame; a sample goes to the phase of its nearest frame that has one. */
 const PHASES: readonly [string, RegExp][] = [
@@ -66,6 +69,33 @@ interface Profile {
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
+}
+
+/** The `n` functions with the most self time, as shares of the busy samples. */
+function topFunctions(profile: Profile, n: number): [string, number][] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const frame = (id: number) => {
+    const { url, functionName } = byId.get(id)!.callFrame;
+    return `${functionName || "(anonymous)"} ${url.replace(/^.*\/(node_modules|src)\//, "$1/")}`.trim();
+  };
+  const time = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const { url, functionName } = byId.get(id)!.callFrame;
+    if (functionName === "(idle)" || functionName === "(program)") return;
+    // A native function is named with its caller, which says what it did.
+    const up = parent.get(id);
+    const name = url || up === undefined ? frame(id) : `${frame(id)} < ${frame(up)}`;
+    const dt = profile.timeDeltas[i] ?? 0;
+    busy += dt;
+    time.set(name, (time.get(name) ?? 0) + dt);
+  });
+  return [...time]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => [k, v / busy]);
 }
 
 /** Per phase, the share of the profiled thread's busy samples (idle and GC counted apart). */
@@ -226,6 +256,8 @@ export async function benchRequestProfile(): Promise<Record<string, unknown>> {
       const sorted = [...sequential.latencies].sort((a, b) => a - b);
       const p50 = sorted[Math.floor(sorted.length / 2)]!;
       const shares = phaseShares(profile);
+      for (const [name, share] of topFunctions(profile, TOP))
+        console.log(`  ${(share * 100).toFixed(1).padStart(5)}% ${name}`);
       const us = (n: number) => Math.round(n * 1000);
       results[kind] = {
         server_cpu_us_per_request: us(cpuPerRequest),

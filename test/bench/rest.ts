@@ -10,6 +10,8 @@
 //   server's capacity. With 50 requests always in flight, mean latency is 50 / throughput (Little's
 //   law): a p99 under 20 ms this way would need well over 2,500 requests/s. Its throughput must
 //   reach 1,500/s too; its latency is reported.
+// A third shape reads instead: each client asks get_free_busy for its owner's week, which holds 50
+// bookings (made through the API before the clock starts), against a bare Hono GET in the same run.
 // Run alone with `node --import tsx test/bench/rest.ts`, or through `npm run bench`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,32 +62,42 @@ const next = new Array(d.clients).fill(0);
 const headers = { Authorization: "Bearer " + d.key, "Content-Type": "application/json" };
 const connections = Array.from({ length: d.clients }, () => openConnection(url));
 const post = (i, body) => connections[i].post("/v1/bookings", headers, body);
+const weekPath = (i) => "/v1/owners/" + encodeURIComponent(d.owners[i]) + "/freebusy?start=" +
+  new Date(d.firstSlot).toISOString() + "&end=" + new Date(d.firstSlot + 7 * 86400000).toISOString();
+const read = (i) => connections[i].request("GET", weekPath(i), { Authorization: headers.Authorization }, "");
 const latencies = [];
 const fromSend = [];
 let errors = 0, notAccepted = 0, measuring = false, stopAt = performance.now() + d.warmupMs;
 // Paced: client i's k-th request is due at epoch + (i / clients + k) * interval.
 const interval = d.rate ? (1000 * d.clients) / d.rate : 0;
 const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Client i books owner i's next half hour, or, reading, the week of their first 50 (3 a day).
+const book = (i) => {
+  const k = next[i]++;
+  const at = d.kind === "get_free_busy" ? Math.floor(k / 3) * 86400000 + (k % 3) * 7200000 : k * 1800000;
+  const start = new Date(d.firstSlot + at).toISOString();
+  return post(i, JSON.stringify({ owner_email: d.owners[i], start, duration_minutes: 30, title: "Bench call" }));
+};
 const client = async (i, epoch) => {
   for (let k = 0; ; k++) {
     const due = d.rate ? epoch + (i / d.clients + k) * interval : performance.now();
     if (due >= stopAt) return;
     if (due > performance.now()) await wait(due - performance.now());
-    const start = new Date(d.firstSlot + next[i]++ * 1800000).toISOString();
-    const body = JSON.stringify({ owner_email: d.owners[i], start, duration_minutes: 30, title: "Bench call" });
     const sent = performance.now();
-    const reply = await post(i, body);
+    const reply = d.kind === "get_free_busy" ? await read(i) : await book(i);
     const done = performance.now();
     if (!measuring) continue;
     // From the due time, or from the send when a timer fired early: never negative.
     latencies.push(done - Math.min(due, sent));
     fromSend.push(done - sent);
     if (reply.status !== 200) errors++;
-    else if (!reply.body.includes('"verdict":"Accept"')) notAccepted++;
+    else if (d.kind === "get_free_busy" ? !reply.body.includes('"busy":[') : !reply.body.includes('"verdict":"Accept"')) notAccepted++;
   }
 };
 (async () => {
   const ids = Array.from({ length: d.clients }, (_, i) => i);
+  if (d.kind === "get_free_busy" && !d.bare)
+    await Promise.all(ids.map(async (i) => { for (let k = 0; k < 50; k++) if ((await book(i)).status !== 200) errors++; }));
   const warmupEpoch = performance.now();
   await Promise.all(ids.map((i) => client(i, warmupEpoch))); // warm-up: JIT, code paths, connections
   measuring = true;
@@ -105,9 +117,10 @@ const client = async (i, epoch) => {
 export async function run(
   synchronous: Synchronous,
   rate: number | null,
-  options: { clients?: number; bare?: boolean } = {},
+  options: { clients?: number; bare?: boolean; kind?: "create_booking" | "get_free_busy" } = {},
 ): Promise<Record<string, unknown>> {
   const clients = options.clients ?? CLIENTS;
+  const kind = options.kind ?? "create_booking";
   const dir = mkdtempSync(join(tmpdir(), "openavail-bench-rest-"));
   const config = configFromEnv(
     {},
@@ -140,6 +153,8 @@ export async function run(
       warmupMs: WARMUP_MS,
       durationMs: DURATION_MS,
       rate,
+      kind,
+      bare: options.bare ?? false,
       firstSlot: Math.ceil((now + DAY) / (30 * MINUTE)) * 30 * MINUTE,
     },
   });
@@ -163,7 +178,10 @@ export async function run(
   const p50 = round(percentile(latencies, 50));
   const p99 = round(percentile(latencies, 99));
   return {
-    server: options.bare ? "bare Hono (parse JSON, answer)" : "openavail",
+    kind,
+    server: options.bare
+      ? `bare Hono (${kind === "get_free_busy" ? "GET" : "POST, parse JSON"}, answer)`
+      : "openavail",
     synchronous,
     load: rate === null ? "saturated" : `paced at ${rate}/s`,
     clients,
@@ -176,7 +194,8 @@ export async function run(
     from_send_p50_ms: round(percentile(sends, 50)),
     from_send_p99_ms: round(percentile(sends, 99)),
     // The server thread's busy time per request: its event loop utilization over the run.
-    server_cpu_ms_per_request: round((serverBusy * seconds * 1000) / Math.max(1, latencies.length)),
+    server_cpu_ms_per_request:
+      Math.round((serverBusy * seconds * 1e6) / Math.max(1, latencies.length)) / 1000,
     errors,
     not_accepted: notAccepted,
     server_event_loop_busy: round(serverBusy),
@@ -194,11 +213,13 @@ export async function benchRest(): Promise<Record<string, unknown>> {
   const bare = await run("full", null, { bare: true });
   const normal = await run("normal", null);
   const sequential = await run("full", null, { clients: 1 });
+  const reads = await run("full", null, { kind: "get_free_busy" });
+  const bareGet = await run("full", null, { kind: "get_free_busy", bare: true });
   const commits = bareCommitLoop(1_000).sort((a, b) => a - b);
   const ratio = (a: unknown, b: unknown) => Math.round(((a as number) / (b as number)) * 100) / 100;
-  for (const r of [paced, saturated, bare, normal, sequential]) {
+  for (const r of [paced, saturated, bare, normal, sequential, reads, bareGet]) {
     console.log(
-      `rest create_booking [${r["server"]}] (${r["synchronous"]}, ${r["load"]}, ${r["clients"]} clients): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
+      `rest ${r["kind"]} [${r["server"]}] (${r["synchronous"]}, ${r["load"]}, ${r["clients"]} clients): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
         `server CPU ${r["server_cpu_ms_per_request"]} ms/request, ` +
         `${r["requests"]} requests by ${r["clients"]} clients in ${r["seconds"]} s, ${r["errors"]} errors, ${r["not_accepted"]} not accepted, ` +
         `event loops busy: server ${r["server_event_loop_busy"]}, client ${r["client_event_loop_busy"]}`,
@@ -208,13 +229,18 @@ export async function benchRest(): Promise<Record<string, unknown>> {
     server_cpu_per_request: ratio(saturated["server_cpu_ms_per_request"], bare["server_cpu_ms_per_request"]),
     throughput: ratio(saturated["requests_per_s"], bare["requests_per_s"]),
   };
+  const readsVsBare = {
+    server_cpu_per_request: ratio(reads["server_cpu_ms_per_request"], bareGet["server_cpu_ms_per_request"]),
+    throughput: ratio(reads["requests_per_s"], bareGet["requests_per_s"]),
+  };
   const floor = { p50: commits[Math.floor(commits.length / 2)]!, p99: percentile(commits, 99) };
   const vsCommit = {
     p50: ratio(sequential["from_send_p50_ms"], floor.p50),
     p99: ratio(sequential["from_send_p99_ms"], floor.p99),
   };
   console.log(
-    `against bare Hono in this run: server CPU per request x${vsBare.server_cpu_per_request}, throughput x${vsBare.throughput}; ` +
+    `against bare Hono in this run: create_booking server CPU per request x${vsBare.server_cpu_per_request}, throughput x${vsBare.throughput}; ` +
+      `get_free_busy (a week, 50 bookings) server CPU per request x${readsVsBare.server_cpu_per_request}, throughput x${readsVsBare.throughput}; ` +
       `one booking at a time: p50 ${sequential["from_send_p50_ms"]} ms (x${vsCommit.p50} a bare commit's ${floor.p50.toFixed(3)} ms), ` +
       `p99 ${sequential["from_send_p99_ms"]} ms (x${vsCommit.p99} of ${floor.p99.toFixed(3)} ms)`,
   );
@@ -225,6 +251,9 @@ export async function benchRest(): Promise<Record<string, unknown>> {
     saturated,
     bare_hono_saturated: bare,
     against_bare_hono: vsBare,
+    get_free_busy_saturated: reads,
+    bare_hono_get_saturated: bareGet,
+    get_free_busy_against_bare_hono_get: readsVsBare,
     sequential_one_client: sequential,
     bare_commit_ms: { p50: Math.round(floor.p50 * 1000) / 1000, p99: Math.round(floor.p99 * 1000) / 1000 },
     sequential_against_bare_commit: vsCommit,
@@ -234,7 +263,7 @@ export async function benchRest(): Promise<Record<string, unknown>> {
       requests_per_s: rps >= TARGET_RPS * RATE_TOLERANCE,
       p99_ms: p99 < TARGET_P99_MS,
       saturated_requests_per_s: (saturated["requests_per_s"] as number) >= TARGET_RPS,
-      no_errors: [paced, saturated].every((r) => r["errors"] === 0 && r["not_accepted"] === 0),
+      no_errors: [paced, saturated, reads].every((r) => r["errors"] === 0 && r["not_accepted"] === 0),
     },
   };
 }
