@@ -4,9 +4,9 @@ import { type ArbitrationInput, type ArbitrationRequest, arbitrate, type BusyIte
 import type { Interval } from "../core/interval.js";
 import type { CompiledRules } from "../core/rules.js";
 import { localDaysBetween } from "../core/zoned-time.js";
+import { ownerSnapshot } from "../ledger/busy-time.repository.js";
 import { lockOwner } from "../ledger/dialect.js";
 import { newId } from "../ledger/ids.js";
-import { ownerSnapshot } from "../ledger/schedule.repository.js";
 import type { BookingRow, HoldRow } from "../ledger/tables.js";
 import { hasScope } from "./caller.js";
 import { recordDecision, type Scheduling, type Tx, type VerdictBody } from "./decisions.js";

@@ -5,6 +5,7 @@ import type { FindCommonSlotsInput, GetFreeBusyInput, ListBookingsInput } from "
 import type { Booking } from "../../schemas/wire.js";
 import { type Bookable, bookableTime, busyBlocks, slotsOn } from "../core/free-slots.js";
 import { type Interval, intersect, subtract } from "../core/interval.js";
+import { ownerBusyIntervals } from "../ledger/busy-time.repository.js";
 import { findOwnerByEmail } from "../ledger/owners.repository.js";
 import { listBookings as listBookingRows } from "../ledger/schedule.repository.js";
 import { requireOwner } from "./caller.js";
@@ -69,11 +70,13 @@ export async function getFreeBusy(
 }> {
   const target = await findTarget(s, tx, input.owner_email, undefined);
   const range = spanOf(input.window.start, input.window.end);
-  const items = await snapshot(tx, target.owner.id, range);
+  // Busy time needs no margin (that is for caps and buffers, which free/busy does not apply), and
+  // none of what the arbiter's snapshot carries besides when.
+  const busy = await ownerBusyIntervals(tx.trx, target.owner.id, range, tx.now);
   return {
     owner_email: target.owner.email,
     timezone: target.rules.timeZone,
-    busy: busyBlocks(items, range).map((b) => ({ start: toInstant(b.start), end: toInstant(b.end) })),
+    busy: busyBlocks(busy, range).map((b) => ({ start: toInstant(b.start), end: toInstant(b.end) })),
     warnings: target.warnings,
   };
 }

@@ -6,7 +6,7 @@ import type { BusyItem } from "../core/arbiter.js";
 import type { SlotQuery } from "../core/free-slots.js";
 import type { Interval } from "../core/interval.js";
 import { type CompiledRules, compileRules, openRules } from "../core/rules.js";
-import { ownerSnapshot } from "../ledger/schedule.repository.js";
+import { ownerSnapshot } from "../ledger/busy-time.repository.js";
 import type { CalendarRow, OwnerRow } from "../ledger/tables.js";
 import { requireOwner } from "./caller.js";
 import type { Scheduling, Tx } from "./decisions.js";
