@@ -1,6 +1,6 @@
 // Admin tokens for the admin REST surface and the console's sign-in: `adm_` + 43 base64url
 // characters, stored as a SHA-256 hash and a 12-character prefix in `admin_tokens`.
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { toInstant } from "../../schemas/time.js";
 import { newId } from "../ledger/ids.js";
@@ -10,7 +10,7 @@ const TOKEN_PATTERN = /^adm_[A-Za-z0-9_-]{43}$/;
 
 /** The SHA-256 of a secret, hex: what the ledger keeps of admin tokens, sign-in links and sessions. */
 export function hashSecret(raw: string): string {
-  return createHash("sha256").update(raw).digest("hex");
+  return hash("sha256", raw, "hex");
 }
 
 /** What `admin_tokens.hash` holds for a raw token. */

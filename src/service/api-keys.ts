@@ -1,13 +1,13 @@
 // API keys: `ak_` + 43 base64url characters (32 random bytes) + a 6-character checksum, so a typo is
 // caught before any lookup. Only the SHA-256 hash and an 8-character prefix are ever stored.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, timingSafeEqual } from "node:crypto";
 
 const BODY_LENGTH = 43;
 const CHECK_LENGTH = 6;
 const KEY_PATTERN = /^ak_[A-Za-z0-9_-]{49}$/;
 
 function checksum(body: string): string {
-  return createHash("sha256").update(`openavail-key:${body}`).digest("base64url").slice(0, CHECK_LENGTH);
+  return hash("sha256", `openavail-key:${body}`, "base64url").slice(0, CHECK_LENGTH);
 }
 
 export interface NewApiKey {
@@ -33,7 +33,7 @@ export function isWellFormedApiKey(raw: string): boolean {
 }
 
 export function hashApiKey(raw: string): string {
-  return createHash("sha256").update(raw).digest("hex");
+  return hash("sha256", raw, "hex");
 }
 
 /** The part of a key that may be shown and logged: `ak_` and its first 8 characters. */

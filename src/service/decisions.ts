@@ -2,7 +2,7 @@
 // queue up beside it: group commit) around idempotency, the operation, the decision row and its log
 // line, and the delivery of pending notifications.
 
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { toInstant } from "../../schemas/time.js";
@@ -359,5 +359,5 @@ function ownerEmailsOf(request: Readonly<Record<string, unknown>>): string[] {
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }

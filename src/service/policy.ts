@@ -1,5 +1,5 @@
 // Loads and validates the meeting-class policy file; its hash is recorded in every decision.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { classNamed, Policy } from "../../schemas/policy.js";
 import type { ArbiterPolicy } from "../core/arbiter.js";
@@ -39,7 +39,7 @@ export function policyFrom(raw: unknown, source: string): LoadedPolicy {
       classes: new Map(Object.entries(policy.classes)),
       protectAfterHours: policy.protect_after_hours,
     },
-    hash: createHash("sha256").update(canonicalJson(policy)).digest("hex").slice(0, 16),
+    hash: hash("sha256", canonicalJson(policy), "hex").slice(0, 16),
     source,
   };
 }

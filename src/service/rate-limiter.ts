@@ -77,11 +77,18 @@ export class RateLimiter {
     if (!this.enabled) return null;
     const now = this.#now();
     if (++this.#hits % SWEEP_EVERY === 0) this.#sweep(now);
-    const log = this.#log.get(keyId) ?? [];
-    const live = log.filter((t) => t > now - this.windowMs);
+    let live = this.#log.get(keyId);
+    if (!live) {
+      live = [];
+      this.#log.set(keyId, live);
+    }
+    // Oldest first, so what left the window is a prefix: trimmed in place, not copied every request
+    // (a copy of the whole log each time costs in proportion to the limit).
+    let expired = 0;
+    while (expired < live.length && live[expired]! <= now - this.windowMs) expired++;
+    if (expired > 0) live.splice(0, expired);
     const others = this.#peers?.countFor(keyId) ?? 0;
     if (others + live.length + count > this.limit) {
-      this.#log.set(keyId, live);
       // The oldest entries that must leave the window first; a message larger than the whole limit
       // never fits, and is told to wait one window.
       const freeing =
@@ -90,7 +97,6 @@ export class RateLimiter {
       throw new OpenavailError("rate_limited", this.#refusal(retryAfter, count), { retryAfter });
     }
     for (let i = 0; i < count; i++) live.push(now);
-    this.#log.set(keyId, live);
     this.#peers?.record(keyId, count);
     return {
       limit: this.limit,
@@ -118,6 +124,7 @@ export class RateLimiter {
    * and a client may hold several at once), kept under its connection.
    */
   admit(caller: Caller, rawKey: string, count = 1): Caller {
+    if (!this.enabled) return caller;
     const state = this.hit(caller.oauth ? `${caller.keyPrefix}` : hashApiKey(rawKey), count);
     return state ? { ...caller, rateLimit: state } : caller;
   }

@@ -2,6 +2,9 @@
 // an agent) goes stale the moment another connection changes it: another `openavail` process on the
 // same file is played here by a second app on it. Changes made through this process are covered by
 // the tests of each feature (authenticate.test.ts, verdicts.test.ts, ...), which all run with the caches.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChangeTracker } from "../../src/ledger/change-tracker.js";
@@ -128,5 +131,58 @@ describe("ChangeTracker", () => {
       expect(changes.unchangedSince(before, ["owners"]), text).toBe(false);
     }
     sqlite.close();
+  });
+
+  it("reads data_version once while holding the write lock, and afresh once the transaction ends", () => {
+    const dir = mkdtempSync(join(tmpdir(), "openavail-tracker-"));
+    const a = new BetterSqlite3(join(dir, "t.db"));
+    const b = new BetterSqlite3(join(dir, "t.db"));
+    try {
+      a.pragma("journal_mode = WAL");
+      a.exec("CREATE TABLE t (x)");
+      let reads = 0;
+      // Counts the tracker's reads of data_version: its one prepared statement goes through here.
+      const counted = new Proxy(a, {
+        get: (target, name) =>
+          name === "prepare"
+            ? (text: string) => {
+                const stmt = target.prepare(text);
+                const get = stmt.get.bind(stmt);
+                return Object.assign(stmt, {
+                  get: () => {
+                    reads++;
+                    return get();
+                  },
+                });
+              }
+            : Reflect.get(target, name, target),
+      });
+      const changes = new ChangeTracker(counted);
+      const run = (text: string) => {
+        changes.noteStatement(text, false);
+        a.exec(text);
+      };
+
+      run("BEGIN IMMEDIATE");
+      const inside = changes.stamp(["t"]);
+      for (let i = 0; i < 5; i++) expect(changes.unchangedSince(inside, ["t"])).toBe(true);
+      expect(reads).toBe(1);
+      run("COMMIT");
+      b.exec("INSERT INTO t VALUES (1)");
+      expect(changes.unchangedSince(inside, ["t"])).toBe(false);
+
+      // A BEGIN IMMEDIATE that could not take the lock holds nothing: every lookup reads again.
+      b.exec("BEGIN IMMEDIATE");
+      a.pragma("busy_timeout = 0");
+      changes.noteStatement("BEGIN IMMEDIATE", false);
+      expect(() => a.exec("BEGIN IMMEDIATE")).toThrow(/locked|busy/i);
+      const refused = changes.stamp(["t"]);
+      b.exec("INSERT INTO t VALUES (2); COMMIT");
+      expect(changes.unchangedSince(refused, ["t"])).toBe(false);
+    } finally {
+      a.close();
+      b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

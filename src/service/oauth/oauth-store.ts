@@ -5,7 +5,7 @@
 // and put back from the id asked for. A Session is also looked up by its uid, without its id: its
 // jti is kept sealed. A client's secret (DCR) is sealed too. So a token, code, session or secret read
 // out of the database cannot be presented.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../../ledger/tables.js";
 import type { SecretBox } from "../../providers/secret-box.js";
@@ -31,7 +31,7 @@ export interface OauthAdapter {
 
 /** The stored form of an id: what every lookup, ours and the provider's, goes by. */
 export function oauthIdHash(id: string): string {
-  return createHash("sha256").update(id).digest("hex");
+  return hash("sha256", id, "hex");
 }
 
 /** Artefacts that belong to a grant, so revoking the grant removes them (the Grant row itself too). */

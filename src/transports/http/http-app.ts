@@ -37,7 +37,9 @@ export function createHttpApp(app: App, options: HttpAppOptions = {}): HttpApp {
 
   hono.use(requestGuards(app, options.boundHost ?? app.config.host));
 
+  // A line per request at debug only; at other levels the request passes straight through.
   hono.use(async (c, next) => {
+    if (!app.logger.isLevelEnabled("debug")) return next();
     const started = performance.now();
     await next();
     app.logger.debug(

@@ -19,12 +19,13 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Authenticates an agent request; an admin token gets `forbidden`, since it is not an agent. An OAuth
- * access token must be bound to `resource`, the /mcp URL of the server the request reached.
+ * access token must be bound to `resource()`, the /mcp URL of the server the request reached (worked
+ * out only for a token: an API key has no audience, and parsing the URL is a cost every request paid).
  */
 export async function authenticateAgent(
   app: App,
   authorization: string | undefined,
-  resource: string,
+  resource: () => string,
 ): Promise<Caller> {
   const token = bearerToken(authorization);
   if (token?.startsWith("adm_")) {
@@ -34,6 +35,6 @@ export async function authenticateAgent(
     );
   }
   const caller = await app.authenticate(token);
-  requireAudience(caller, resource);
+  if (caller.oauth) requireAudience(caller, resource());
   return caller;
 }

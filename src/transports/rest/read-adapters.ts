@@ -206,7 +206,9 @@ export function mountReadAdapters(
       throw new Error(`adapter ${adapter.operationId}: unknown tool`);
     routes.add("GET", adapter.path);
     hono.get(honoPath(adapter.path), async (c) => {
-      const caller = await authenticateAgent(app, c.req.header("authorization"), mcpResource(app, c.req.url));
+      const caller = await authenticateAgent(app, c.req.header("authorization"), () =>
+        mcpResource(app, c.req.url),
+      );
       const { input, flags } = adapterInput(adapter, c.req.queries());
       if (adapter.pathParam) {
         const value = c.req.param(adapter.pathParam.name) ?? "";

@@ -43,7 +43,9 @@ function mountToolRoute(
   const noContent = binding.status === 204;
   routes.add(binding.method, binding.path);
   hono.on(binding.method, honoPath(binding.path), async (c) => {
-    const caller = await authenticateAgent(app, c.req.header("authorization"), mcpResource(app, c.req.url));
+    const caller = await authenticateAgent(app, c.req.header("authorization"), () =>
+      mcpResource(app, c.req.url),
+    );
     const source = coerce
       ? coerce(aliased(c.req.queries(), binding.query))
       : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));
