@@ -310,6 +310,7 @@ export async function createApp(
       limit: config.authFailuresPerMinute,
       now: config.now,
       label: "failed authentications from this address",
+      policy: "failed-authentications-per-address",
     }),
     rateLimitPeers: shared?.counts ?? null,
     close: async () => {

@@ -3,6 +3,13 @@ import type { ZodError, z } from "zod";
 import { ERROR_STATUS, type ErrorBody, type ErrorDetail, type ErrorType } from "../../schemas/errors.js";
 import { knownFieldsAt, nearestName } from "./field-names.js";
 
+/** A rate limit, as RateLimit-Policy names it: `"per-key";q=120;w=60`. */
+export interface RefusingLimit {
+  readonly policy: string;
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
 export class OpenavailError extends Error {
   readonly type: ErrorType;
   readonly status: number;
@@ -10,11 +17,18 @@ export class OpenavailError extends Error {
   readonly retryAfter: number | undefined;
   /** For a missing scope: the scopes to ask for (an OAuth client's insufficient_scope challenge). */
   readonly scopeChallenge: readonly string[] | undefined;
+  /** For a refusal by a rate limiter: the limit that refused, for the RateLimit headers. */
+  readonly rateLimit: RefusingLimit | undefined;
 
   constructor(
     type: ErrorType,
     message: string,
-    options: { details?: ErrorDetail[]; retryAfter?: number; scopeChallenge?: readonly string[] } = {},
+    options: {
+      details?: ErrorDetail[];
+      retryAfter?: number;
+      scopeChallenge?: readonly string[];
+      rateLimit?: RefusingLimit;
+    } = {},
   ) {
     super(message);
     this.name = "OpenavailError";
@@ -23,6 +37,7 @@ export class OpenavailError extends Error {
     this.details = options.details;
     this.retryAfter = options.retryAfter;
     this.scopeChallenge = options.scopeChallenge;
+    this.rateLimit = options.rateLimit;
   }
 
   toJSON(): ErrorBody {

@@ -38,6 +38,8 @@ export interface RateLimiterOptions {
   readonly label?: string;
   /** Other processes' counts for the same keys, when the limit is shared with them. */
   readonly peers?: PeerCounts;
+  /** The policy's name in RateLimit headers (default "per-key"). */
+  readonly policy?: string;
 }
 
 const MINUTE_MS = 60_000;
@@ -50,6 +52,7 @@ export class RateLimiter {
   readonly #now: () => number;
   readonly #label: string;
   readonly #peers: PeerCounts | undefined;
+  readonly #policy: string;
   /** Request instants per key id, oldest first; never longer than `limit`. */
   readonly #log = new Map<string, number[]>();
   #hits = 0;
@@ -62,6 +65,7 @@ export class RateLimiter {
     this.#now = options.now;
     this.#label = options.label ?? "this API key";
     this.#peers = options.peers;
+    this.#policy = options.policy ?? "per-key";
   }
 
   get enabled(): boolean {
@@ -94,7 +98,7 @@ export class RateLimiter {
       const freeing =
         live[Math.max(0, Math.min(live.length - 1, others + live.length + count - this.limit - 1))];
       const retryAfter = secondsUntil((freeing ?? now) + this.windowMs, now);
-      throw new OpenavailError("rate_limited", this.#refusal(retryAfter, count), { retryAfter });
+      throw this.#refusal(retryAfter, count);
     }
     for (let i = 0; i < count; i++) live.push(now);
     this.#peers?.record(keyId, count);
@@ -115,7 +119,7 @@ export class RateLimiter {
     const oldest = log[log.length - Math.max(1, allowed)]!;
     if (oldest <= now - this.windowMs) return;
     const retryAfter = secondsUntil(oldest + this.windowMs, now);
-    throw new OpenavailError("rate_limited", this.#refusal(retryAfter, 1), { retryAfter });
+    throw this.#refusal(retryAfter, 1);
   }
 
   /**
@@ -129,11 +133,16 @@ export class RateLimiter {
     return state ? { ...caller, rateLimit: state } : caller;
   }
 
-  #refusal(retryAfter: number, count: number): string {
+  #refusal(retryAfter: number, count: number): OpenavailError {
     const limit = `rate limit of ${this.limit} requests per ${this.windowMs / 1000} s`;
-    return count > 1
-      ? `A message of ${count} requests does not fit in the ${limit} for ${this.#label}; retry in ${retryAfter} s, or send fewer at once.`
-      : `Rate limit of ${this.limit} requests per ${this.windowMs / 1000} s reached for ${this.#label}; retry in ${retryAfter} s.`;
+    const message =
+      count > 1
+        ? `A message of ${count} requests does not fit in the ${limit} for ${this.#label}; retry in ${retryAfter} s, or send fewer at once.`
+        : `Rate limit of ${this.limit} requests per ${this.windowMs / 1000} s reached for ${this.#label}; retry in ${retryAfter} s.`;
+    return new OpenavailError("rate_limited", message, {
+      retryAfter,
+      rateLimit: { policy: this.#policy, limit: this.limit, windowMs: this.windowMs },
+    });
   }
 
   #sweep(now: number): void {
@@ -153,9 +162,13 @@ function secondsUntil(at: number, now: number): number {
  * Response headers per draft-ietf-httpapi-ratelimit-headers (structured-field form):
  * `RateLimit-Policy: "per-key";q=120;w=60` and `RateLimit: "per-key";r=119;t=60`.
  */
-export function rateLimitHeaders(state: RateLimitState, windowMs = MINUTE_MS): Record<string, string> {
+export function rateLimitHeaders(
+  state: RateLimitState,
+  windowMs = MINUTE_MS,
+  policy = "per-key",
+): Record<string, string> {
   return {
-    "RateLimit-Policy": `"per-key";q=${state.limit};w=${Math.round(windowMs / 1000)}`,
-    RateLimit: `"per-key";r=${state.remaining};t=${state.resetSeconds}`,
+    "RateLimit-Policy": `"${policy}";q=${state.limit};w=${Math.round(windowMs / 1000)}`,
+    RateLimit: `"${policy}";r=${state.remaining};t=${state.resetSeconds}`,
   };
 }

@@ -858,7 +858,10 @@ describe("errors", () => {
         calls++;
         const caller = await limited.authenticate(raw);
         if (calls > 1)
-          throw new OpenavailError("rate_limited", "Rate limit reached; retry in 7 s.", { retryAfter: 7 });
+          throw new OpenavailError("rate_limited", "Rate limit reached; retry in 7 s.", {
+            retryAfter: 7,
+            rateLimit: { policy: "per-key", limit: 2, windowMs: 60_000 },
+          });
         return { ...caller, rateLimit: { limit: 2, remaining: 1, resetSeconds: 60 } };
       },
     };
@@ -871,6 +874,7 @@ describe("errors", () => {
     expectError(no, 429, "rate_limited");
     expect(no.json.retry_after).toBe(7);
     expect(no.headers.get("retry-after")).toBe("7");
+    expect(no.headers.get("ratelimit-policy")).toBe('"per-key";q=2;w=60');
     expect(no.headers.get("ratelimit")).toBe('"per-key";r=0;t=7');
   });
 

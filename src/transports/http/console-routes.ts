@@ -58,6 +58,7 @@ export function mountConsole(hono: Hono, app: App, routes: RouteTable): void {
     limit: SIGN_IN_ATTEMPTS_PER_MINUTE,
     now: app.config.now,
     label: "sign-in attempts from this address",
+    policy: "sign-ins-per-address",
   });
 
   routes.add("GET", "/");
@@ -90,7 +91,7 @@ export function mountConsole(hono: Hono, app: App, routes: RouteTable): void {
 
   routes.add("POST", "/console/session");
   hono.post("/console/session", async (c) => {
-    attempts.hit(clientAddress(c.env) ?? "unknown");
+    attempts.hit(clientAddress(c, app) ?? "unknown");
     const body = await readJsonBody(c.req.raw);
     const { cookie, session } = await signIn(
       app.ledger.db,

@@ -13,10 +13,19 @@ import {
   createAuthorizationServer,
 } from "../../service/oauth/authorization-server.js";
 import { openSecretBox } from "../../service/provider-registry.js";
-import { jsonBody } from "../rest/respond.js";
+import { RateLimiter } from "../../service/rate-limiter.js";
+import { errorResponse, jsonBody } from "../rest/respond.js";
 import type { RouteTable } from "../rest/route-table.js";
+import { clientAddress } from "./request-guards.js";
 
 const PRM_PATH = "/.well-known/oauth-protected-resource";
+
+/**
+ * Dynamic registrations per client address per hour. A client registers once per sign-in (and one
+ * with a metadata document never does); each registration is a row and a change every instance's
+ * token cache then reads again, so an open endpoint must not take them as fast as they come.
+ */
+const REGISTRATIONS_PER_HOUR = 20;
 
 /** The origin clients reach this server at: OPENAVAIL_PUBLIC_URL, or the one the request names. */
 export function publicOrigin(app: App, requestUrl: string): string {
@@ -141,8 +150,20 @@ export function mountOAuth(hono: Hono, app: App, routes: RouteTable): void {
   }
   // Registration is open (RFC 7591) and carries no credential: any origin may use it.
   hono.options("/oauth/register", () => new Response(null, { status: 204, headers: OPEN_CORS }));
+  const registrations = new RateLimiter({
+    limit: REGISTRATIONS_PER_HOUR,
+    windowMs: 3_600_000,
+    now: app.config.now,
+    label: "client registrations from this address",
+    policy: "registrations-per-address",
+  });
   hono.post("/oauth/register", (c) => {
     (c.env as NodeBindings).outgoing.setHeader("access-control-allow-origin", "*");
+    try {
+      registrations.hit(clientAddress(c, app) ?? "unknown");
+    } catch (err) {
+      return errorResponse(err, app);
+    }
     return toProvider(c, app);
   });
   hono.all("/oauth/*", (c) => toProvider(c, app));

@@ -1,7 +1,8 @@
 // Checks every HTTP request passes before any route runs: the Host it names (against DNS rebinding,
 // as the MCP specification asks of local servers), its URL's encoding, and the failed
 // authentications of its address.
-import type { MiddlewareHandler } from "hono";
+import { isIP } from "node:net";
+import type { Context, MiddlewareHandler } from "hono";
 import type { App } from "../../compose.js";
 import { OpenavailError } from "../../service/errors.js";
 import { isLoopbackName } from "../mcp/allowed-origin.js";
@@ -77,7 +78,7 @@ export function requestGuards(app: App, boundHost: string): MiddlewareHandler {
         app,
       );
     }
-    const address = clientAddress(c.env);
+    const address = clientAddress(c, app);
     if (address !== undefined) {
       try {
         app.authFailures.check(address);
@@ -108,7 +109,28 @@ function escapesAreUtf8(url: string): boolean {
 }
 
 /** The peer address of the Node socket @hono/node-server hands over as `env.incoming`. */
-export function clientAddress(env: unknown): string | undefined {
+function peerAddress(env: unknown): string | undefined {
   const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   return incoming?.socket?.remoteAddress;
+}
+
+/**
+ * The address a request comes from, which every per-address limit goes by (failed authentications,
+ * console sign-ins, client registrations): the socket's peer, or, when this server sits behind a TLS
+ * proxy on this machine (OPENAVAIL_PUBLIC_URL set, the peer on loopback), the address that proxy
+ * appended last to X-Forwarded-For. Without that, everyone behind the proxy shared one budget, and
+ * anyone could spend it for all: 30 bad keys a minute locked every client out. Only the last entry
+ * is the proxy's own; those before it are whatever the client sent.
+ */
+export function clientAddress(c: Context, app: App): string | undefined {
+  const peer = peerAddress(c.env);
+  if (app.config.publicUrl === undefined || peer === undefined || !isLoopbackAddress(peer)) return peer;
+  const forwarded = c.req.header("x-forwarded-for");
+  const last = forwarded?.slice(forwarded.lastIndexOf(",") + 1).trim();
+  return last && isIP(last) ? last : peer;
+}
+
+function isLoopbackAddress(address: string): boolean {
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return v4.startsWith("127.") || address === "::1";
 }

@@ -54,14 +54,17 @@ export function errorResponse(err: unknown, app: App, headers: Record<string, st
   if (error.type === "payload_too_large") extra["connection"] = "close";
   if (error.type === "rate_limited" && error.retryAfter !== undefined) {
     extra["retry-after"] = String(error.retryAfter);
-    if (app.config.rateLimitPerMinute > 0) {
+    // The headers of the limit that refused, if a limiter did: a bound on open streams, or on
+    // failed sign-ins from an address, says nothing of the per-key budget.
+    const refusing = err instanceof OpenavailError ? err.rateLimit : undefined;
+    if (refusing) {
       Object.assign(
         extra,
-        rateLimitHeaders({
-          limit: app.config.rateLimitPerMinute,
-          remaining: 0,
-          resetSeconds: error.retryAfter,
-        }),
+        rateLimitHeaders(
+          { limit: refusing.limit, remaining: 0, resetSeconds: error.retryAfter },
+          refusing.windowMs,
+          refusing.policy,
+        ),
       );
     }
   }
