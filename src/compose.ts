@@ -85,6 +85,11 @@ export interface AppConfig {
    * `/mcp` the resource tokens are bound to. Unset: the address a request names (loopback use).
    */
   readonly publicUrl: string | undefined;
+  /**
+   * A proxy on this machine sets X-Forwarded-For (appending the client's address last): requests
+   * from a loopback peer are then limited per that address, not per the proxy's.
+   */
+  readonly trustProxy: boolean;
   /** OAuth clients whose metadata document is on a loopback https URL may connect (tests only). */
   readonly oauthLoopbackClients: boolean;
   /** The clock; tests inject their own. */
@@ -115,6 +120,7 @@ export function configFromEnv(env: Env, overrides: Partial<AppConfig> = {}): App
     webhookAllowPrivate: /^(1|true|yes)$/i.test(env.OPENAVAIL_WEBHOOK_ALLOW_PRIVATE ?? ""),
     webhookIntervalMs: intFrom(env.OPENAVAIL_WEBHOOK_INTERVAL_MS, 100, "OPENAVAIL_WEBHOOK_INTERVAL_MS"),
     publicUrl: publicUrlFrom(env.OPENAVAIL_PUBLIC_URL),
+    trustProxy: /^(1|true|yes)$/i.test(env.OPENAVAIL_TRUST_PROXY ?? ""),
     oauthLoopbackClients: /^(1|true|yes)$/i.test(env.OPENAVAIL_OAUTH_LOOPBACK_CLIENTS ?? ""),
     now: Date.now,
     ...overrides,

@@ -87,8 +87,13 @@ export class ChangeTracker implements Changes {
   }
 
   #currentDataVersion(): number {
-    // A BEGIN IMMEDIATE that failed (busy) was noted all the same: the driver says if it took.
-    if (!this.#holdingWriteLock || !this.#sqlite.inTransaction) return this.#dataVersion.get()!;
+    // A BEGIN IMMEDIATE that failed (busy) was noted all the same, and SQLite may end a transaction
+    // on its own (a full disk): the driver says whether one is open.
+    if (this.#holdingWriteLock && !this.#sqlite.inTransaction) {
+      this.#holdingWriteLock = false;
+      this.#lockedVersion = undefined;
+    }
+    if (!this.#holdingWriteLock) return this.#dataVersion.get()!;
     this.#lockedVersion ??= this.#dataVersion.get()!;
     return this.#lockedVersion;
   }

@@ -100,7 +100,10 @@ export class RateLimiter {
       const retryAfter = secondsUntil((freeing ?? now) + this.windowMs, now);
       throw this.#refusal(retryAfter, count);
     }
-    for (let i = 0; i < count; i++) live.push(now);
+    // Never before the newest entry, so the log stays in order (and its prefix trim right) when the
+    // wall clock steps back: such requests count as made a little later, which errs strict.
+    const at = Math.max(now, live[live.length - 1] ?? now);
+    for (let i = 0; i < count; i++) live.push(at);
     this.#peers?.record(keyId, count);
     return {
       limit: this.limit,

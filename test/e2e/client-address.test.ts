@@ -1,10 +1,12 @@
 // Every per-address limit (failed authentications, console sign-ins, OAuth client registrations) goes
-// by the address a request comes from. Behind a TLS proxy on the same machine (OPENAVAIL_PUBLIC_URL
-// set, the peer on loopback) that is the address the proxy appended to X-Forwarded-For, so one client
+// by the address a request comes from. Behind a TLS proxy on the same machine (OPENAVAIL_TRUST_PROXY,
+// the peer on loopback) that is the address the proxy appended to X-Forwarded-For, so one client
 // cannot spend the budget of everyone behind the proxy; anywhere else the header is the client's own
-// word and is ignored. Refusals carry the RateLimit headers of the limit that refused, not the key's.
+// word and is ignored. IPv6 counts per /64. Refusals carry the RateLimit headers of the limit that
+// refused, not the key's.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { App } from "../../src/compose.js";
+import { limitKey } from "../../src/transports/http/request-guards.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
 import { makeWorld, type World } from "../helpers/world.js";
@@ -22,7 +24,11 @@ afterEach(async () => {
   await w.close();
 });
 
-async function serve(overrides: { publicUrl?: string; authFailuresPerMinute?: number }): Promise<void> {
+async function serve(overrides: {
+  trustProxy?: boolean;
+  publicUrl?: string;
+  authFailuresPerMinute?: number;
+}): Promise<void> {
   app = await serverAppOf(w, { authFailuresPerMinute: 3, ...overrides });
   server = await serveApp(app);
 }
@@ -48,9 +54,9 @@ async function statuses(count: number, send: () => Promise<Response>): Promise<n
   return out;
 }
 
-describe("behind a TLS proxy on this machine (OPENAVAIL_PUBLIC_URL)", () => {
+describe("behind a TLS proxy on this machine (OPENAVAIL_TRUST_PROXY)", () => {
   it("limits failed authentications per forwarded client, not for everyone behind the proxy", async () => {
-    await serve({ publicUrl: "https://openavail.example" });
+    await serve({ trustProxy: true, publicUrl: "https://openavail.example" });
     const good = await w.addAgent({ name: "good" });
     expect(await statuses(3, () => me(BAD_KEY, "203.0.113.5"))).toEqual([401, 401, 401]);
     const refused = await me(BAD_KEY, "203.0.113.5");
@@ -66,8 +72,21 @@ describe("behind a TLS proxy on this machine (OPENAVAIL_PUBLIC_URL)", () => {
     expect((await me(good.key, "not-an-address")).status).toBe(200);
   });
 
-  it("limits dynamic client registrations to 20 an hour per forwarded client", async () => {
-    await serve({ publicUrl: "https://openavail.example" });
+  it("counts an IPv6 client per /64, and reads the forms proxies write", async () => {
+    await serve({ trustProxy: true });
+    const good = await w.addAgent({ name: "good" });
+    for (const from of ["2001:db8:1:2::a", "[2001:db8:1:2::b]:443", "2001:db8:1:2:ffff::c"])
+      expect((await me(BAD_KEY, from)).status).toBe(401);
+    expect((await me(good.key, "2001:db8:1:2::d")).status).toBe(429);
+    expect((await me(good.key, "2001:db8:1:3::d")).status).toBe(200);
+    expect(limitKey("::ffff:203.0.113.5")).toBe("203.0.113.5");
+    expect(limitKey("203.0.113.5:51234")).toBe("203.0.113.5");
+    expect(limitKey("2001:db8::1.2.3.4")).toBe("2001:db8:0:0::/64");
+    expect(limitKey("unknown")).toBeUndefined();
+  });
+
+  it("limits dynamic client registrations to 60 an hour per forwarded client", async () => {
+    await serve({ trustProxy: true, publicUrl: "https://openavail.example" });
     const register = (forwardedFor: string) =>
       fetch(`${server.url}/oauth/register`, {
         method: "POST",
@@ -77,10 +96,10 @@ describe("behind a TLS proxy on this machine (OPENAVAIL_PUBLIC_URL)", () => {
           token_endpoint_auth_method: "none",
         }),
       });
-    expect(new Set(await statuses(20, () => register("203.0.113.5")))).toEqual(new Set([201]));
+    expect(new Set(await statuses(60, () => register("203.0.113.5")))).toEqual(new Set([201]));
     const refused = await register("203.0.113.5");
     expect(refused.status).toBe(429);
-    expect(refused.headers.get("ratelimit-policy")).toBe('"registrations-per-address";q=20;w=3600');
+    expect(refused.headers.get("ratelimit-policy")).toBe('"registrations-per-address";q=60;w=3600');
     const body = (await refused.json()) as { error: string; message: string };
     expect(body.error).toBe("rate_limited");
     expect(body.message).toContain("client registrations from this address");
@@ -91,7 +110,7 @@ describe("behind a TLS proxy on this machine (OPENAVAIL_PUBLIC_URL)", () => {
   });
 
   it("limits console sign-in attempts per forwarded client", async () => {
-    await serve({ publicUrl: "https://openavail.example", authFailuresPerMinute: 0 });
+    await serve({ trustProxy: true, publicUrl: "https://openavail.example", authFailuresPerMinute: 0 });
     const signIn = (forwardedFor: string) =>
       fetch(`${server.url}/console/session`, {
         method: "POST",
@@ -106,9 +125,9 @@ describe("behind a TLS proxy on this machine (OPENAVAIL_PUBLIC_URL)", () => {
   });
 });
 
-describe("without a proxy in front", () => {
-  it("ignores X-Forwarded-For: a client cannot name itself a new address to escape the limit", async () => {
-    await serve({});
+describe("without OPENAVAIL_TRUST_PROXY", () => {
+  it("ignores X-Forwarded-For, public URL or not: a client cannot name itself a new address", async () => {
+    await serve({ publicUrl: "https://openavail.example" });
     const good = await w.addAgent({ name: "good" });
     expect(await statuses(3, () => me(BAD_KEY, "203.0.113.5"))).toEqual([401, 401, 401]);
     expect((await me(good.key, "198.51.100.7")).status).toBe(429);

@@ -23,9 +23,11 @@ const PRM_PATH = "/.well-known/oauth-protected-resource";
 /**
  * Dynamic registrations per client address per hour. A client registers once per sign-in (and one
  * with a metadata document never does); each registration is a row and a change every instance's
- * token cache then reads again, so an open endpoint must not take them as fast as they come.
+ * token cache then reads again, so an open endpoint must not take them as fast as they come. Not
+ * lower: a hosted client (claude.ai, ChatGPT) registers from its vendor's few addresses for all its
+ * users, and anyone adding a connector spends from that one budget.
  */
-const REGISTRATIONS_PER_HOUR = 20;
+const REGISTRATIONS_PER_HOUR = 60;
 
 /** The origin clients reach this server at: OPENAVAIL_PUBLIC_URL, or the one the request names. */
 export function publicOrigin(app: App, requestUrl: string): string {

@@ -116,21 +116,66 @@ function peerAddress(env: unknown): string | undefined {
 
 /**
  * The address a request comes from, which every per-address limit goes by (failed authentications,
- * console sign-ins, client registrations): the socket's peer, or, when this server sits behind a TLS
- * proxy on this machine (OPENAVAIL_PUBLIC_URL set, the peer on loopback), the address that proxy
- * appended last to X-Forwarded-For. Without that, everyone behind the proxy shared one budget, and
- * anyone could spend it for all: 30 bad keys a minute locked every client out. Only the last entry
- * is the proxy's own; those before it are whatever the client sent.
+ * console sign-ins, client registrations): the socket's peer, or, with OPENAVAIL_TRUST_PROXY and a
+ * peer on loopback (the TLS proxy on this machine), the address the proxy appended last to
+ * X-Forwarded-For. Without that, everyone behind the proxy shared one budget and anyone could spend
+ * it for all: 30 bad keys a minute locked every client out. Only the last entry is the proxy's own;
+ * those before it are whatever the client sent. It is opt-in because a proxy that passes the
+ * client's header on unchanged would let any client name itself a new address every time.
+ * IPv6 addresses count by their /64, which one subscriber usually holds whole.
  */
 export function clientAddress(c: Context, app: App): string | undefined {
   const peer = peerAddress(c.env);
-  if (app.config.publicUrl === undefined || peer === undefined || !isLoopbackAddress(peer)) return peer;
-  const forwarded = c.req.header("x-forwarded-for");
-  const last = forwarded?.slice(forwarded.lastIndexOf(",") + 1).trim();
-  return last && isIP(last) ? last : peer;
+  if (peer === undefined) return undefined;
+  if (app.config.trustProxy && isLoopbackAddress(peer)) {
+    const forwarded = c.req.header("x-forwarded-for");
+    const last =
+      forwarded === undefined ? undefined : limitKey(forwarded.slice(forwarded.lastIndexOf(",") + 1));
+    if (last !== undefined) return last;
+  }
+  return limitKey(peer) ?? peer;
 }
 
 function isLoopbackAddress(address: string): boolean {
   const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
   return v4.startsWith("127.") || address === "::1";
+}
+
+/**
+ * The key an address is limited under: IPv4 as it is, IPv6 as its /64 (an IPv4-mapped one as the
+ * IPv4), with any brackets and port dropped; undefined when `raw` is not an address.
+ */
+export function limitKey(raw: string): string | undefined {
+  let address = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) address = bracketed[1]!;
+  else if (/^[\d.]+:\d+$/.test(address)) address = address.slice(0, address.lastIndexOf(":"));
+  const kind = isIP(address);
+  if (kind === 4) return address;
+  if (kind !== 6) return undefined;
+  const groups = ipv6Groups(address.toLowerCase());
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff)
+    return `${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(":")}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing dotted IPv4 split). */
+function ipv6Groups(address: string): number[] {
+  const zone = address.indexOf("%");
+  const text = zone === -1 ? address : address.slice(0, zone);
+  const toGroups = (part: string): number[] =>
+    part === ""
+      ? []
+      : part.split(":").flatMap((g) => {
+          if (!g.includes(".")) return [Number.parseInt(g, 16)];
+          const [a, b, c, d] = g.split(".").map(Number) as [number, number, number, number];
+          return [(a << 8) | b, (c << 8) | d];
+        });
+  const [head = "", tail] = text.split("::");
+  const left = toGroups(head);
+  const right = tail === undefined ? [] : toGroups(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
 }
