@@ -133,7 +133,8 @@ export function clientAddress(c: Context, app: App): string | undefined {
       forwarded === undefined ? undefined : limitKey(forwarded.slice(forwarded.lastIndexOf(",") + 1));
     if (last !== undefined) return last;
   }
-  return limitKey(peer) ?? peer;
+  // Every request passes here: an IPv4 peer, the usual one, is its own key.
+  return isIP(peer) === 4 ? peer : (limitKey(peer) ?? peer);
 }
 
 function isLoopbackAddress(address: string): boolean {
