@@ -60,9 +60,12 @@ export class ChangeTracker implements Changes {
 
   /** Called with every statement about to run on the connection; `reader` if it returns rows. */
   noteStatement(text: string, reader: boolean): void {
-    if (!reader && (TAKES_WRITE_LOCK.test(text) || ENDS_TRANSACTION.test(text))) {
-      this.#holdingWriteLock = TAKES_WRITE_LOCK.test(text);
-      this.#lockedVersion = undefined;
+    if (!reader) {
+      const takes = TAKES_WRITE_LOCK.test(text);
+      if (takes || ENDS_TRANSACTION.test(text)) {
+        this.#holdingWriteLock = takes;
+        this.#lockedVersion = undefined;
+      }
     }
     let target = this.#classified.get(text);
     if (target === undefined) {

@@ -105,11 +105,13 @@ export async function authenticateAccessToken(
 }
 
 /**
- * Refuses a token bound to another resource (RFC 8707): `resource` is the /mcp URL of the server the
- * request reached. API keys carry no audience and pass.
+ * Refuses a token bound to another resource (RFC 8707): `resourceOf()` is the /mcp URL of the server
+ * the request reached, undefined where there is none. API keys carry no audience and pass without
+ * it being worked out (a URL parse every request paid for).
  */
-export function requireAudience(caller: Caller, resource: string | undefined): void {
+export function requireAudience(caller: Caller, resourceOf: () => string | undefined): void {
   if (!caller.oauth) return;
+  const resource = resourceOf();
   if (resource === undefined || !caller.oauth.audience.includes(resource)) {
     throw new OpenavailError(
       "unauthorized",

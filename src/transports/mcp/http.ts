@@ -80,7 +80,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     try {
       const rawKey = bearerToken(c.req.header("authorization")) ?? "";
       const caller = await app.checkKey(rawKey);
-      if (caller.oauth) requireAudience(caller, mcpResource(app, c.req.url));
+      requireAudience(caller, () => mcpResource(app, c.req.url));
       return { caller: count > 0 ? app.countCall(caller, rawKey, count) : caller, rawKey };
     } catch (err) {
       return errorResponse(err, app);
@@ -199,7 +199,7 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
       app,
       async () => {
         const caller = await app.checkKey(admitted.rawKey);
-        requireAudience(caller, resource);
+        requireAudience(caller, () => resource);
         return caller;
       },
       rawArguments,

@@ -41,7 +41,7 @@ export async function serveStdio(
 ): Promise<void> {
   const caller = await app.checkKey(rawKey);
   // An OAuth access token is bound to an HTTP server's /mcp; stdio takes API keys only.
-  requireAudience(caller, undefined);
+  requireAudience(caller, () => undefined);
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const rawArguments = new RawArguments();

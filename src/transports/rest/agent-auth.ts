@@ -19,8 +19,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Authenticates an agent request; an admin token gets `forbidden`, since it is not an agent. An OAuth
- * access token must be bound to `resource()`, the /mcp URL of the server the request reached (worked
- * out only for a token: an API key has no audience, and parsing the URL is a cost every request paid).
+ * access token must be bound to `resource()`, the /mcp URL of the server the request reached.
  */
 export async function authenticateAgent(
   app: App,
@@ -35,6 +34,6 @@ export async function authenticateAgent(
     );
   }
   const caller = await app.authenticate(token);
-  if (caller.oauth) requireAudience(caller, resource());
+  requireAudience(caller, resource);
   return caller;
 }
