@@ -1,13 +1,7 @@
 // `openavail agent create|list|show|update|disable|enable`: the AI systems that call Openavail.
 import type { Command } from "commander";
-import {
-  type AgentView,
-  addAgent,
-  listAgents,
-  setAgentStatus,
-  showAgent,
-  updateAgent,
-} from "../../service/agents-admin.js";
+import type { AgentView } from "../../service/admin-views.js";
+import { addAgent, listAgents, setAgentStatus, showAgent, updateAgent } from "../../service/agents-admin.js";
 import { SCOPES } from "../../service/caller.js";
 import {
   type AdminEnv,

@@ -4,7 +4,9 @@ import type { Command } from "commander";
 import type { Kysely } from "kysely";
 import { Instant } from "../../../schemas/time.js";
 import type { Database } from "../../ledger/tables.js";
-import { type DecisionView, listDecisionViews, VERDICTS } from "../../service/agents-admin.js";
+import { VERDICTS } from "../../service/admin-inputs.js";
+import type { DecisionView } from "../../service/admin-views.js";
+import { listDecisionViews } from "../../service/agents-admin.js";
 import { OpenavailError } from "../../service/errors.js";
 import { type AdminEnv, globals, table, UsageError, wholeNumber, withLedger } from "./admin-env.js";
 

@@ -9,6 +9,12 @@ import type { App } from "../../compose.js";
 import { recordAdminAction } from "../../service/admin-actions.js";
 import {
   AgentPatch,
+  NewAgentInput,
+  NewCalendarInput,
+  NewKeyInput,
+  NewOwnerInput,
+} from "../../service/admin-inputs.js";
+import {
   addAgent,
   addCalendar,
   addOwner,
@@ -18,10 +24,6 @@ import {
   listDecisionViews,
   listKeys,
   listOwners,
-  NewAgentInput,
-  NewCalendarInput,
-  NewKeyInput,
-  NewOwnerInput,
   revokeKey,
   setAgentStatus,
   showAgent,

@@ -1,9 +1,9 @@
-// Wire schemas of the admin REST surface: the views src/service/agents-admin.ts returns, and the query
+// Wire schemas of the admin REST surface: the views src/service/admin-views.ts defines, and the query
 // strings of its list routes. They feed the OpenAPI document and the tests that check real responses.
 import { z } from "zod";
 import { Instant } from "../../../schemas/time.js";
 import { Email } from "../../../schemas/wire.js";
-import { VERDICTS } from "../../service/agents-admin.js";
+import { VERDICTS } from "../../service/admin-inputs.js";
 import { SCOPES } from "../../service/caller.js";
 
 const When = z.string().describe("RFC 3339 UTC instant.");
