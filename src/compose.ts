@@ -12,9 +12,9 @@ import {
   type BackgroundJobsDeps,
   startBackgroundJobs,
 } from "./service/background-jobs.js";
-import { createRefresher } from "./service/calendar-sync.js";
 import type { Caller } from "./service/caller.js";
 import { type MicrosoftConfig, microsoftConfigFromEnv } from "./service/microsoft-connect.js";
+import { createRefresher } from "./service/mirror-refresh.js";
 import { type LoadedPolicy, loadPolicyFile } from "./service/policy.js";
 import {
   createProviderRegistry,

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { registerConnectCommand } from "../../src/cli/commands/connect.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import { parseSecretKey, SecretBox } from "../../src/providers/secret-box.js";
-import { createRefresher } from "../../src/service/calendar-sync.js";
+import { createRefresher } from "../../src/service/mirror-refresh.js";
 import { createProviderRegistry } from "../../src/service/provider-registry.js";
 import { SchedulingService } from "../../src/service/scheduling-service.js";
 import { executeTool } from "../../tools/execute-tool.js";

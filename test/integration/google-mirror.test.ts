@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/run-cli.js";
 import { insertCalendar } from "../../src/ledger/owners.repository.js";
 import { findBooking } from "../../src/ledger/schedule.repository.js";
-import { refreshIfStale } from "../../src/service/calendar-sync.js";
 import type { Caller } from "../../src/service/caller.js";
+import { refreshIfStale } from "../../src/service/mirror-refresh.js";
 import {
   capture,
   type GoogleWorld,

@@ -8,15 +8,11 @@ import type { AvailabilityRulesInput } from "../../schemas/rules.js";
 import type { CalendarRow } from "../../src/ledger/tables.js";
 import { SecretBox } from "../../src/providers/secret-box.js";
 import { setCalendarRules } from "../../src/service/agents-admin.js";
-import {
-  createRefresher,
-  type SyncDeps,
-  type SyncOutcome,
-  syncCalendar,
-} from "../../src/service/calendar-sync.js";
+import { type SyncDeps, type SyncOutcome, syncCalendar } from "../../src/service/calendar-sync.js";
 import type { Caller } from "../../src/service/caller.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { attachGoogleAccount } from "../../src/service/google-connect.js";
+import { createRefresher } from "../../src/service/mirror-refresh.js";
 import { type DrainResult, drainOutbox } from "../../src/service/outbox-worker.js";
 import {
   createProviderRegistry,
