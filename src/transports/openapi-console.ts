@@ -1,6 +1,6 @@
 // The OpenAPI operations of the owner console's own routes: its page and assets, the sign-in session,
 // and the decision stream. Kept beside openapi.ts, which adds them with the rest.
-type Json = Record<string, unknown>;
+import type { Json } from "./openapi-operations.js";
 
 const json = (schema: Json): Json => ({ "application/json": { schema } });
 const SessionBody = {

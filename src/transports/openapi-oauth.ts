@@ -1,7 +1,7 @@
 // The OpenAPI operations of OAuth discovery (docs/oauth.md): the protected resource metadata and the
 // authorization server metadata. The authorization server's own endpoints (/oauth/*) are named in
 // that metadata, as OAuth clients expect, rather than described here.
-type Json = Record<string, unknown>;
+import type { Json } from "./openapi-operations.js";
 
 const metadata = (description: string): Json => ({
   "200": { description, content: { "application/json": { schema: { type: "object" } } } },

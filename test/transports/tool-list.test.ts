@@ -5,7 +5,7 @@ import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { SCOPES, type Scope } from "../../src/service/caller.js";
 import { toolList, toolListJson, visibleTools } from "../../src/transports/mcp/tool-list.js";
-import { EXAMPLES } from "../../src/transports/openapi.js";
+import { EXAMPLES } from "../../src/transports/openapi-examples.js";
 import { TOOLS } from "../../tools/index.js";
 
 const ALL = new Set<Scope>(SCOPES);
