@@ -195,10 +195,30 @@ describe("GroupCommit", () => {
       expect(flush.calls).toHaveLength(0);
     });
 
+    it("flushes a lone unit off the loop too while units have lately come in groups, then no longer", async () => {
+      const w = world();
+      let flushes = 0;
+      const commits = new GroupCommit(w.app.ledger.db, {
+        walFlush: { failure: null, flush: async () => void flushes++ },
+      });
+      await Promise.all([commits.run(owner("own_p1")), commits.run(owner("own_p2"))]);
+      expect(flushes).toBe(1);
+      // Requests arrive together: the next lone one must not hold the event loop for its fsync.
+      await commits.run(owner("own_next"));
+      expect(flushes).toBe(2);
+      // Once no unit has had company for a while, a lone unit commits with SQLite's fsync again.
+      for (let i = 0; i < 100; i++) await commits.run(owner(`own_l${i}`));
+      const before = flushes;
+      await commits.run(owner("own_quiet"));
+      expect(flushes).toBe(before);
+      expect(before).toBeLessThan(100);
+    });
+
     it("answers a unit that runs while a deferred flush is under way only after that flush", async () => {
       const w = world();
       const flush = manualFlush();
-      const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush });
+      // Lone units right after a group flush off the loop too (the test above): not here.
+      const commits = new GroupCommit(w.app.ledger.db, { walFlush: flush, companyMemory: 0 });
       const pair = [commits.run(owner("own_p1")), commits.run(owner("own_p2"))];
       await flush.called(1);
       // Alone, so committed with SQLite's own fsync; it may have read the pair's writes. Its
