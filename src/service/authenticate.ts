@@ -27,11 +27,30 @@ interface Resolved {
 export class KeyCache extends StampedCache<Resolved> {
   /** OAuth access tokens, kept by the same rule over their own tables. */
   readonly accessTokens: AccessTokenCache;
+  /**
+   * The hash of each key this process has seen resolve, by the key as sent: a key's checksum and
+   * hash are two SHA-256 runs, ~8 us of a cached request under load, and neither can change. Only
+   * the hash is looked up; whether the key still works is the stamped entry's or the ledger's say.
+   */
+  readonly #hashes = new Map<string, string>();
   constructor(changes: Changes) {
-    super(changes, ["api_keys", "agents"], 1_000);
+    super(changes, ["api_keys", "agents"], HASHES_KEPT);
     this.accessTokens = new AccessTokenCache(changes);
   }
+
+  /** The hash of `raw` if it resolved to a key before. */
+  knownHash(raw: string): string | undefined {
+    return this.#hashes.get(raw);
+  }
+
+  rememberHash(raw: string, hash: string): void {
+    if (this.#hashes.size >= HASHES_KEPT) this.#hashes.delete(this.#hashes.keys().next().value!);
+    this.#hashes.set(raw, hash);
+  }
 }
+
+/** How many keys' entries, and hashes, KeyCache keeps. */
+const HASHES_KEPT = 1_000;
 
 export async function authenticate(
   db: Kysely<Database>,
@@ -45,23 +64,28 @@ export async function authenticate(
       "Missing API key: send Authorization: Bearer ak_... (or set OPENAVAIL_API_KEY), or sign in with OAuth.",
     );
   }
-  if (!isWellFormedApiKey(raw)) {
-    if (looksLikeAccessToken(raw))
-      return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
-    throw new OpenavailError(
-      "unauthorized",
-      "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",
-    );
+  let hash = cache?.knownHash(raw);
+  if (hash === undefined) {
+    if (!isWellFormedApiKey(raw)) {
+      if (looksLikeAccessToken(raw))
+        return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
+      throw new OpenavailError(
+        "unauthorized",
+        "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",
+      );
+    }
+    hash = hashApiKey(raw);
   }
-  const hash = hashApiKey(raw);
+  const keyHash = hash;
   const resolve = async (): Promise<Resolved> => {
-    const key = await findApiKeyByHash(db, hash);
-    if (!key || !hashesEqual(key.hash, hash))
+    const key = await findApiKeyByHash(db, keyHash);
+    if (!key || !hashesEqual(key.hash, keyHash))
       throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
+    cache?.rememberHash(raw, keyHash);
     const agent = await findAgent(db, key.agent_id);
     return { key, agent, caller: agent ? callerOf(agent, keyPrefix(raw)) : null };
   };
-  const resolved = cache ? await cache.readThrough(hash, resolve) : await resolve();
+  const resolved = cache ? await cache.readThrough(keyHash, resolve) : await resolve();
   const { key, agent, caller } = resolved;
   if (key.revoked_at !== null)
     throw new OpenavailError(

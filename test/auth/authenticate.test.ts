@@ -138,6 +138,15 @@ describe("unauthorized (401)", () => {
     expect(err.message).not.toContain(made.key);
   });
 
+  it("a one-character typo of a key in use, by its checksum (a used key's hash is kept by the key as sent)", async () => {
+    const made = await newKey();
+    await w.app.authenticate(made.key);
+    const typo = made.key.slice(0, 10) + (made.key[10] === "A" ? "B" : "A") + made.key.slice(11);
+    const err = await refusal(w.app.authenticate(typo));
+    expect(err.message).toContain("checksum");
+    expect((await w.app.authenticate(made.key)).agentId).toBe(agentId);
+  });
+
   it("a well-formed key nobody issued", async () => {
     const err = await refusal(w.app.authenticate(generateApiKey().raw));
     expect(err.type).toBe("unauthorized");
