@@ -207,11 +207,15 @@ export function loggerOptions(level: string): LoggerOptions {
   return { level, base: { service: "openavail" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
 }
 
-/** Logs go to stderr: in `openavail mcp`, stdout is the protocol. */
-export function createLogger(level: string): Logger {
+/**
+ * Logs go to stderr: in `openavail mcp`, stdout is the protocol. Benchmarks pass a path (/dev/null)
+ * to log exactly as a server does, without a terminal.
+ */
+export function createLogger(level: string, destination: number | string = 2): Logger {
   // Asynchronous: a synchronous write per decision line cost ~0.2 ms of every REST request under load.
   // App.close flushes; a process killed outright may lose its last lines, never a booking.
-  return pino(loggerOptions(level), pino.destination({ fd: 2, sync: false, minLength: 4096 }));
+  const where = typeof destination === "number" ? { fd: destination } : { dest: destination };
+  return pino(loggerOptions(level), pino.destination({ ...where, sync: false, minLength: 4096 }));
 }
 
 export interface App {

@@ -12,9 +12,8 @@ import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import pino from "pino";
 import { toInstant } from "../../schemas/time.js";
-import { configFromEnv, createApp, loggerOptions } from "../../src/compose.js";
+import { configFromEnv, createApp, createLogger } from "../../src/compose.js";
 import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
 import { SCOPES } from "../../src/service/caller.js";
 import { startHttpServer } from "../../src/transports/http/server.js";
@@ -178,10 +177,8 @@ export async function benchRequestProfile(): Promise<Record<string, unknown>> {
     {},
     { dbPath: join(dir, "bench.db"), port: 0, rateLimitPerMinute: 0, logLevel: "info" },
   );
-  const app = await createApp(
-    config,
-    pino(loggerOptions("info"), pino.destination({ dest: "/dev/null", sync: true })),
-  );
+  // Logged as a server logs (createLogger), to /dev/null.
+  const app = await createApp(config, createLogger("info", "/dev/null"));
   const now = Date.now();
   await createOwner(app.ledger.db, { email: OWNER, timezone: "UTC" }, now);
   await createCalendar(app.ledger.db, { ownerEmail: OWNER, calendarType: "work" }, now);

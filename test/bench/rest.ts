@@ -18,8 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import pino from "pino";
-import { configFromEnv, createApp, loggerOptions } from "../../src/compose.js";
+import { configFromEnv, createApp, createLogger } from "../../src/compose.js";
 import type { Synchronous } from "../../src/ledger/open-ledger.js";
 import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
 import { SCOPES } from "../../src/service/caller.js";
@@ -128,8 +127,9 @@ export async function run(
     {},
     { dbPath: join(dir, "bench.db"), port: 0, synchronous, rateLimitPerMinute: 0, logLevel: "info" },
   );
-  // Decisions are logged at info as in production; the lines go to /dev/null instead of a terminal.
-  const logger = pino(loggerOptions("info"), pino.destination({ dest: "/dev/null", sync: true }));
+  // Decisions are logged at info, written as a server writes them (createLogger: buffered, off the
+  // request), to /dev/null instead of a terminal.
+  const logger = createLogger("info", "/dev/null");
   const app = await createApp(config, logger);
   const now = Date.now();
   const db = app.ledger.db;
