@@ -225,8 +225,11 @@ export interface App {
   readonly logger: Logger;
   readonly service: SchedulingService;
   readonly providers: ProviderRegistry;
-  /** Authenticates a key and counts the request against its rate limit. */
-  authenticate(rawKey: string | undefined): Promise<Caller>;
+  /**
+   * Authenticates a key and counts the request against its rate limit. `provisional`: for a request
+   * that runs a tool (executeTool), whose transaction looks at the key again (authenticate.ts).
+   */
+  authenticate(rawKey: string | undefined, options?: { readonly provisional?: boolean }): Promise<Caller>;
   /** Authenticates a key without counting (protocol chatter: initialize, tools/list, opening a session). */
   checkKey(rawKey: string | undefined): Promise<Caller>;
   /** Counts `count` requests (default 1) of an authenticated caller against its key's rate limit. */
@@ -312,8 +315,8 @@ export async function createApp(
         ...intervals,
       }),
     // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
-    authenticate: async (raw) =>
-      limiter.admit(await authenticate(ledger.db, raw, config.now(), keys), raw ?? ""),
+    authenticate: async (raw, options) =>
+      limiter.admit(await authenticate(ledger.db, raw, config.now(), keys, options), raw ?? ""),
     checkKey: (raw) => authenticate(ledger.db, raw, config.now(), keys),
     countCall: (caller, raw, count = 1) => limiter.admit(caller, raw, count),
     authFailures: new RateLimiter({

@@ -1,6 +1,6 @@
 // Runs one tool call for an authenticated caller: validate, authorize, then one service transaction.
 
-import { type Caller, requireScopes } from "../src/service/caller.js";
+import { type Caller, currentCaller, requireScopes } from "../src/service/caller.js";
 import { badRequestFrom } from "../src/service/errors.js";
 import type { SchedulingService, ToolResult } from "../src/service/scheduling-service.js";
 import { requireWellFormedText } from "../src/service/well-formed-text.js";
@@ -20,7 +20,13 @@ export async function executeTool(
   idempotencyKey?: string,
   options: { deliverNotifications?: boolean } = {},
 ): Promise<ToolResult> {
-  requireScopes(caller, tool.scopes, tool.name);
+  // A provisional caller (authenticate) lacking a scope may lack only what another process has just
+  // granted: the refusal is judged on the caller its key makes now.
+  const who =
+    caller.recheck && !tool.scopes.every((scope) => caller.scopes.has(scope))
+      ? await currentCaller(caller, service.db)
+      : caller;
+  requireScopes(who, tool.scopes, tool.name);
   const withKey =
     idempotencyKey !== undefined && tool.writes && args && typeof args === "object"
       ? { ...(args as Record<string, unknown>), idempotency_key: idempotencyKey }
@@ -30,7 +36,8 @@ export async function executeTool(
   const parsed = tool.input.safeParse(withKey);
   if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`, tool.input, withKey);
   const input = parsed.data as Record<string, unknown>;
-  return service.run(caller, tool.name, input, (tx) => tool.run(service, tx, input), {
+  return service.run(who, tool.name, input, (tx) => tool.run(service, tx, input), {
     deliverNotifications: (tool.deliverNotifications ?? true) && (options.deliverNotifications ?? true),
+    scopes: tool.scopes,
   });
 }

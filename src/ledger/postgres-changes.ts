@@ -50,6 +50,11 @@ export class PostgresChanges implements Changes {
     return { dataVersion: this.#epoch, writes: tables.map((t) => this.#writes.get(t) ?? 0) };
   }
 
+  /** Already free here (notifications are taken in as they come): the same as `unchangedSince`. */
+  unchangedHere(stamp: ChangeStamp, tables: readonly string[]): boolean {
+    return this.unchangedSince(stamp, tables);
+  }
+
   unchangedSince(stamp: ChangeStamp, tables: readonly string[]): boolean {
     if (!this.#listening || stamp.dataVersion !== this.#epoch) return false;
     return tables.every((t, i) => (this.#writes.get(t) ?? 0) === stamp.writes[i]);

@@ -1,4 +1,6 @@
 // Who is calling: an authenticated agent with its scopes and the owners it may act on.
+import type { Kysely } from "kysely";
+import type { Database } from "../ledger/tables.js";
 import { OpenavailError } from "./errors.js";
 
 export const SCOPES = [
@@ -27,6 +29,18 @@ export interface Caller {
   readonly oauth?: { readonly clientId: string; readonly audience: readonly string[] };
   /** The key's rate-limit state after this request, when a limiter is on (for RateLimit headers). */
   readonly rateLimit?: { readonly limit: number; readonly remaining: number; readonly resetSeconds: number };
+  /**
+   * Set on a caller authenticated from what this process knew, before looking for other processes'
+   * changes (authenticate's `provisional`): the caller its key makes now, read through `db`, or null
+   * if it is this one; throws `unauthorized` if the key no longer works. Inside the decision's
+   * transaction the look costs nothing, outside it one statement.
+   */
+  readonly recheck?: (db: Kysely<Database>) => Promise<Caller | null>;
+}
+
+/** The caller as its key makes it now: `caller` itself unless it was provisional and has changed. */
+export async function currentCaller(caller: Caller, db: Kysely<Database>): Promise<Caller> {
+  return (await caller.recheck?.(db)) ?? caller;
 }
 
 export function hasScope(caller: Caller, scope: Scope): boolean {

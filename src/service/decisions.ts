@@ -23,13 +23,17 @@ import type { Database } from "../ledger/tables.js";
 import { DurabilityError, type WalFlush } from "../ledger/wal-flush.js";
 import { activeSubscriptionsFor, type WebhookSubscriber } from "../ledger/webhooks.repository.js";
 import type { SecretBox } from "../providers/secret-box.js";
-import type { Caller } from "./caller.js";
+import { type Caller, currentCaller, requireScopes, type Scope } from "./caller.js";
 import type { WireExplanation } from "./dry-run.js";
 import { OpenavailError } from "./errors.js";
+import type { Refresh } from "./mirror-refresh.js";
 import { OwnerDirectory } from "./owner-directory.js";
 import { canonicalJson, type LoadedPolicy } from "./policy.js";
 import { presentNotification } from "./present.js";
 import { decisionEvent, enqueueWebhookEvent } from "./webhooks/events.js";
+
+/** Thrown inside a decision's transaction when the refresh before it relied on what has changed. */
+const REFRESH_AGAIN = new Error("the provider mirrors must be refreshed again");
 
 /** How long a stored response answers its idempotency key: 24 h. */
 const IDEMPOTENCY_TTL_MS = 86_400_000;
@@ -51,7 +55,7 @@ export interface ServiceDeps {
    * Brings provider mirrors of these owners up to date when stale; called before the transaction so
    * the write lock is never held while waiting on a provider. Must not throw.
    */
-  readonly refresh?: (ownerEmails: readonly string[]) => Promise<void>;
+  readonly refresh?: Refresh;
   /** A provider calendar whose mirror is older than this answers with warning PROVIDER_STALE. */
   readonly staleAfterMs?: number;
   /** What managing webhooks needs: the box their secrets are sealed in, and whether private targets are allowed. */
@@ -150,61 +154,76 @@ export function openScheduling(deps: ServiceDeps): Scheduling {
 /**
  * Runs one tool call: idempotency check, the operation, pending notifications, idempotency record,
  * all in one transaction. `input` is the validated input; its `idempotency_key`, if any, is honoured.
+ * A provisional caller (authenticate) is made current inside the transaction, and judged again
+ * against `options.scopes` if its key or agent changed.
  */
 export async function runTool(
   s: Scheduling,
-  caller: Caller,
+  provisional: Caller,
   tool: string,
   input: Readonly<Record<string, unknown>>,
   op: (tx: Tx) => Promise<object>,
-  options: { deliverNotifications?: boolean } = {},
+  options: { deliverNotifications?: boolean; scopes?: readonly Scope[] } = {},
 ): Promise<ToolResult> {
   const started = performance.now();
   const { idempotency_key: rawKey, ...request } = input;
   const key = typeof rawKey === "string" ? rawKey : undefined;
   const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
   const decisions: DecisionLine[] = [];
-  if (s.deps.refresh) await s.deps.refresh(ownerEmailsOf(request));
-  const result = await s.commits
-    .run(async (trx): Promise<ToolResult> => {
-      // On PostgreSQL a transaction broken by a deadlock runs again: only its last run's lines count.
-      decisions.length = 0;
-      const now = s.deps.now();
-      if (key) {
-        await lockIdempotencyKey(trx, caller.agentId, key);
-        const prior = await findIdempotency(trx, caller.agentId, key);
-        if (prior && prior.created_at > now - IDEMPOTENCY_TTL_MS) {
-          if (prior.fingerprint !== fingerprint) {
-            throw new OpenavailError(
-              "idempotency_key_reused",
-              `Idempotency key "${key}" was already used for a different request; use a new key for a new request.`,
-            );
-          }
-          return { json: prior.response_json, replayed: true };
+  const owners = ownerEmailsOf(request);
+  let stillCurrent = await s.deps.refresh?.(owners);
+  const unit = async (trx: Kysely<Database>): Promise<ToolResult> => {
+    // What the refresh relied on is checked here, where it costs nothing (mirror-refresh.ts).
+    if (stillCurrent && !stillCurrent()) throw REFRESH_AGAIN;
+    // A caller taken from what this process knew is looked up again here, for free (authenticate).
+    const caller = await currentCaller(provisional, trx);
+    if (caller !== provisional) requireScopes(caller, options.scopes ?? [], tool);
+    // On PostgreSQL a transaction broken by a deadlock runs again: only its last run's lines count.
+    decisions.length = 0;
+    const now = s.deps.now();
+    if (key) {
+      await lockIdempotencyKey(trx, caller.agentId, key);
+      const prior = await findIdempotency(trx, caller.agentId, key);
+      if (prior && prior.created_at > now - IDEMPOTENCY_TTL_MS) {
+        if (prior.fingerprint !== fingerprint) {
+          throw new OpenavailError(
+            "idempotency_key_reused",
+            `Idempotency key "${key}" was already used for a different request; use a new key for a new request.`,
+          );
         }
+        return { json: prior.response_json, replayed: true };
       }
-      const tx: Tx = { trx, caller, now, tool, decisions, startedAt: started };
-      const value = await op(tx);
-      const body =
-        options.deliverNotifications === false
-          ? value
-          : { ...value, pending_notifications: await takeNotifications(s, tx, 100) };
-      const json = JSON.stringify(body);
-      if (key) {
-        // A secret is shown once: the replay of a call that made one says so instead of keeping it.
-        const stored =
-          typeof (body as { secret?: unknown }).secret === "string"
-            ? JSON.stringify({ ...body, secret: SECRET_NOT_REPLAYED })
-            : json;
-        await saveIdempotency(trx, {
-          agent_id: caller.agentId,
-          key,
-          fingerprint,
-          response_json: stored,
-          created_at: now,
-        });
-      }
-      return { json, replayed: false };
+    }
+    const tx: Tx = { trx, caller, now, tool, decisions, startedAt: started };
+    const value = await op(tx);
+    const body =
+      options.deliverNotifications === false
+        ? value
+        : { ...value, pending_notifications: await takeNotifications(s, tx, 100) };
+    const json = JSON.stringify(body);
+    if (key) {
+      // A secret is shown once: the replay of a call that made one says so instead of keeping it.
+      const stored =
+        typeof (body as { secret?: unknown }).secret === "string"
+          ? JSON.stringify({ ...body, secret: SECRET_NOT_REPLAYED })
+          : json;
+      await saveIdempotency(trx, {
+        agent_id: caller.agentId,
+        key,
+        fingerprint,
+        response_json: stored,
+        created_at: now,
+      });
+    }
+    return { json, replayed: false };
+  };
+  const result = await s.commits
+    .run(unit)
+    .catch(async (err: unknown) => {
+      if (err !== REFRESH_AGAIN) throw err;
+      // Another process connected a provider calendar since the refresher last looked: sync, decide.
+      stillCurrent = await s.deps.refresh?.(owners, { checked: true });
+      return s.commits.run(unit);
     })
     .catch((err: unknown) => {
       // Said as it is: the generic internal error would claim the request was not applied.

@@ -85,14 +85,25 @@ export interface RefresherOptions {
 }
 
 /**
+ * Brings the named owners' provider mirrors up to date before a decision. When it answers from what
+ * it knew (no provider calendars, with no write of this process since) it returns the check that
+ * no other process has connected one since either, to run inside the decision's transaction: false
+ * there means call again with `checked` and decide again. Never throws.
+ */
+export type Refresh = (
+  ownerEmails: readonly string[],
+  options?: { readonly checked?: boolean },
+) => Promise<StillCurrent | undefined>;
+
+/** Whether what a refresh relied on still holds; free inside a write transaction. */
+export type StillCurrent = () => boolean;
+
+/**
  * The `refresh` hook of the scheduling service: like {@link refreshIfStale}, plus concurrent
  * decisions for one owner share one sync, and a calendar whose sync just failed is left alone for
- * `retryAfterFailureMs`. Never throws.
+ * `retryAfterFailureMs`.
  */
-export function createRefresher(
-  deps: SyncDeps,
-  options: RefresherOptions = {},
-): (ownerEmails: readonly string[]) => Promise<void> {
+export function createRefresher(deps: SyncDeps, options: RefresherOptions = {}): Refresh {
   const freshForMs = options.freshForMs ?? 60_000;
   const retryAfterFailureMs = options.retryAfterFailureMs ?? 30_000;
   const inFlight = new Map<string, Promise<void>>();
@@ -123,22 +134,32 @@ export function createRefresher(
   // keeps the per-decision cost of this hook at zero queries for them. A calendar connected in this
   // process (the console) is noticed at once, one another process connects within PROVIDER_CHECK_MS.
   // With the ledger's change tracker, "none" holds exactly until the calendars table changes, in
-  // any process.
+  // any process: a change of this process's is seen here, another's inside the decision's
+  // transaction (StillCurrent), which then runs again after a checked refresh.
   let anyProviderCalendars = true;
   let checkedAt = Number.NEGATIVE_INFINITY;
   let checkedStamp: ChangeStamp | null = null;
   let seenGeneration = deps.providerFor.generation?.() ?? 0;
 
-  return async (ownerEmails) => {
-    if (ownerEmails.length === 0) return;
+  return async (ownerEmails, { checked = false } = {}) => {
+    if (ownerEmails.length === 0) return undefined;
+    let stillCurrent: StillCurrent | undefined;
     try {
       const now = deps.now();
       const generation = deps.providerFor.generation?.() ?? 0;
       const changes = deps.changes;
-      const recheck = changes
-        ? checkedStamp === null || !changes.unchangedSince(checkedStamp, CALENDAR_TABLES)
-        : now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt;
+      const stamp = checkedStamp;
+      let recheck: boolean;
+      if (!changes) recheck = now - checkedAt >= PROVIDER_CHECK_MS || now < checkedAt;
+      else if (stamp === null) recheck = true;
+      else if (checked) recheck = !changes.unchangedSince(stamp, CALENDAR_TABLES);
+      else {
+        // Other processes' writes are looked for inside the decision's transaction, where it is free.
+        recheck = !changes.unchangedHere(stamp, CALENDAR_TABLES);
+        if (!recheck) stillCurrent = () => changes.unchangedSince(stamp, CALENDAR_TABLES);
+      }
       if (recheck || generation !== seenGeneration) {
+        stillCurrent = undefined;
         seenGeneration = generation;
         checkedStamp = changes?.stamp(CALENDAR_TABLES) ?? null;
         const one = await deps.db
@@ -150,7 +171,8 @@ export function createRefresher(
         anyProviderCalendars = one !== undefined;
         checkedAt = now;
       }
-      if (!anyProviderCalendars) return;
+      if (!anyProviderCalendars) return stillCurrent;
+      stillCurrent = undefined;
       const stale = await syncableCalendars(deps.db, { ownerEmails, syncedBefore: now - freshForMs });
       const due = stale.filter((id) => {
         const failed = failedAt.get(id);
@@ -160,6 +182,7 @@ export function createRefresher(
     } catch (err) {
       deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, "mirror refresh failed");
     }
+    return undefined;
   };
 }
 

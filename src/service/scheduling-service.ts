@@ -21,7 +21,7 @@ import type { ManageWebhooksInput } from "../../schemas/webhooks.js";
 import type { Database } from "../ledger/tables.js";
 import { checkAvailability } from "./availability.js";
 import { cancelBooking, createBooking, rescheduleBooking } from "./bookings.js";
-import type { Caller } from "./caller.js";
+import type { Caller, Scope } from "./caller.js";
 import {
   openScheduling,
   runTool,
@@ -76,7 +76,7 @@ export class SchedulingService {
     tool: string,
     input: Readonly<Record<string, unknown>>,
     op: (tx: Tx) => Promise<object>,
-    options?: { deliverNotifications?: boolean },
+    options?: { deliverNotifications?: boolean; scopes?: readonly Scope[] },
   ): Promise<ToolResult> {
     return runTool(this.#s, caller, tool, input, op, options);
   }

@@ -8,8 +8,9 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChangeTracker } from "../../src/ledger/change-tracker.js";
-import { revokeKey, setAgentStatus } from "../../src/service/agents-admin.js";
-import { makeWorld, type World } from "../helpers/world.js";
+import { revokeKey, setAgentStatus, updateAgent } from "../../src/service/agents-admin.js";
+import { createHttpApp } from "../../src/transports/http/http-app.js";
+import { countRows, makeWorld, type World } from "../helpers/world.js";
 
 let here: World;
 let there: World;
@@ -23,20 +24,22 @@ afterEach(async () => {
   await here.close();
 });
 
+const keyIdOf = async (agentId: string) =>
+  (
+    await here.app.ledger.db
+      .selectFrom("api_keys")
+      .select("id")
+      .where("agent_id", "=", agentId)
+      .executeTakeFirstOrThrow()
+  ).id;
+
 const slot = { owner_email: "ceo@example.com", start: "2026-03-03T15:00:00Z", duration_minutes: 30 };
 
 describe("caches across connections", () => {
   it("a key revoked or an agent disabled by another process fails here on the next request", async () => {
     const a = await here.addAgent({ name: "a" });
     await here.app.authenticate(a.key);
-    const keyId = (
-      await here.app.ledger.db
-        .selectFrom("api_keys")
-        .select("id")
-        .where("agent_id", "=", a.agentId)
-        .executeTakeFirstOrThrow()
-    ).id;
-    await revokeKey(there.app.ledger.db, a.agentId, keyId, there.clock.now);
+    await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
     await expect(here.app.authenticate(a.key)).rejects.toMatchObject({ type: "unauthorized" });
 
     const b = await here.addAgent({ name: "b" });
@@ -84,6 +87,58 @@ describe("caches across connections", () => {
       type: "booking.preempted",
       booking_id: booked.booking.booking_id,
     });
+  });
+});
+
+// A REST tool call takes its key as this process last knew it and looks again inside its transaction
+// (authenticate's `provisional`): what another process changed there must count all the same.
+describe("a REST tool call, after another process changed the key or its agent", () => {
+  const restCall = (key: string, body: unknown, path = "/v1/bookings") =>
+    createHttpApp(here.app).hono.request(path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const bookings = () => countRows(here.app.ledger.db, "bookings");
+  const at = (hour: number) => ({ ...slot, start: `2026-03-03T${hour}:00:00Z`, title: "t" });
+  // Twice: the first use writes the key's last_used_at, which this process's cache sees as a change.
+  const useTwice = async (key: string, hour: number) => {
+    for (const start of [`${hour}:00`, `${hour}:30`])
+      expect((await restCall(key, { ...slot, start: `2026-03-03T${start}:00Z`, title: "t" })).status).toBe(
+        200,
+      );
+  };
+
+  it("refuses a key revoked or an agent disabled there with 401, and books nothing", async () => {
+    const a = await here.addAgent({ name: "a" });
+    await useTwice(a.key, 10);
+    await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
+    // What else the request got wrong comes second: the key is the first thing refused.
+    expect((await restCall(a.key, "{not json")).status).toBe(401);
+
+    const b = await here.addAgent({ name: "b" });
+    await useTwice(b.key, 11);
+    await revokeKey(there.app.ledger.db, b.agentId, await keyIdOf(b.agentId), there.clock.now);
+    const revoked = await restCall(b.key, at(12));
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ message: expect.stringContaining("revoked") });
+
+    const c = await here.addAgent({ name: "c" });
+    await useTwice(c.key, 13);
+    await setAgentStatus(there.app.ledger.db, c.agentId, "disabled", there.clock.now);
+    expect((await restCall(c.key, at(14))).status).toBe(401);
+    expect(await bookings()).toBe(6);
+  });
+
+  it("judges scopes as the agent has them there now: granted ones work, taken ones refuse with 403", async () => {
+    const a = await here.addAgent({ name: "a", scopes: ["read_freebusy"] });
+    expect((await restCall(a.key, at(10))).status).toBe(403);
+    const policy = there.app.policy.policy;
+    await updateAgent(there.app.ledger.db, policy, a.agentId, { scopes: ["create_bookings"] }, 0);
+    await useTwice(a.key, 11);
+    await updateAgent(there.app.ledger.db, policy, a.agentId, { scopes: ["read_freebusy"] }, 0);
+    expect((await restCall(a.key, at(12))).status).toBe(403);
+    expect(await bookings()).toBe(2);
   });
 });
 

@@ -20,11 +20,13 @@ export function bearerToken(header: string | undefined): string | undefined {
 /**
  * Authenticates an agent request; an admin token gets `forbidden`, since it is not an agent. An OAuth
  * access token must be bound to `resource()`, the /mcp URL of the server the request reached.
+ * `provisional` only for a request that runs a tool (see App.authenticate).
  */
 export async function authenticateAgent(
   app: App,
   authorization: string | undefined,
   resource: () => string,
+  options: { readonly provisional?: boolean } = {},
 ): Promise<Caller> {
   const token = bearerToken(authorization);
   if (token?.startsWith("adm_")) {
@@ -33,7 +35,7 @@ export async function authenticateAgent(
       "An admin token only works on the admin routes (/v1/agents, /v1/owners, /v1/calendars, /v1/decisions); agent routes need an agent key (ak_...).",
     );
   }
-  const caller = await app.authenticate(token);
+  const caller = await app.authenticate(token, options);
   requireAudience(caller, resource);
   return caller;
 }

@@ -43,20 +43,30 @@ function mountToolRoute(
   const noContent = binding.status === 204;
   routes.add(binding.method, binding.path);
   hono.on(binding.method, honoPath(binding.path), async (c) => {
-    const caller = await authenticateAgent(app, c.req.header("authorization"), () =>
-      mcpResource(app, c.req.url),
+    const caller = await authenticateAgent(
+      app,
+      c.req.header("authorization"),
+      () => mcpResource(app, c.req.url),
+      { provisional: true },
     );
-    const source = coerce
-      ? coerce(aliased(c.req.queries(), binding.query))
-      : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));
-    const args = withFixed(
-      withPathParams(source, params, c.req.param() as Record<string, string>),
-      tool,
-      binding,
-    );
-    // A 204 has no body to carry notifications in: they stay pending for the next response.
-    const result = await executeTool(app.service, tool, caller, args, c.req.header("idempotency-key"), {
-      deliverNotifications: !noContent,
+    const run = async () => {
+      const source = coerce
+        ? coerce(aliased(c.req.queries(), binding.query))
+        : await readJsonBody(c.req.raw, MAX_BODY_BYTES, nodeBody(c.env));
+      const args = withFixed(
+        withPathParams(source, params, c.req.param() as Record<string, string>),
+        tool,
+        binding,
+      );
+      // A 204 has no body to carry notifications in: they stay pending for the next response.
+      return executeTool(app.service, tool, caller, args, c.req.header("idempotency-key"), {
+        deliverNotifications: !noContent,
+      });
+    };
+    const result = await run().catch(async (err: unknown) => {
+      // A key another process revoked meanwhile gets its 401, not what else the request got wrong.
+      await caller.recheck?.(app.ledger.db);
+      throw err;
     });
     const headers = callerHeaders(caller);
     if (result.replayed) headers["idempotent-replayed"] = "true";
