@@ -39,5 +39,6 @@ export async function executeTool(
   return service.run(who, tool.name, input, (tx) => tool.run(service, tx, input), {
     deliverNotifications: (tool.deliverNotifications ?? true) && (options.deliverNotifications ?? true),
     scopes: tool.scopes,
+    writes: tool.writes,
   });
 }

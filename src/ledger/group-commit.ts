@@ -15,8 +15,19 @@ const DEFAULT_MAX_GROUP = 32;
  */
 const DEFAULT_COMPANY_MEMORY = 64;
 
+/** What a unit says of itself when queued. */
+export interface UnitOptions {
+  /**
+   * It is not expected to write (a read that may still mark a notification delivered). A group of
+   * such units commits with SQLite's own fsync, which a COMMIT that wrote nothing skips, instead of
+   * switching `synchronous` twice and flushing the WAL on the thread pool for nothing.
+   */
+  readonly readOnly?: boolean;
+}
+
 interface Pending {
   readonly work: (trx: Kysely<Database>) => Promise<unknown>;
+  readonly readOnly: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -69,12 +80,13 @@ export class GroupCommit {
     this.#companyMemory = options.companyMemory ?? DEFAULT_COMPANY_MEMORY;
   }
 
-  run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  run<T>(work: (trx: Kysely<Database>) => Promise<T>, options: UnitOptions = {}): Promise<T> {
     // After a failed fsync the kernel may have dropped what was written: nothing runs any more.
     const failure = this.#walFlush?.failure;
     if (failure) return Promise.reject(failure);
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      const readOnly = options.readOnly ?? false;
+      this.#queue.push({ work, readOnly, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#running) {
         this.#running = true;
         void this.#drain();
@@ -107,7 +119,8 @@ export class GroupCommit {
     // on the loop held it for ~0.2 ms each while the next request waited in its socket.
     if (group.length > 1) this.#company = this.#companyMemory;
     else if (this.#company > 0) this.#company--;
-    const flush = this.#walFlush && (group.length > 1 || this.#company > 0) ? this.#walFlush : null;
+    const company = group.length > 1 || this.#company > 0;
+    const flush = this.#walFlush && company && !group.every((unit) => unit.readOnly) ? this.#walFlush : null;
     try {
       await immediate(
         this.#db,

@@ -3,6 +3,7 @@
 // A deadlock between two transactions is broken by the server aborting one; that one runs again.
 import { type Kysely, sql } from "kysely";
 import { LEDGER_WIDE_LOCK } from "./dialect.js";
+import type { UnitOptions } from "./group-commit.js";
 import type { Database } from "./tables.js";
 
 /** SQLSTATEs after which the whole transaction may simply run again: deadlock, serialization failure. */
@@ -60,7 +61,8 @@ export class PostgresCommits {
     this.#db = db;
   }
 
-  run<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  /** `_options`: GroupCommit's hints, moot here (a COMMIT is durable when acknowledged). */
+  run<T>(work: (trx: Kysely<Database>) => Promise<T>, _options?: UnitOptions): Promise<T> {
     return postgresTransaction(this.#db, work);
   }
 

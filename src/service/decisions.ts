@@ -163,7 +163,7 @@ export async function runTool(
   tool: string,
   input: Readonly<Record<string, unknown>>,
   op: (tx: Tx) => Promise<object>,
-  options: { deliverNotifications?: boolean; scopes?: readonly Scope[] } = {},
+  options: { deliverNotifications?: boolean; scopes?: readonly Scope[]; writes?: boolean } = {},
 ): Promise<ToolResult> {
   const started = performance.now();
   const { idempotency_key: rawKey, ...request } = input;
@@ -217,13 +217,15 @@ export async function runTool(
     }
     return { json, replayed: false };
   };
+  // A read's group skips the deferred flush it would not need (GroupCommit's readOnly).
+  const unitOptions = { readOnly: options.writes === false };
   const result = await s.commits
-    .run(unit)
+    .run(unit, unitOptions)
     .catch(async (err: unknown) => {
       if (err !== REFRESH_AGAIN) throw err;
       // Another process connected a provider calendar since the refresher last looked: sync, decide.
       stillCurrent = await s.deps.refresh?.(owners, { checked: true });
-      return s.commits.run(unit);
+      return s.commits.run(unit, unitOptions);
     })
     .catch((err: unknown) => {
       // Said as it is: the generic internal error would claim the request was not applied.

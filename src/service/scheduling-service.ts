@@ -76,7 +76,7 @@ export class SchedulingService {
     tool: string,
     input: Readonly<Record<string, unknown>>,
     op: (tx: Tx) => Promise<object>,
-    options?: { deliverNotifications?: boolean; scopes?: readonly Scope[] },
+    options?: { deliverNotifications?: boolean; scopes?: readonly Scope[]; writes?: boolean },
   ): Promise<ToolResult> {
     return runTool(this.#s, caller, tool, input, op, options);
   }

@@ -214,6 +214,30 @@ describe("GroupCommit", () => {
       expect(before).toBeLessThan(100);
     });
 
+    it("does not flush a group of read-only units: one that writes after all gets SQLite's own fsync", async () => {
+      const w = world();
+      let flushes = 0;
+      const commits = new GroupCommit(w.app.ledger.db, {
+        walFlush: { failure: null, flush: async () => void flushes++ },
+      });
+      const read = async (trx: typeof w.app.ledger.db) =>
+        (await trx.selectFrom("owners").select("id").execute()).length;
+      expect(
+        await Promise.all([commits.run(read, { readOnly: true }), commits.run(read, { readOnly: true })]),
+      ).toEqual([0, 0]);
+      // Said to be a read, yet it writes: committed with synchronous=FULL, never switched off for it.
+      await Promise.all([
+        commits.run(owner("own_r1"), { readOnly: true }),
+        commits.run(read, { readOnly: true }),
+      ]);
+      expect(flushes).toBe(0);
+      expect(w.app.ledger.sqlite.pragma("synchronous", { simple: true })).toBe(2);
+      expect(await emails(w.app.ledger.db)).toEqual(["own_r1@example.com"]);
+      // With a writer in it, a group is flushed as ever.
+      await Promise.all([commits.run(owner("own_w1")), commits.run(read, { readOnly: true })]);
+      expect(flushes).toBe(1);
+    });
+
     it("answers a unit that runs while a deferred flush is under way only after that flush", async () => {
       const w = world();
       const flush = manualFlush();
