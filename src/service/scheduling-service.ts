@@ -24,7 +24,6 @@ import { cancelBooking, createBooking, rescheduleBooking } from "./bookings.js";
 import type { Caller, Scope } from "./caller.js";
 import {
   openScheduling,
-  runTool,
   type Scheduling,
   type ServiceDeps,
   type ToolResult,
@@ -36,6 +35,7 @@ import type { LoadedPolicy } from "./policy.js";
 import { preempt } from "./preemption.js";
 import { findCommonSlots, getBooking, getFreeBusy, listBookings } from "./reads.js";
 import { deleteRules, getRules, setRules } from "./rules.js";
+import { runTool } from "./run-tool.js";
 import { sweepExpiredHolds } from "./schedule-writes.js";
 import { manageWebhooks } from "./webhooks/manage.js";
 import { whoami } from "./whoami.js";
