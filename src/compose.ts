@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import pino, { type Logger, type LoggerOptions } from "pino";
 import { type Ledger, openLedger, type Synchronous } from "./ledger/open-ledger.js";
 import { redactedUrl } from "./ledger/open-postgres.js";
+import { hashApiKey } from "./service/api-keys.js";
 import { authenticate, KeyCache } from "./service/authenticate.js";
 import {
   type BackgroundJobs,
@@ -291,13 +292,15 @@ export async function createApp(
     ledger.dialect === "postgres" && config.rateLimitPerMinute > 0
       ? startSharedRateCounts(ledger.db, { windowMs: MINUTE_MS, now: config.now, logger })
       : null;
+  const keys = new KeyCache(ledger.changes);
   const limiter = new RateLimiter({
     limit: config.rateLimitPerMinute,
     windowMs: MINUTE_MS,
     now: config.now,
     ...(shared ? { peers: shared.counts } : {}),
+    // An authenticated key's hash is known by then: no second SHA-256 per request.
+    hashKey: (raw) => keys.knownHash(raw) ?? hashApiKey(raw),
   });
-  const keys = new KeyCache(ledger.changes);
   return {
     config,
     ledger,

@@ -40,6 +40,8 @@ export interface RateLimiterOptions {
   readonly peers?: PeerCounts;
   /** The policy's name in RateLimit headers (default "per-key"). */
   readonly policy?: string;
+  /** A raw API key's hash, the id its budget is kept under (default hashApiKey; a cache may know it). */
+  readonly hashKey?: (raw: string) => string;
 }
 
 const MINUTE_MS = 60_000;
@@ -53,6 +55,7 @@ export class RateLimiter {
   readonly #label: string;
   readonly #peers: PeerCounts | undefined;
   readonly #policy: string;
+  readonly #hashKey: (raw: string) => string;
   /** Request instants per key id, oldest first; never longer than `limit`. */
   readonly #log = new Map<string, number[]>();
   #hits = 0;
@@ -66,6 +69,7 @@ export class RateLimiter {
     this.#label = options.label ?? "this API key";
     this.#peers = options.peers;
     this.#policy = options.policy ?? "per-key";
+    this.#hashKey = options.hashKey ?? hashApiKey;
   }
 
   get enabled(): boolean {
@@ -132,7 +136,7 @@ export class RateLimiter {
    */
   admit(caller: Caller, rawKey: string, count = 1): Caller {
     if (!this.enabled) return caller;
-    const state = this.hit(caller.oauth ? `${caller.keyPrefix}` : hashApiKey(rawKey), count);
+    const state = this.hit(caller.oauth ? `${caller.keyPrefix}` : this.#hashKey(rawKey), count);
     return state ? { ...caller, rateLimit: state } : caller;
   }
 
