@@ -28,6 +28,19 @@ const MAY_WRITE = /\b(?:insert|update|delete|replace)\b/i;
 /** How many statement texts' classifications are kept; the statement cache holds 256 statements. */
 const CLASSIFIED_LIMIT = 1_024;
 const UNATTRIBUTED = Symbol("unattributed");
+// Savepoints: a ROLLBACK TO undoes only the writes since its SAVEPOINT, so it changes only their
+// tables. Counted as a write to every table it made every later unit of a group that failed one
+// unit look at SQLite again, and the mirror refresher's check send each of them round once more.
+const SAVEPOINT = Symbol("savepoint");
+const RELEASE = Symbol("release");
+const ROLLBACK_TO = Symbol("rollback to");
+type Classified =
+  | string
+  | typeof UNATTRIBUTED
+  | typeof SAVEPOINT
+  | typeof RELEASE
+  | typeof ROLLBACK_TO
+  | null;
 const TAKES_WRITE_LOCK = /^\s*begin\s+immediate\b/i;
 // The whole transaction's end; not ROLLBACK TO, which leaves it open.
 const ENDS_TRANSACTION = /^\s*(?:commit|end|rollback(?!\s+to\b))\b/i;
@@ -55,10 +68,14 @@ export class ChangeTracker implements Changes {
   /** data_version as read while holding the write lock, until the transaction ends. */
   #lockedVersion: number | undefined;
   readonly #writes = new Map<string, number>();
-  /** Per statement text: the table it writes, UNATTRIBUTED, or null when it writes none. */
-  readonly #classified = new Map<string, string | typeof UNATTRIBUTED | null>();
+  /** Per statement text: the table it writes, UNATTRIBUTED, a savepoint statement, or null. */
+  readonly #classified = new Map<string, Classified>();
   /** Writes whose table could not be told: they count against every table. */
   #unattributed = 0;
+  /** What each write since the outermost open savepoint changed, in order. */
+  readonly #sinceSavepoint: (string | typeof UNATTRIBUTED)[] = [];
+  /** For each open savepoint, innermost last: how many of those writes came before it. */
+  readonly #savepoints: number[] = [];
 
   constructor(sqlite: BetterSqlite3.Database) {
     this.#sqlite = sqlite;
@@ -72,6 +89,8 @@ export class ChangeTracker implements Changes {
       if (takes || ENDS_TRANSACTION.test(text)) {
         this.#holdingWriteLock = takes;
         this.#lockedVersion = undefined;
+        this.#savepoints.length = 0;
+        this.#sinceSavepoint.length = 0;
       }
     }
     let target = this.#classified.get(text);
@@ -80,8 +99,23 @@ export class ChangeTracker implements Changes {
       if (this.#classified.size >= CLASSIFIED_LIMIT) this.#classified.clear();
       this.#classified.set(text, target);
     }
+    if (target === SAVEPOINT) this.#savepoints.push(this.#sinceSavepoint.length);
+    else if (target === RELEASE) {
+      this.#savepoints.pop();
+      if (this.#savepoints.length === 0) this.#sinceSavepoint.length = 0;
+    } else if (target === ROLLBACK_TO) {
+      const from = this.#savepoints.at(-1);
+      if (from === undefined) this.#unattributed++;
+      else for (const undone of this.#sinceSavepoint.splice(from)) this.#count(undone);
+    } else if (target !== null) {
+      this.#count(target);
+      if (this.#savepoints.length > 0) this.#sinceSavepoint.push(target);
+    }
+  }
+
+  #count(target: string | typeof UNATTRIBUTED): void {
     if (target === UNATTRIBUTED) this.#unattributed++;
-    else if (target !== null) this.#writes.set(target, (this.#writes.get(target) ?? 0) + 1);
+    else this.#writes.set(target, (this.#writes.get(target) ?? 0) + 1);
   }
 
   /** The moment now, for `tables`. Take it before reading what it will vouch for. */
@@ -116,7 +150,10 @@ export class ChangeTracker implements Changes {
   }
 }
 
-function classify(text: string, reader: boolean): string | typeof UNATTRIBUTED | null {
+function classify(text: string, reader: boolean): Classified {
+  if (/^\s*savepoint\b/i.test(text)) return SAVEPOINT;
+  if (/^\s*release\b/i.test(text)) return RELEASE;
+  if (/^\s*rollback\s+(?:transaction\s+)?to\b/i.test(text)) return ROLLBACK_TO;
   const table = WRITE_TARGET.exec(text)?.[1];
   if (table) return table;
   const writes = reader ? /^\s*with\b/i.test(text) && MAY_WRITE.test(text) : !CONTROL.test(text);

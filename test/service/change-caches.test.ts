@@ -188,6 +188,36 @@ describe("ChangeTracker", () => {
     sqlite.close();
   });
 
+  it("counts a ROLLBACK TO against the tables written since its savepoint only", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    const changes = new ChangeTracker(sqlite);
+    const tables = ["agents", "bookings", "holds"];
+    const note = (...texts: string[]) => {
+      for (const text of texts) changes.noteStatement(text, false);
+    };
+    note("BEGIN IMMEDIATE", "SAVEPOINT decision", 'update "holds" set "status" = ?', "RELEASE decision");
+    // A unit that failed before writing anything undoes nothing.
+    let before = changes.stamp(tables);
+    note("SAVEPOINT decision", "ROLLBACK TO decision", "RELEASE decision");
+    expect(changes.unchangedHere(before, tables)).toBe(true);
+    // One that wrote bookings undoes bookings, not what the unit before it wrote (holds).
+    before = changes.stamp(["agents", "holds"]);
+    const bookings = changes.stamp(["bookings"]);
+    note("SAVEPOINT decision", 'insert into "bookings" ("id") values (?)');
+    const written = changes.stamp(["bookings"]);
+    note("ROLLBACK TO decision", "RELEASE decision");
+    expect(changes.unchangedHere(before, ["agents", "holds"])).toBe(true);
+    expect(changes.unchangedHere(bookings, ["bookings"])).toBe(false);
+    expect(changes.unchangedHere(written, ["bookings"]), "a stamp taken between write and rollback").toBe(
+      false,
+    );
+    // A whole ROLLBACK still counts against every table.
+    before = changes.stamp(tables);
+    note("ROLLBACK");
+    expect(changes.unchangedHere(before, tables)).toBe(false);
+    sqlite.close();
+  });
+
   it("reads data_version once while holding the write lock, and afresh once the transaction ends", () => {
     const dir = mkdtempSync(join(tmpdir(), "openavail-tracker-"));
     const a = new BetterSqlite3(join(dir, "t.db"));
