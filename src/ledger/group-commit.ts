@@ -110,6 +110,12 @@ export class GroupCommit {
   }
 
   async #runGroup(group: readonly Pending[]): Promise<void> {
+    // Queued before a flush failed: they must not run either, nor read what it left in doubt.
+    const failure = this.#walFlush?.failure;
+    if (failure) {
+      for (const unit of group) unit.reject(failure);
+      return;
+    }
     const outcomes: Outcome[] = [];
     let committed = true;
     // A unit alone since the last groups waits for its fsync either way: on the thread pool it would
@@ -163,10 +169,13 @@ export class GroupCommit {
     const durable = flush && committed ? flush.flush() : this.#pendingFlush;
     if (flush && committed && durable) {
       this.#pendingFlush = durable;
-      const settled = () => {
-        if (this.#pendingFlush === durable) this.#pendingFlush = null;
-      };
-      durable.then(settled, settled);
+      // A failed flush stays pending: whatever runs after it fails with it (a later group, durable()).
+      durable.then(
+        () => {
+          if (this.#pendingFlush === durable) this.#pendingFlush = null;
+        },
+        () => undefined,
+      );
     }
     // Not awaited: the next group runs while this one's flush is on the thread pool.
     if (durable) {

@@ -297,5 +297,22 @@ describe("GroupCommit", () => {
       ).rejects.toBe(failure);
       expect(ran).toBe(false);
     });
+
+    it("fails units queued before a flush failed, and any that would answer after it", async () => {
+      const w = world();
+      const failure = new Error("EIO");
+      const walFlush = { failure: null as Error | null, flush: () => Promise.reject(failure) };
+      const commits = new GroupCommit(w.app.ledger.db, { walFlush: walFlush as never, companyMemory: 0 });
+      // The pair's flush fails; a lone unit after it (SQLite's own fsync) may have read the pair's
+      // writes, so it fails too, though its own commit went through.
+      const pair = [commits.run(owner("own_f1")), commits.run(owner("own_f2"))];
+      for (const unit of pair) await expect(unit).rejects.toBe(failure);
+      await expect(commits.run(async () => "read")).rejects.toBe(failure);
+      // Queued while the failure was not yet known, run once it is: refused, nothing written.
+      const queued = commits.run(owner("own_late"));
+      walFlush.failure = failure;
+      await expect(queued).rejects.toBe(failure);
+      expect(await emails(w.app.ledger.db)).not.toContain("own_late@example.com");
+    });
   });
 });

@@ -79,6 +79,9 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
             after_seq: seen,
             limit: PAGE,
           });
+          // A decision is shown once it is on disk, as its caller is answered: not from the WAL
+          // before the flush of its group has returned (group-commit.ts).
+          if (page.length > 0) await app.service.durable();
           for (const d of page) {
             await stream.writeSSE({ event: "decision", id: String(d.seq), data: JSON.stringify(d) });
             seen = d.seq;
