@@ -36,7 +36,8 @@ export async function executeTool(
   const parsed = tool.input.safeParse(withKey);
   if (!parsed.success) throw badRequestFrom(parsed.error, `${tool.name} input`, tool.input, withKey);
   const input = parsed.data as Record<string, unknown>;
-  return service.run(who, tool.name, input, (tx) => tool.run(service, tx, input), {
+  // The provisional caller goes on: its recheck inside the transaction is what vouches for it.
+  return service.run(caller, tool.name, input, (tx) => tool.run(service, tx, input), {
     deliverNotifications: (tool.deliverNotifications ?? true) && (options.deliverNotifications ?? true),
     scopes: tool.scopes,
     writes: tool.writes,

@@ -28,9 +28,11 @@ export class KeyCache extends StampedCache<Resolved> {
   /** OAuth access tokens, kept by the same rule over their own tables. */
   readonly accessTokens: AccessTokenCache;
   /**
-   * The hash of each key this process has seen resolve, by the key as sent: a key's checksum and
+   * The hash of each working key this process has seen, by the key as sent: a key's checksum and
    * hash are two SHA-256 runs, ~8 us of a cached request under load, and neither can change. Only
    * the hash is looked up; whether the key still works is the stamped entry's or the ledger's say.
+   * A key found revoked, expired or disabled is dropped, so the process holds only keys that work
+   * (as every request carrying one does while it runs).
    */
   readonly #hashes = new Map<string, string>();
   constructor(changes: Changes) {
@@ -44,8 +46,13 @@ export class KeyCache extends StampedCache<Resolved> {
   }
 
   rememberHash(raw: string, hash: string): void {
+    if (this.#hashes.has(raw)) return;
     if (this.#hashes.size >= HASHES_KEPT) this.#hashes.delete(this.#hashes.keys().next().value!);
     this.#hashes.set(raw, hash);
+  }
+
+  forgetHash(raw: string): void {
+    this.#hashes.delete(raw);
   }
 }
 
@@ -88,35 +95,49 @@ export async function authenticate(
     const key = await findApiKeyByHash(db, keyHash);
     if (!key || !hashesEqual(key.hash, keyHash))
       throw new OpenavailError("unauthorized", "Unknown API key; ask the owner for a new one.");
-    cache?.rememberHash(raw, keyHash);
     const agent = await findAgent(db, key.agent_id);
     return { key, agent, caller: agent ? callerOf(agent, keyPrefix(raw)) : null };
   };
   const known = options.provisional ? cache?.peek(keyHash) : undefined;
   const resolved = known ?? (cache ? await cache.readThrough(keyHash, resolve) : await resolve());
   const { key, agent, caller } = resolved;
-  if (key.revoked_at !== null)
-    throw new OpenavailError(
-      "unauthorized",
-      `API key ${key.prefix}… was revoked; ask the owner for a new one.`,
-    );
-  if (key.expires_at !== null && key.expires_at <= now) {
-    throw new OpenavailError("unauthorized", `API key ${key.prefix}… expired; ask the owner for a new one.`);
+  const refusal = refusalOf(key, agent, now);
+  if (refusal || !caller) {
+    // A key is kept by its raw form only while it works (KeyCache's hashes).
+    cache?.forgetHash(raw);
+    throw refusal ?? disabled(key);
   }
-  if (agent?.status !== "active" || !caller) {
-    throw new OpenavailError("unauthorized", `Agent ${key.agent_id} is disabled; its keys no longer work.`);
+  cache?.rememberHash(raw, keyHash);
+  // Provisional: even last_used_at waits for the transaction, where the recheck writes it if due.
+  if (known) {
+    return {
+      ...caller,
+      recheck: async (through) => {
+        const fresh = await authenticate(through, raw, now, cache);
+        return fresh === caller ? null : fresh;
+      },
+    };
   }
   // The write makes the cached entry stale, so the next request reads the new last_used_at.
   if (key.last_used_at === null || now - key.last_used_at >= TOUCH_INTERVAL_MS)
     await touchApiKey(db, key.id, now);
-  if (!known) return caller;
-  return {
-    ...caller,
-    recheck: async (through) => {
-      const fresh = await authenticate(through, raw, now, cache);
-      return fresh === caller ? null : fresh;
-    },
-  };
+  return caller;
+}
+
+/** Why a key found in the ledger does not work (revoked, expired, its agent disabled), if it does not. */
+function refusalOf(key: ApiKeyRow, agent: AgentRow | undefined, now: number): OpenavailError | null {
+  if (key.revoked_at !== null)
+    return new OpenavailError(
+      "unauthorized",
+      `API key ${key.prefix}… was revoked; ask the owner for a new one.`,
+    );
+  if (key.expires_at !== null && key.expires_at <= now)
+    return new OpenavailError("unauthorized", `API key ${key.prefix}… expired; ask the owner for a new one.`);
+  return agent?.status === "active" ? null : disabled(key);
+}
+
+function disabled(key: ApiKeyRow): OpenavailError {
+  return new OpenavailError("unauthorized", `Agent ${key.agent_id} is disabled; its keys no longer work.`);
 }
 
 export function callerOf(agent: AgentRow, prefix: string | null): Caller {

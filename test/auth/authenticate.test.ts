@@ -6,7 +6,7 @@ import type { Database } from "../../src/ledger/tables.js";
 import { createAgent } from "../../src/service/admin.js";
 import { createKey, revokeKey, setAgentStatus, updateAgent } from "../../src/service/agents-admin.js";
 import { generateApiKey } from "../../src/service/api-keys.js";
-import { authenticate } from "../../src/service/authenticate.js";
+import { authenticate, KeyCache } from "../../src/service/authenticate.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
@@ -145,6 +145,16 @@ describe("unauthorized (401)", () => {
     const err = await refusal(w.app.authenticate(typo));
     expect(err.message).toContain("checksum");
     expect((await w.app.authenticate(made.key)).agentId).toBe(agentId);
+  });
+
+  it("a revoked key leaves the process's memory of keys by their raw form", async () => {
+    const made = await newKey();
+    const cache = new KeyCache(w.app.ledger.changes);
+    await authenticate(w.app.ledger.db, made.key, w.clock.now, cache);
+    expect(cache.knownHash(made.key)).toBeDefined();
+    await revokeKey(w.app.ledger.db, agentId, made.id, w.clock.now);
+    await refusal(authenticate(w.app.ledger.db, made.key, w.clock.now, cache));
+    expect(cache.knownHash(made.key)).toBeUndefined();
   });
 
   it("a well-formed key nobody issued", async () => {

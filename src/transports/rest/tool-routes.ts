@@ -65,8 +65,11 @@ function mountToolRoute(
     };
     const result = await run().catch(async (err: unknown) => {
       // A key another process revoked meanwhile gets its 401, not what else the request got wrong.
-      await caller.recheck?.(app.ledger.db);
-      throw err;
+      const refusal = await caller.recheck?.(app.ledger.db).then(
+        () => null,
+        (why: unknown) => (why instanceof OpenavailError && why.type === "unauthorized" ? why : null),
+      );
+      throw refusal ?? err;
     });
     const headers = callerHeaders(caller);
     if (result.replayed) headers["idempotent-replayed"] = "true";
