@@ -11,13 +11,25 @@ export const DAY = 24 * HOUR;
 
 export type TransportName = "rest" | "mcp-http" | "mcp-stdio";
 
-/** The tools whose calls are arbitrated and so append a decision row. */
+/** The tools whose calls are arbitrated. */
 export const ARBITRATED = new Set([
   "check_availability",
   "create_hold",
   "create_booking",
   "preempt",
   "reschedule_booking",
+]);
+
+/**
+ * The tools whose calls append a decision row: the arbitrated ones, and the changes logged as
+ * decisions (DESIGN.md section 6). A lost call of any of them may have committed its row.
+ */
+export const DECIDED = new Set([
+  ...ARBITRATED,
+  "cancel_booking",
+  "release_hold",
+  "set_availability_rules",
+  "delete_availability_rules",
 ]);
 
 /** An error body of DESIGN.md section 6 (or a stand-in for a transport-level failure). */

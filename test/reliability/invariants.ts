@@ -23,7 +23,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../src/ledger/tables.js";
 import type { LoadedPolicy } from "../../src/service/policy.js";
 import { findOverlaps } from "../helpers/invariants.js";
-import { ARBITRATED, type CallRecord, MINUTE, type Violation } from "./common.js";
+import { type CallRecord, DECIDED, MINUTE, type Violation } from "./common.js";
 
 export interface CheckOptions {
   readonly scenario: string;
@@ -296,7 +296,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
         lostReschedule.add(String(r.args.booking_id));
       if (out.kind === "lost") {
         agentsWithLoss.add(r.agentId);
-        if (ARBITRATED.has(r.tool)) lostByAgent.set(r.agentId, (lostByAgent.get(r.agentId) ?? 0) + 1);
+        if (DECIDED.has(r.tool)) lostByAgent.set(r.agentId, (lostByAgent.get(r.agentId) ?? 0) + 1);
       }
       if (out.kind !== "ok" || !out.body) continue;
       for (const n of [...(out.body.pending_notifications ?? []), ...(out.body.notifications ?? [])]) {
@@ -600,7 +600,7 @@ export async function checkLedger(o: CheckOptions): Promise<CheckSummary> {
         if (ids.length > lost) {
           fail(
             "decision-seen-by-client",
-            `${ids.length} decision(s) of ${agentId} no client saw (e.g. ${ids[0]}), only ${lost} arbitrated request(s) lost`,
+            `${ids.length} decision(s) of ${agentId} no client saw (e.g. ${ids[0]}), only ${lost} request(s) lost that append one`,
           );
         }
       }
