@@ -8,7 +8,7 @@ import { findIdempotency, saveIdempotency } from "../ledger/audit.repository.js"
 import { lockIdempotencyKey } from "../ledger/dialect.js";
 import type { Database } from "../ledger/tables.js";
 import { DurabilityError } from "../ledger/wal-flush.js";
-import { type Caller, currentCaller, requireScopes, type Scope } from "./caller.js";
+import { type Caller, currentCaller, mayActOn, requireScopes, type Scope } from "./caller.js";
 import {
   type DecisionLine,
   type Scheduling,
@@ -47,7 +47,9 @@ export async function runTool(
   const key = typeof rawKey === "string" ? rawKey : undefined;
   const fingerprint = key ? sha256(canonicalJson({ tool, input: request })) : "";
   const decisions: DecisionLine[] = [];
-  const owners = ownerEmailsOf(request);
+  // Only owners the caller may act on: a request naming another owner must not make this server
+  // call that owner's calendar provider (CalDAV is asked on every decision) before it is refused.
+  const owners = ownerEmailsOf(request).filter((email) => mayActOn(provisional, email));
   let stillCurrent = await s.deps.refresh?.(owners);
   const unit = async (trx: Kysely<Database>): Promise<ToolResult> => {
     // What the refresh relied on is checked here, where it costs nothing (mirror-refresh.ts).
