@@ -20,13 +20,14 @@ export async function executeTool(
   idempotencyKey?: string,
   options: { deliverNotifications?: boolean } = {},
 ): Promise<ToolResult> {
-  // A provisional caller (authenticate) lacking a scope may lack only what another process has just
-  // granted: the refusal is judged on the caller its key makes now.
-  const who =
-    caller.recheck && !tool.scopes.every((scope) => caller.scopes.has(scope))
-      ? await currentCaller(caller, service.db)
-      : caller;
-  requireScopes(who, tool.scopes, tool.name);
+  try {
+    requireScopes(caller, tool.scopes, tool.name);
+  } catch (err) {
+    // A provisional caller (authenticate) lacking a scope may lack only what another process has
+    // just granted: the refusal is judged again on the caller its key makes now.
+    if (!caller.recheck) throw err;
+    requireScopes(await currentCaller(caller, service.db), tool.scopes, tool.name);
+  }
   const withKey =
     idempotencyKey !== undefined && tool.writes && args && typeof args === "object"
       ? { ...(args as Record<string, unknown>), idempotency_key: idempotencyKey }

@@ -42,8 +42,10 @@ type Classified =
   | typeof ROLLBACK_TO
   | null;
 const TAKES_WRITE_LOCK = /^\s*begin\s+immediate\b/i;
-// The whole transaction's end; not ROLLBACK TO, which leaves it open.
-const ENDS_TRANSACTION = /^\s*(?:commit|end|rollback(?!\s+to\b))\b/i;
+/** `ROLLBACK [TRANSACTION] TO name`: undoes the writes since a savepoint, and leaves the transaction open. */
+const ROLLS_BACK_TO = /^\s*rollback\s+(?:transaction\s+)?to\b/i;
+// The whole transaction's end; not ROLLBACK TO.
+const ENDS_TRANSACTION = /^\s*(?:commit|end|rollback)\b/i;
 
 /** What caches ask of a ledger: whether some tables may have changed since a moment. */
 export interface Changes {
@@ -86,7 +88,7 @@ export class ChangeTracker implements Changes {
   noteStatement(text: string, reader: boolean): void {
     if (!reader) {
       const takes = TAKES_WRITE_LOCK.test(text);
-      if (takes || ENDS_TRANSACTION.test(text)) {
+      if (takes || (ENDS_TRANSACTION.test(text) && !ROLLS_BACK_TO.test(text))) {
         this.#holdingWriteLock = takes;
         this.#lockedVersion = undefined;
         this.#savepoints.length = 0;
@@ -153,7 +155,7 @@ export class ChangeTracker implements Changes {
 function classify(text: string, reader: boolean): Classified {
   if (/^\s*savepoint\b/i.test(text)) return SAVEPOINT;
   if (/^\s*release\b/i.test(text)) return RELEASE;
-  if (/^\s*rollback\s+(?:transaction\s+)?to\b/i.test(text)) return ROLLBACK_TO;
+  if (ROLLS_BACK_TO.test(text)) return ROLLBACK_TO;
   const table = WRITE_TARGET.exec(text)?.[1];
   if (table) return table;
   const writes = reader ? /^\s*with\b/i.test(text) && MAY_WRITE.test(text) : !CONTROL.test(text);

@@ -78,19 +78,15 @@ export async function authenticate(
       "Missing API key: send Authorization: Bearer ak_... (or set OPENAVAIL_API_KEY), or sign in with OAuth.",
     );
   }
-  let hash = cache?.knownHash(raw);
-  if (hash === undefined) {
-    if (!isWellFormedApiKey(raw)) {
-      if (looksLikeAccessToken(raw))
-        return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
-      throw new OpenavailError(
-        "unauthorized",
-        "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",
-      );
-    }
-    hash = hashApiKey(raw);
+  const keyHash = cache?.knownHash(raw) ?? (isWellFormedApiKey(raw) ? hashApiKey(raw) : undefined);
+  if (keyHash === undefined) {
+    if (looksLikeAccessToken(raw))
+      return authenticateAccessToken(db, raw, now, cache?.accessTokens, callerOf);
+    throw new OpenavailError(
+      "unauthorized",
+      "That is not a valid Openavail API key (wrong format or checksum); check for a copy-paste error.",
+    );
   }
-  const keyHash = hash;
   const resolve = async (): Promise<Resolved> => {
     const key = await findApiKeyByHash(db, keyHash);
     if (!key || !hashesEqual(key.hash, keyHash))

@@ -172,7 +172,6 @@ export function createRefresher(deps: SyncDeps, options: RefresherOptions = {}):
         checkedAt = now;
       }
       if (!anyProviderCalendars) return stillCurrent;
-      stillCurrent = undefined;
       const stale = await syncableCalendars(deps.db, { ownerEmails, syncedBefore: now - freshForMs });
       const due = stale.filter((id) => {
         const failed = failedAt.get(id);
