@@ -17,10 +17,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { toInstant } from "../../schemas/time.js";
 import { makeWorld } from "../helpers/world.js";
+import { DIST, ROOT, requireBuild } from "./built.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const DIST = join(ROOT, "dist");
 const COLD_RUNS = 15;
 const CLIENTS = 50;
 const WARMUP_CALLS = 10;
@@ -151,9 +150,7 @@ process.stdin.resume();
 }
 
 export async function benchMcp(): Promise<Record<string, unknown>> {
-  if (!existsSync(join(DIST, "src", "transports", "mcp", "http.js"))) {
-    throw new Error("Build first (npm run build): the MCP bench runs the compiled JavaScript in dist/.");
-  }
+  requireBuild();
   const world = await makeWorld(new Date().toISOString());
   try {
     // A week of one owner's calendar with 50 bookings, a week from now (the servers run on the real clock).

@@ -13,11 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { toInstant } from "../../schemas/time.js";
-import { configFromEnv, createApp, createLogger } from "../../src/compose.js";
-import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
-import { SCOPES } from "../../src/service/caller.js";
-import { startHttpServer } from "../../src/transports/http/server.js";
-import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { builtServer } from "./built.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
 const OWNER = "profile@bench.example";
@@ -172,6 +168,18 @@ const make = (i) => {
 type Kind = "rest_create_booking" | "rest_get_free_busy" | "mcp_tools_call";
 
 export async function benchRequestProfile(): Promise<Record<string, unknown>> {
+  const {
+    configFromEnv,
+    createApp,
+    createLogger,
+    createOwner,
+    createCalendar,
+    createAgent,
+    createApiKey,
+    SCOPES,
+    startHttpServer,
+    mountMcpHttp,
+  } = await builtServer();
   const dir = mkdtempSync(join(tmpdir(), "openavail-bench-profile-"));
   const config = configFromEnv(
     {},

@@ -18,12 +18,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { configFromEnv, createApp, createLogger } from "../../src/compose.js";
 import type { Synchronous } from "../../src/ledger/open-ledger.js";
-import { createAgent, createApiKey, createCalendar, createOwner } from "../../src/service/admin.js";
-import { SCOPES } from "../../src/service/caller.js";
-import { startHttpServer } from "../../src/transports/http/server.js";
 import { bareCommitLoop, startBareHono } from "./bare-baselines.js";
+import { builtServer } from "./built.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
 const CLIENTS = 50;
@@ -122,6 +119,17 @@ export async function run(
 ): Promise<Record<string, unknown>> {
   const clients = options.clients ?? CLIENTS;
   const kind = options.kind ?? "create_booking";
+  const {
+    configFromEnv,
+    createApp,
+    createLogger,
+    createOwner,
+    createCalendar,
+    createAgent,
+    createApiKey,
+    SCOPES,
+    startHttpServer,
+  } = await builtServer();
   const dir = mkdtempSync(join(tmpdir(), "openavail-bench-rest-"));
   const config = configFromEnv(
     {},
