@@ -1,5 +1,5 @@
 // toInstant (schemas/time.ts) writes exactly what Date#toISOString does, minus ".000" on whole seconds,
-// whatever order instants come in (it keeps the last day's date part).
+// whatever order instants come in (it keeps the date part of the last 64 days it wrote).
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toInstant } from "../../schemas/time.js";
@@ -28,6 +28,13 @@ describe("toInstant", () => {
     }
     expect(toInstant(Date.parse("2026-03-03T14:00:00Z"))).toBe("2026-03-03T14:00:00Z");
     expect(toInstant(1.5)).toBe(reference(1.5));
+  });
+
+  it("matches toISOString across more days than it keeps, coming back to evicted ones", () => {
+    const days = Array.from({ length: 200 }, (_, d) => Date.parse("2026-01-01T00:00:00Z") + d * 86_400_000);
+    for (const ms of [...days, ...days.reverse()].map((day, i) => day + i * 61_001)) {
+      expect(toInstant(ms)).toBe(reference(ms));
+    }
   });
 
   it("matches toISOString for any instant, in any order", () => {
