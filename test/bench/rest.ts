@@ -220,7 +220,7 @@ export async function run(
 export async function benchRest(): Promise<Record<string, unknown>> {
   const paced = await run("full", TARGET_RPS);
   const normal = await run("normal", null);
-  // The ratios alternate each Openavail run with its baseline, PAIRS times, and compare medians: on a
+  // The ratios alternate each Openavail run with its baseline, PAIRS times, and take the median pair: on a
   // shared 2-core machine one pair alone moved a ratio by a fifth between runs of the same code.
   const runs: Record<"saturated" | "bare" | "reads" | "bareGet" | "sequential", Record<string, unknown>[]> = {
     saturated: [],
@@ -264,6 +264,14 @@ export async function benchRest(): Promise<Record<string, unknown>> {
     commitRuns.length >> 1
   ]!;
   const ratio = (a: unknown, b: unknown) => Math.round(((a as number) / (b as number)) * 100) / 100;
+  // Each pair's two runs are seconds apart, so a pair's ratio is taken at one speed of the machine;
+  // a ratio of medians could take its two medians from different pairs, and this machine's speed
+  // moved by a third within one bench run. The median pair is reported, every pair's ratio beside it.
+  const pairRatios = (a: readonly number[], b: readonly number[]) => {
+    const pairs = a.map((x, i) => ratio(x, b[i]));
+    return { median: [...pairs].sort((x, y) => x - y)[pairs.length >> 1]!, pairs };
+  };
+  const field = (list: Record<string, unknown>[], name: string) => list.map((r) => r[name] as number);
   for (const r of [paced, normal, ...Object.values(runs).flat()]) {
     console.log(
       `rest ${r["kind"]} [${r["server"]}] (${r["synchronous"]}, ${r["load"]}, ${r["clients"]} clients): ${r["requests_per_s"]} req/s, p50 ${r["p50_ms"]} ms, p99 ${r["p99_ms"]} ms, ` +
@@ -272,24 +280,41 @@ export async function benchRest(): Promise<Record<string, unknown>> {
         `event loops busy: server ${r["server_event_loop_busy"]}, client ${r["client_event_loop_busy"]}`,
     );
   }
+  const cpu = pairRatios(
+    field(runs.saturated, "server_cpu_ms_per_request"),
+    field(runs.bare, "server_cpu_ms_per_request"),
+  );
   const vsBare = {
-    server_cpu_per_request: ratio(saturated["server_cpu_ms_per_request"], bare["server_cpu_ms_per_request"]),
-    throughput: ratio(saturated["requests_per_s"], median(runs.bare, "requests_per_s")["requests_per_s"]),
+    server_cpu_per_request: cpu.median,
+    server_cpu_per_request_pairs: cpu.pairs,
+    throughput: pairRatios(field(runs.saturated, "requests_per_s"), field(runs.bare, "requests_per_s"))
+      .median,
   };
+  const readsCpu = pairRatios(
+    field(runs.reads, "server_cpu_ms_per_request"),
+    field(runs.bareGet, "server_cpu_ms_per_request"),
+  );
   const readsVsBare = {
-    server_cpu_per_request: ratio(reads["server_cpu_ms_per_request"], bareGet["server_cpu_ms_per_request"]),
-    throughput: ratio(reads["requests_per_s"], median(runs.bareGet, "requests_per_s")["requests_per_s"]),
+    server_cpu_per_request: readsCpu.median,
+    server_cpu_per_request_pairs: readsCpu.pairs,
+    throughput: pairRatios(field(runs.reads, "requests_per_s"), field(runs.bareGet, "requests_per_s")).median,
   };
   const floor = { p50: commits[Math.floor(commits.length / 2)]!, p99: percentile(commits, 99) };
+  const commitP50s = commitRuns.map((c) => c[c.length >> 1]!);
+  const sequentialP50 = pairRatios(field(runs.sequential, "from_send_p50_ms"), commitP50s);
   const vsCommit = {
-    p50: ratio(sequential["from_send_p50_ms"], floor.p50),
-    p99: ratio(sequential["from_send_p99_ms"], floor.p99),
+    p50: sequentialP50.median,
+    p50_pairs: sequentialP50.pairs,
+    p99: pairRatios(
+      field(runs.sequential, "from_send_p99_ms"),
+      commitRuns.map((c) => percentile(c, 99)),
+    ).median,
   };
   console.log(
-    `against bare Hono in this run (medians of ${PAIRS} alternated pairs): create_booking server CPU per request x${vsBare.server_cpu_per_request}, throughput x${vsBare.throughput}; ` +
-      `get_free_busy (a week, 50 bookings) server CPU per request x${readsVsBare.server_cpu_per_request}, throughput x${readsVsBare.throughput}; ` +
-      `one booking at a time: p50 ${sequential["from_send_p50_ms"]} ms (x${vsCommit.p50} a bare commit's ${floor.p50.toFixed(3)} ms), ` +
-      `p99 ${sequential["from_send_p99_ms"]} ms (x${vsCommit.p99} of ${floor.p99.toFixed(3)} ms)`,
+    `against bare Hono in this run (median of ${PAIRS} alternated pairs' ratios): create_booking server CPU per request x${cpu.median} (pairs ${cpu.pairs.join(", ")}), throughput x${vsBare.throughput}; ` +
+      `get_free_busy (a week, 50 bookings) server CPU per request x${readsCpu.median} (pairs ${readsCpu.pairs.join(", ")}), throughput x${readsVsBare.throughput}; ` +
+      `one booking at a time: p50 ${sequential["from_send_p50_ms"]} ms (x${vsCommit.p50} a bare commit's, pairs ${sequentialP50.pairs.join(", ")}; median commit ${floor.p50.toFixed(3)} ms), ` +
+      `p99 ${sequential["from_send_p99_ms"]} ms (x${vsCommit.p99} of a bare commit's)`,
   );
   const rps = paced["requests_per_s"] as number;
   const p99 = paced["p99_ms"] as number;
