@@ -15,6 +15,7 @@ const ON_POSTGRES = [
   "test/service/concurrency.test.ts",
   "test/service/field-names.test.ts",
   "test/service/hold-states.test.ts",
+  "test/service/hold-sweep.test.ts",
   "test/service/holds.test.ts",
   "test/service/id-probing.test.ts",
   "test/service/idempotency.test.ts",

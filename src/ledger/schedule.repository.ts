@@ -87,6 +87,19 @@ const dueHolds = preparedQuery<[number], HoldRow>((db, arg) =>
   db.selectFrom("holds").selectAll().where("status", "=", "active").where("expires_at", "<=", arg(0)),
 );
 
+const earliestExpiry = preparedQuery<[string], { at: number | null }>((db, arg) =>
+  db
+    .selectFrom("holds")
+    .select((eb) => eb.fn.min("expires_at").as("at"))
+    .where("status", "=", arg(0)),
+);
+
+/** When the first active hold expires (one seek in holds_expiry), or Infinity with none active. */
+export async function earliestActiveHoldExpiry(db: Kysely<Database>): Promise<number> {
+  const [row] = await earliestExpiry(db, "active");
+  return row?.at == null ? Number.POSITIVE_INFINITY : Number(row.at);
+}
+
 export async function expireHolds(db: Kysely<Database>, now: number): Promise<HoldRow[]> {
   if (isPostgres(db)) return expireHoldsConcurrently(db, now);
   const due = await dueHolds(db, now);

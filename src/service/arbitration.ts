@@ -37,7 +37,7 @@ export async function decide(
 ): Promise<VerdictBody> {
   const { request } = plan;
   await lockOwner(tx.trx, target.owner.id);
-  await sweepExpiredHolds(tx);
+  await sweepExpiredHolds(s, tx);
   const question = (all: readonly BusyItem[]): ArbitrationInput => ({
     request,
     items: plan.exclude ? all.filter((it) => it.id !== plan.exclude) : all,

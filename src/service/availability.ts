@@ -32,7 +32,7 @@ export async function checkAvailability(
   const window = spanOf(input.window.start, input.window.end);
   // It may hold the first free slot: no other decision for the owner may slip in between.
   await lockOwner(tx.trx, target.owner.id);
-  await sweepExpiredHolds(tx);
+  await sweepExpiredHolds(s, tx);
   const wantHold = input.hold ?? hasScope(tx.caller, "create_holds");
   if (wantHold && !hasScope(tx.caller, "create_holds")) {
     throw new OpenavailError(

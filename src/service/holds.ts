@@ -38,7 +38,7 @@ export async function releaseHold(
   input: ReleaseHoldInput,
 ): Promise<{ decision_id: string; hold: Hold }> {
   // A hold past expires_at is expired, swept or not: releasing it must not relabel it "released".
-  await sweepExpiredHolds(tx);
+  await sweepExpiredHolds(s, tx);
   const hold = await ownHold(tx.trx, tx.caller, input.hold_id);
   const owner = (await findOwnerById(tx.trx, hold.owner_id))!;
   requireOwner(tx.caller, owner.email);

@@ -93,7 +93,7 @@ export class SchedulingService {
 
   /** Expires every hold past its `expires_at` and tells its agent. Cheap: one indexed lookup. */
   sweepExpiredHolds(tx: Tx) {
-    return sweepExpiredHolds(tx);
+    return sweepExpiredHolds(this.#s, tx);
   }
 
   // ---- arbitrated tools: each appends a decision row -------------------------------------------
