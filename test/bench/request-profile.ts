@@ -31,20 +31,20 @@ const PHASES: readonly [string, RegExp][] = [
   ["log", /\/node_modules\/(pino|sonic-boom|thread-stream)\//],
   [
     "parse",
-    /\/src\/transports\/(rest\/json-body|rest\/query-params|mcp\/(raw-arguments|batch-rules|direct-tool-call|modern-direct|era))\.ts/,
+    /\/src\/transports\/(rest\/json-body|rest\/query-params|mcp\/(raw-arguments|batch-rules|direct-tool-call|modern-direct|era))\.[jt]s/,
   ],
   [
     "authenticate",
-    /\/src\/(service\/(authenticate|rate-limiter|api-keys|oauth\/access-tokens)|transports\/rest\/agent-auth)\.ts|request-guards\.ts/,
+    /\/src\/(service\/(authenticate|rate-limiter|api-keys|oauth\/access-tokens)|transports\/rest\/agent-auth)\.[jt]s|request-guards\.[jt]s/,
   ],
   [
     "validate",
-    /\/node_modules\/zod\/|\/src\/service\/(well-formed-text|field-names)\.ts|\/tools\/execute-tool\.ts/,
+    /\/node_modules\/zod\/|\/src\/service\/(well-formed-text|field-names)\.[jt]s|\/tools\/execute-tool\.[jt]s/,
   ],
   ["arbitrate", /\/src\/core\//],
-  ["transaction (begin, commit)", /\/src\/ledger\/(group-commit|transaction|wal-flush)\.ts/],
+  ["transaction (begin, commit)", /\/src\/ledger\/(group-commit|transaction|wal-flush)\.[jt]s/],
   ["snapshot", /\/src\/ledger\/|\/node_modules\/(kysely|better-sqlite3)\//],
-  ["serialize", /\/src\/(service\/(present|presenter)|transports\/rest\/respond)\.ts|tool-list\.ts/],
+  ["serialize", /\/src\/(service\/(present|presenter)|transports\/rest\/respond)\.[jt]s|tool-list\.[jt]s/],
   ["mcp sdk", /\/node_modules\/@modelcontextprotocol\//],
   [
     "http",
@@ -53,7 +53,7 @@ const PHASES: readonly [string, RegExp][] = [
   ["service (other)", /\/src\/service\/|\/tools\//],
 ];
 /** Frames that only pass statements on: the phase is their caller's (a read, or the commit). */
-const NEUTRAL = /\/src\/ledger\/prepared-query\.ts/;
+const NEUTRAL = /\/src\/ledger\/prepared-query\.[jt]s/;
 
 interface ProfileNode {
   readonly id: number;
