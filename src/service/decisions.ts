@@ -119,8 +119,11 @@ export interface Scheduling {
   readonly nothingPending: StampedCache<true>;
   /** Each agent's active webhook subscriptions (theirs and organisation-wide), kept until the table changes. */
   readonly webhookSubscribers: StampedCache<readonly WebhookSubscriber[]>;
-  /** When the earliest active hold expires, kept until the holds table changes: sweeps before it are skipped. */
-  readonly earliestHoldExpiry: StampedCache<number>;
+  /**
+   * When the earliest active hold expires, kept until the holds table changes: sweeps before it are
+   * skipped. SQLite only (null on PostgreSQL, see sweepExpiredHolds).
+   */
+  readonly earliestHoldExpiry: StampedCache<number> | null;
 }
 
 /** Builds the shared state of one service; made once, at start-up. */
@@ -134,7 +137,7 @@ export function openScheduling(deps: ServiceDeps): Scheduling {
     owners: new OwnerDirectory(deps.changes),
     nothingPending: new StampedCache(deps.changes, ["notifications"], 10_000),
     webhookSubscribers: new StampedCache(deps.changes, ["webhook_subscriptions"], 10_000),
-    earliestHoldExpiry: new StampedCache(deps.changes, ["holds"], 1),
+    earliestHoldExpiry: isPostgres(deps.db) ? null : new StampedCache(deps.changes, ["holds"], 1),
   };
 }
 

@@ -19,15 +19,16 @@ import type { NotificationPayload } from "./present.js";
 import type { Target } from "./targets.js";
 
 /**
- * Expires every hold past its `expires_at` and tells its agent. Every decision sweeps first; while
- * `now` is before the earliest active hold's expiry, read once and kept until the holds table changes
- * (change-tracker.ts), there is nothing to sweep and no statement runs: ~6 µs of a SQLite booking, a
- * round trip and an UPDATE on PostgreSQL. A hold is judged by the clock wherever it is read, swept or
- * not, so a sweep that comes later (another instance's hold, seen once its notification arrives) only
- * tells its agent later.
+ * Expires every hold past its `expires_at` and tells its agent. Every decision sweeps first. On
+ * SQLite, while `now` is before the earliest active hold's expiry, read once and kept until the holds
+ * table changes (change-tracker.ts), there is nothing to sweep and no statement runs: ~6 µs of a
+ * booking under load. Not on PostgreSQL: decisions for different owners run side by side there, so
+ * the earliest expiry could be read just before another transaction's new hold commits, and no
+ * notification of that commit would make it be read again (holds are not among the tables notified).
  */
 export async function sweepExpiredHolds(s: Scheduling, tx: Tx): Promise<number> {
-  const earliest = s.earliestHoldExpiry.get(EVERY_HOLD);
+  const cache = s.earliestHoldExpiry;
+  const earliest = cache?.get(EVERY_HOLD);
   if (earliest !== undefined && tx.now < earliest) return 0;
   const expired = await expireHolds(tx.trx, tx.now);
   for (const h of expired) {
@@ -39,9 +40,11 @@ export async function sweepExpiredHolds(s: Scheduling, tx: Tx): Promise<number> 
       landing_hold: null,
     });
   }
-  // Stamped after the sweep, which writes to holds (on PostgreSQL an UPDATE even when none is due).
-  const stamp = s.earliestHoldExpiry.stamp();
-  s.earliestHoldExpiry.set(EVERY_HOLD, stamp, await earliestActiveHoldExpiry(tx.trx));
+  // Stamped after the sweep, which writes to holds when it expires any.
+  if (cache) {
+    const stamp = cache.stamp();
+    cache.set(EVERY_HOLD, stamp, await earliestActiveHoldExpiry(tx.trx));
+  }
   return expired.length;
 }
 
