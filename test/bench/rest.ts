@@ -30,6 +30,8 @@ const TARGET_RPS = 1_500;
 /** The paced run asks for the target rate; it passes if it got within 2% of it. */
 const RATE_TOLERANCE = 0.98;
 const TARGET_P99_MS = 20;
+/** Server CPU per request against the bare server, and one booking at a time against a bare commit. */
+const TARGET_RATIO = 3;
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** Openavail-against-baseline pairs per ratio (`REST_PAIRS`). */
@@ -330,8 +332,11 @@ export async function benchRest(): Promise<Record<string, unknown>> {
     bare_commit_ms: { p50: Math.round(floor.p50 * 1000) / 1000, p99: Math.round(floor.p99 * 1000) / 1000 },
     sequential_against_bare_commit: vsCommit,
     synchronous_normal_saturated: normal,
-    targets: { requests_per_s: TARGET_RPS, p99_ms: TARGET_P99_MS },
+    targets: { requests_per_s: TARGET_RPS, p99_ms: TARGET_P99_MS, ratio_to_bare: TARGET_RATIO },
     pass: {
+      create_booking_cpu_vs_bare: vsBare.server_cpu_per_request <= TARGET_RATIO,
+      get_free_busy_cpu_vs_bare: readsVsBare.server_cpu_per_request <= TARGET_RATIO,
+      sequential_p50_vs_bare_commit: vsCommit.p50 <= TARGET_RATIO,
       requests_per_s: rps >= TARGET_RPS * RATE_TOLERANCE,
       p99_ms: p99 < TARGET_P99_MS,
       saturated_requests_per_s: (saturated["requests_per_s"] as number) >= TARGET_RPS,
