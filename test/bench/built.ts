@@ -16,7 +16,7 @@ export function requireBuild(): void {
     throw new Error("Build first (npm run build): the benches run the compiled JavaScript in dist/.");
   }
   const built = statSync(BUILD_STAMP).mtimeMs;
-  const changed = ["src", "schemas"].flatMap((dir) => newerThan(join(ROOT, dir), built));
+  const changed = ["src", "schemas", "tools"].flatMap((dir) => newerThan(join(ROOT, dir), built));
   if (changed.length > 0) {
     throw new Error(
       `Build again (npm run build): ${changed[0]} changed after dist/ was built, and the benches run dist/.`,
