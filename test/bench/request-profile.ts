@@ -7,13 +7,11 @@
 // One client sending one request at a time gives the round trip; what it spends beyond the serving
 // thread's busy time is waiting: the commit's fsync off the loop, the socket, the client.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { toInstant } from "../../schemas/time.js";
-import { builtServer } from "./built.js";
+import { seededApp } from "./built.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
 const OWNER = "profile@bench.example";
@@ -168,41 +166,14 @@ const make = (i) => {
 type Kind = "rest_create_booking" | "rest_get_free_busy" | "mcp_tools_call";
 
 export async function benchRequestProfile(): Promise<Record<string, unknown>> {
-  const {
-    configFromEnv,
-    createApp,
-    createLogger,
-    createOwner,
-    createCalendar,
-    createAgent,
-    createApiKey,
-    SCOPES,
-    startHttpServer,
-    mountMcpHttp,
-  } = await builtServer();
-  const dir = mkdtempSync(join(tmpdir(), "openavail-bench-profile-"));
-  const config = configFromEnv(
-    {},
-    { dbPath: join(dir, "bench.db"), port: 0, rateLimitPerMinute: 0, logLevel: "info" },
-  );
-  // Logged as a server logs (createLogger), to /dev/null.
-  const app = await createApp(config, createLogger("info", "/dev/null"));
-  const now = Date.now();
-  await createOwner(app.ledger.db, { email: OWNER, timezone: "UTC" }, now);
-  await createCalendar(app.ledger.db, { ownerEmail: OWNER, calendarType: "work" }, now);
-  const agent = await createAgent(
-    app.ledger.db,
-    { name: "profiled", scopes: [...SCOPES], owners: ["*"] },
-    now,
-  );
-  const { key } = await createApiKey(app.ledger.db, agent.id, now);
+  const { built, app, key, dir, now } = await seededApp({ owners: [OWNER], agent: "profiled" });
   const weekStart = Math.floor(now / DAY) * DAY + 7 * DAY;
   // 50 bookings in the week the reads cover; the profiled bookings go after it.
   let offset = 0;
   const firstSlot = weekStart + 8 * DAY;
-  const server = await startHttpServer(app, {
+  const server = await built.startHttpServer(app, {
     mountExtra: (hono) => {
-      const mount = mountMcpHttp(hono, app, { allowedOrigins: [] });
+      const mount = built.mountMcpHttp(hono, app, { allowedOrigins: [] });
       return () => mount.close();
     },
   });

@@ -13,14 +13,12 @@
 // A third shape reads instead: each client asks get_free_busy for its owner's week, which holds 50
 // bookings (made through the API before the clock starts), against a bare Hono GET in the same run.
 // Run alone with `node --import tsx test/bench/rest.ts`, or through `npm run bench`.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Synchronous } from "../../src/ledger/open-ledger.js";
 import { bareCommitLoop, startBareHono } from "./bare-baselines.js";
-import { builtServer } from "./built.js";
+import { seededApp } from "./built.js";
 import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 
 const CLIENTS = 50;
@@ -121,38 +119,9 @@ export async function run(
 ): Promise<Record<string, unknown>> {
   const clients = options.clients ?? CLIENTS;
   const kind = options.kind ?? "create_booking";
-  const {
-    configFromEnv,
-    createApp,
-    createLogger,
-    createOwner,
-    createCalendar,
-    createAgent,
-    createApiKey,
-    SCOPES,
-    startHttpServer,
-  } = await builtServer();
-  const dir = mkdtempSync(join(tmpdir(), "openavail-bench-rest-"));
-  const config = configFromEnv(
-    {},
-    { dbPath: join(dir, "bench.db"), port: 0, synchronous, rateLimitPerMinute: 0, logLevel: "info" },
-  );
-  // Decisions are logged at info, written as a server writes them (createLogger: buffered, off the
-  // request), to /dev/null instead of a terminal.
-  const logger = createLogger("info", "/dev/null");
-  const app = await createApp(config, logger);
-  const now = Date.now();
-  const db = app.ledger.db;
-  const owners: string[] = [];
-  for (let i = 0; i < clients; i++) {
-    const email = `owner${i}@bench.example`;
-    await createOwner(db, { email, timezone: "UTC" }, now);
-    await createCalendar(db, { ownerEmail: email, calendarType: "work" }, now);
-    owners.push(email);
-  }
-  const agent = await createAgent(db, { name: "bench", scopes: [...SCOPES], owners: ["*"] }, now);
-  const { key } = await createApiKey(db, agent.id, now);
-  const server = options.bare ? await startBareHono() : await startHttpServer(app);
+  const owners = Array.from({ length: clients }, (_, i) => `owner${i}@bench.example`);
+  const { built, app, key, dir, now } = await seededApp({ owners, agent: "bench", synchronous });
+  const server = options.bare ? await startBareHono() : await built.startHttpServer(app);
   // The clients run on a worker thread, so the load generator does not share the server's event loop.
   const serverLoop = performance.eventLoopUtilization();
   const worker = new Worker(CLIENT_SOURCE, {
