@@ -48,6 +48,16 @@ export async function decisionRow(w: World, id: string) {
   return w.app.ledger.db.selectFrom("decisions").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
 }
 
+/** The stored status of hold `id`. */
+export async function holdStatus(w: World, id: string): Promise<string> {
+  const row = await w.app.ledger.db
+    .selectFrom("holds")
+    .select("status")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  return row.status;
+}
+
 /** Confirmed bookings of every owner, in start order. */
 export async function confirmedBookings(w: World) {
   return w.app.ledger.db

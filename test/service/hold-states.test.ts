@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Caller } from "../../src/service/caller.js";
 import { NINE_TO_FIVE, type World } from "../helpers/world.js";
-import { countRows, useWorld } from "./fixtures.js";
+import { countRows, holdStatus, useWorld } from "./fixtures.js";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z"); // Mon 07:00 EST
 const CEO = "ceo@example.com";
@@ -25,15 +25,6 @@ async function holdFor(w: World, caller: Caller, ttl = 300): Promise<string> {
   const h = await w.call(caller, "create_hold", { owner_email: CEO, ...SLOT, ttl_seconds: ttl });
   expect(h.verdict).toBe("Accept");
   return h.hold.hold_id;
-}
-
-async function holdStatus(w: World, id: string): Promise<string> {
-  const row = await w.app.ledger.db
-    .selectFrom("holds")
-    .select("status")
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-  return row.status;
 }
 
 /** Confirms `holdId` and checks the refusal: 409, the state named, nothing written. */

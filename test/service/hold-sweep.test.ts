@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { ChangeTracker } from "../../src/ledger/change-tracker.js";
 import type { Caller } from "../../src/service/caller.js";
 import { NINE_TO_FIVE, type World } from "../helpers/world.js";
-import { useWorld } from "./fixtures.js";
+import { holdStatus, useWorld } from "./fixtures.js";
 
 const NOW = Date.parse("2026-03-02T12:00:00Z"); // Mon 07:00 EST
 const CEO = "ceo@example.com";
@@ -46,15 +46,6 @@ function skipped(w: World): number {
   return w.app.ledger.dialect === "sqlite" ? 0 : 1;
 }
 
-async function status(w: World, id: string): Promise<string> {
-  const row = await w.app.ledger.db
-    .selectFrom("holds")
-    .select("status")
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-  return row.status;
-}
-
 describe("the sweep before a decision", () => {
   it("skips while nothing is due, and expires the hold at its expiry to the millisecond", async () => {
     const w = world();
@@ -81,11 +72,11 @@ describe("the sweep before a decision", () => {
     expect(await sweepsDuring(w, () => book(2))).toBe(1);
     w.clock.now = NOW + HOLD_TTL_MS - 1;
     expect(await sweepsDuring(w, () => book(3))).toBe(skipped(w));
-    expect(await status(w, held.hold.hold_id)).toBe("active");
+    expect(await holdStatus(w, held.hold.hold_id)).toBe("active");
 
     w.clock.now = NOW + HOLD_TTL_MS;
     expect(await sweepsDuring(w, () => book(4))).toBe(1);
-    expect(await status(w, held.hold.hold_id)).toBe("expired");
+    expect(await holdStatus(w, held.hold.hold_id)).toBe("expired");
     const inbox = await w.call(holder, "get_notifications", {});
     expect(inbox.notifications).toMatchObject([{ type: "hold.expired", hold_id: held.hold.hold_id }]);
   });
@@ -103,6 +94,6 @@ describe("the sweep before a decision", () => {
     expect(await sweepsDuring(w, check)).toBe(skipped(w));
     w.clock.now = NOW + 60_000;
     expect(await sweepsDuring(w, check)).toBe(1);
-    expect(await status(w, held.hold.hold_id)).toBe("expired");
+    expect(await holdStatus(w, held.hold.hold_id)).toBe("expired");
   });
 });

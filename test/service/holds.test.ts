@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Caller } from "../../src/service/caller.js";
 import { NINE_TO_FIVE, type World } from "../helpers/world.js";
-import { confirmedBookings, useWorld } from "./fixtures.js";
+import { confirmedBookings, holdStatus, useWorld } from "./fixtures.js";
 
 // Now: Mon 2026-03-02 12:00Z = 07:00 EST.
 const NOW = Date.parse("2026-03-02T12:00:00Z");
@@ -30,15 +30,6 @@ function hold(w: World, caller: Caller, ttl = 300) {
 
 function bookSlot(w: World, caller: Caller) {
   return w.call(caller, "create_booking", { owner_email: "ceo@example.com", ...SLOT, title: "Other" });
-}
-
-async function holdStatus(w: World, id: string): Promise<string> {
-  const row = await w.app.ledger.db
-    .selectFrom("holds")
-    .select("status")
-    .where("id", "=", id)
-    .executeTakeFirstOrThrow();
-  return row.status;
 }
 
 describe("hold -> confirm", () => {
