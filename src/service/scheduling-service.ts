@@ -91,7 +91,7 @@ export class SchedulingService {
     return takeNotifications(this.#s, tx, limit);
   }
 
-  /** Expires every hold past its `expires_at` and tells its agent. Cheap: one indexed lookup. */
+  /** Expires every hold past its `expires_at` and tells its agent (schedule-writes.ts says when it looks). */
   sweepExpiredHolds(tx: Tx) {
     return sweepExpiredHolds(this.#s, tx);
   }
