@@ -9,17 +9,15 @@ import type { Interval } from "../core/interval.js";
 import { type Arg, preparedQuery } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 
-// A booking or hold overlaps a range only if it starts before the range ends and less than the
-// owner's longest live booking (or hold) before it starts. That length is one seek in the span-length
-// index (migration 0003), so the (owner, status, start) index scans only that stretch of starts; a
-// fixed bound (a day, the longest span the service accepts) would scan a whole day of bookings.
-// With no live rows the subquery is NULL and so is the comparison: nothing matches, as it should.
-/** The length of the owner's longest `status` row in `table`: one seek in its span-length index. */
-function longestLive(table: "bookings" | "holds", status: string, ownerId: unknown) {
-  return sql<number>`(SELECT longest.end_ms - longest.start_ms FROM ${sql.table(table)} AS longest
-    WHERE longest.owner_id = ${ownerId} AND longest.status = ${status}
-    ORDER BY longest.end_ms - longest.start_ms DESC LIMIT 1)`;
-}
+// Bookings and holds are found by start time, in the (owner, status, start, end) index: those no
+// longer than LIVE_SHORT_MS overlap a range only if they start less than that before it, so the scan
+// is bounded and needs no table row to test the end. Longer ones (all-day blocks) are few, and only
+// they have entries in a partial index by end (migration 0010), so they cost ordinary bookings no
+// index write. An earlier shape bounded the look-back by the owner's longest live span, one seek in
+// an index of every row's length: one index more to write per booking, and a third of a commit's
+// pages under load, one leaf per owner booked.
+/** Longest booking or hold found by start time; longer ones come from the partial index. */
+export const LIVE_SHORT_MS = 4 * 3_600_000;
 
 // External events may last weeks (holidays, out of office). Those shorter than LONG_EVENT_MS all
 // start within LONG_EVENT_MS before a range, so the (owner, busy, start) index scans a bounded
@@ -28,38 +26,55 @@ const LONG_EVENT_MS = 7 * 86_400_000;
 
 /**
  * The statement's arguments, in order: owner id, now, range end, range start, range start less
- * LONG_EVENT_MS, LONG_EVENT_MS. Computed here, not in SQL, so that no dialect has to type an
- * expression of two parameters.
+ * LIVE_SHORT_MS, range start less LONG_EVENT_MS, LONG_EVENT_MS. Computed here, not in SQL, so that
+ * no dialect has to type an expression of two parameters.
  */
-type BusyArgs = [string, number, number, number, number, number];
+type BusyArgs = [string, number, number, number, number, number, number];
 
 function busyArgs(ownerId: string, range: Interval, now: number): BusyArgs {
-  return [ownerId, now, range.end, range.start, range.start - LONG_EVENT_MS, LONG_EVENT_MS];
+  return [
+    ownerId,
+    now,
+    range.end,
+    range.start,
+    range.start - LIVE_SHORT_MS,
+    range.start - LONG_EVENT_MS,
+    LONG_EVENT_MS,
+  ];
 }
 
-/** The live bookings, live holds, and short and long busy external events overlapping the range. */
+// A literal, not a parameter: a partial index is used only for a query whose WHERE has its predicate.
+const span = (table: "bookings" | "holds") =>
+  sql<number>`${sql.ref(`${table}.end_ms`)} - ${sql.ref(`${table}.start_ms`)}`;
+const SHORT = sql.lit(LIVE_SHORT_MS);
+// The start, written so that SQLite cannot look it up in an index (a unary plus; PostgreSQL reads it
+// as the value): searching the live index for starts before the range's end, which free/busy preferred
+// there because that index holds both columns it reads, scans the owner's whole history.
+const unindexed = (table: "bookings" | "holds") => sql<number>`+${sql.ref(`${table}.start_ms`)}`;
+
+/**
+ * The live bookings and live holds, each short and long, and the short and long busy external events
+ * overlapping the range: six disjoint parts.
+ */
 function overlapping(db: Kysely<Database>, arg: Arg) {
   const owner = arg(0);
   const now = arg(1);
   const end = arg(2);
   const start = arg(3);
   const shortFrom = arg(4);
-  const long = arg(5);
+  const eventFrom = arg(5);
+  const longEvent = arg(6);
   const bookings = db
     .selectFrom("bookings")
     .where("bookings.owner_id", "=", owner)
     .where("bookings.status", "=", "confirmed")
-    .where("bookings.start_ms", "<", end)
-    .where("bookings.end_ms", ">", start)
-    .where("bookings.start_ms", ">", sql<number>`${start} - ${longestLive("bookings", "confirmed", owner)}`);
+    .where("bookings.end_ms", ">", start);
   const holds = db
     .selectFrom("holds")
     .where("holds.owner_id", "=", owner)
     .where("holds.status", "=", "active")
     .where("holds.expires_at", ">", now)
-    .where("holds.start_ms", "<", end)
-    .where("holds.end_ms", ">", start)
-    .where("holds.start_ms", ">", sql<number>`${start} - ${longestLive("holds", "active", owner)}`);
+    .where("holds.end_ms", ">", start);
   const external = db
     .selectFrom("external_events")
     .where("owner_id", "=", owner)
@@ -69,12 +84,22 @@ function overlapping(db: Kysely<Database>, arg: Arg) {
     .where("start_ms", "<", end)
     .where("end_ms", ">", start);
   return {
-    bookings,
-    holds,
+    shortBookings: bookings
+      .where("bookings.start_ms", ">", shortFrom)
+      .where("bookings.start_ms", "<", end)
+      .where(sql<boolean>`${span("bookings")} <= ${SHORT}`),
+    longBookings: bookings
+      .where(sql<boolean>`${span("bookings")} > ${SHORT}`)
+      .where(unindexed("bookings"), "<", end),
+    shortHolds: holds
+      .where("holds.start_ms", ">", shortFrom)
+      .where("holds.start_ms", "<", end)
+      .where(sql<boolean>`${span("holds")} <= ${SHORT}`),
+    longHolds: holds.where(sql<boolean>`${span("holds")} > ${SHORT}`).where(unindexed("holds"), "<", end),
     shortExternal: external
-      .where("start_ms", ">", shortFrom)
-      .where(sql<number>`end_ms - start_ms`, "<", long),
-    longExternal: external.where(sql<number>`end_ms - start_ms`, ">=", long),
+      .where("start_ms", ">", eventFrom)
+      .where(sql<number>`end_ms - start_ms`, "<", longEvent),
+    longExternal: external.where(sql<number>`end_ms - start_ms`, ">=", longEvent),
   };
 }
 
@@ -95,30 +120,32 @@ interface SnapshotRow {
 const snapshotRows = preparedQuery<BusyArgs, SnapshotRow>((db, arg) => {
   const q = overlapping(db, arg);
   const tag = (kind: Kind) => sql<Kind>`${sql.lit(kind)}`.as("kind");
-  const bookings = q.bookings
-    .innerJoin("agents", "agents.id", "bookings.agent_id")
-    .select([
-      tag("booking"),
-      "bookings.id as id",
-      "bookings.start_ms as start",
-      "bookings.end_ms as end",
-      "bookings.agent_id as agentId",
-      "bookings.meeting_class as meetingClass",
-      "bookings.created_at as createdAt",
-      "agents.priority as agentPriority",
-    ]);
-  const holds = q.holds
-    .innerJoin("agents", "agents.id", "holds.agent_id")
-    .select([
-      tag("hold"),
-      "holds.id as id",
-      "holds.start_ms as start",
-      "holds.end_ms as end",
-      "holds.agent_id as agentId",
-      "holds.meeting_class as meetingClass",
-      "holds.created_at as createdAt",
-      "agents.priority as agentPriority",
-    ]);
+  const bookings = (rows: typeof q.longBookings) =>
+    rows
+      .innerJoin("agents", "agents.id", "bookings.agent_id")
+      .select([
+        tag("booking"),
+        "bookings.id as id",
+        "bookings.start_ms as start",
+        "bookings.end_ms as end",
+        "bookings.agent_id as agentId",
+        "bookings.meeting_class as meetingClass",
+        "bookings.created_at as createdAt",
+        "agents.priority as agentPriority",
+      ]);
+  const holds = (rows: typeof q.longHolds) =>
+    rows
+      .innerJoin("agents", "agents.id", "holds.agent_id")
+      .select([
+        tag("hold"),
+        "holds.id as id",
+        "holds.start_ms as start",
+        "holds.end_ms as end",
+        "holds.agent_id as agentId",
+        "holds.meeting_class as meetingClass",
+        "holds.created_at as createdAt",
+        "agents.priority as agentPriority",
+      ]);
   const external = (events: typeof q.longExternal) =>
     events.select([
       tag("external"),
@@ -131,7 +158,12 @@ const snapshotRows = preparedQuery<BusyArgs, SnapshotRow>((db, arg) => {
       "updated_at as createdAt",
       sql<number>`0`.as("agentPriority"),
     ]);
-  return bookings.unionAll(holds).unionAll(external(q.shortExternal)).unionAll(external(q.longExternal));
+  return bookings(q.shortBookings)
+    .unionAll(bookings(q.longBookings))
+    .unionAll(holds(q.shortHolds))
+    .unionAll(holds(q.longHolds))
+    .unionAll(external(q.shortExternal))
+    .unionAll(external(q.longExternal));
 });
 /**
  * Every item that occupies the owner's time around `range`: confirmed bookings, holds still active
@@ -149,11 +181,16 @@ export async function ownerSnapshot(
 
 const busyRows = preparedQuery<BusyArgs, Interval>((db, arg) => {
   const q = overlapping(db, arg);
-  return q.bookings
-    .select(["bookings.start_ms as start", "bookings.end_ms as end"])
-    .unionAll(q.holds.select(["holds.start_ms as start", "holds.end_ms as end"]))
-    .unionAll(q.shortExternal.select(["start_ms as start", "end_ms as end"]))
-    .unionAll(q.longExternal.select(["start_ms as start", "end_ms as end"]));
+  const bookings = ["bookings.start_ms as start", "bookings.end_ms as end"] as const;
+  const holds = ["holds.start_ms as start", "holds.end_ms as end"] as const;
+  const events = ["start_ms as start", "end_ms as end"] as const;
+  return q.shortBookings
+    .select(bookings)
+    .unionAll(q.longBookings.select(bookings))
+    .unionAll(q.shortHolds.select(holds))
+    .unionAll(q.longHolds.select(holds))
+    .unionAll(q.shortExternal.select(events))
+    .unionAll(q.longExternal.select(events));
 });
 
 /** When the owner is busy during `range` (holds active at `now` included), unmerged and unordered. */

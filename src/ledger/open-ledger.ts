@@ -25,6 +25,7 @@ import * as checkHolds from "./migrations/0006-check-holds.js";
 import * as consoleTables from "./migrations/0007-console.js";
 import * as webhooks from "./migrations/0008-webhooks.js";
 import * as oauth from "./migrations/0009-oauth.js";
+import * as liveSpanBounds from "./migrations/0010-live-span-bounds.js";
 import { openPostgres } from "./open-postgres.js";
 import { type DriverHandle, registerLedgerHandle } from "./prepared-query.js";
 import type { Database } from "./tables.js";
@@ -87,6 +88,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0007-console": consoleTables,
   "0008-webhooks": webhooks,
   "0009-oauth": oauth,
+  "0010-live-span-bounds": liveSpanBounds,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -2,6 +2,7 @@
 // and the PostgreSQL migrations. The repositories above are the same as on SQLite.
 import { Kysely, type Migration, Migrator, PostgresDialect } from "kysely";
 import pg from "pg";
+import * as liveSpanBounds from "./migrations/0010-live-span-bounds.js";
 import * as initial from "./migrations/postgres/0001-initial.js";
 import * as oauth from "./migrations/postgres/0009-oauth.js";
 import * as rateLimits from "./migrations/postgres/0009-rate-limits.js";
@@ -17,6 +18,8 @@ const MIGRATIONS: Record<string, Migration> = {
   // PostgreSQL's own from here: names need only sort after the ones before (kysely runs them in name
   // order); a twin of a later SQLite migration gets the next free number.
   "0010-change-notify": changeNotify,
+  // The same SQL as SQLite's 0010, under the next free number.
+  "0011-live-span-bounds": liveSpanBounds,
 };
 
 /** pg's type ids whose text the ledger reads as numbers: int8 (epoch ms, identities, counts). */

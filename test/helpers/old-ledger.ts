@@ -5,11 +5,23 @@ import { Kysely, type Migration, Migrator, SqliteDialect } from "kysely";
 import * as initial from "../../src/ledger/migrations/0001-initial.js";
 import * as longExternalEvents from "../../src/ledger/migrations/0002-long-external-events.js";
 import * as liveSpanLength from "../../src/ledger/migrations/0003-live-span-length.js";
+import * as rulesIdentity from "../../src/ledger/migrations/0004-rules-identity.js";
+import * as bookingDetails from "../../src/ledger/migrations/0005-booking-details.js";
+import * as checkHolds from "../../src/ledger/migrations/0006-check-holds.js";
+import * as consoleTables from "../../src/ledger/migrations/0007-console.js";
+import * as webhooks from "../../src/ledger/migrations/0008-webhooks.js";
+import * as oauth from "../../src/ledger/migrations/0009-oauth.js";
 
 const MIGRATIONS = [
   ["0001-initial", initial],
   ["0002-long-external-events", longExternalEvents],
   ["0003-live-span-length", liveSpanLength],
+  ["0004-rules-identity", rulesIdentity],
+  ["0005-booking-details", bookingDetails],
+  ["0006-check-holds", checkHolds],
+  ["0007-console", consoleTables],
+  ["0008-webhooks", webhooks],
+  ["0009-oauth", oauth],
 ] as const satisfies readonly (readonly [string, Migration])[];
 
 export type OldMigration = (typeof MIGRATIONS)[number][0];
