@@ -131,8 +131,11 @@ export class ChangeTracker implements Changes {
   }
 
   unchangedHere(stamp: ChangeStamp, tables: readonly string[]): boolean {
-    const now = this.#counts(tables);
-    return now.every((count, i) => count === stamp.writes[i]);
+    // Compared in place: every cached read asks this, and two arrays a call were garbage for nothing.
+    const { writes } = stamp;
+    for (let i = 0; i < tables.length; i++)
+      if ((this.#writes.get(tables[i]!) ?? 0) !== writes[i]) return false;
+    return this.#unattributed === writes[tables.length];
   }
 
   #currentDataVersion(): number {
