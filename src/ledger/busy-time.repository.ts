@@ -12,10 +12,12 @@ import type { Database } from "./tables.js";
 // Bookings and holds are found by start time, in the (owner, status, start, end) index: those no
 // longer than LIVE_SHORT_MS overlap a range only if they start less than that before it, so the scan
 // is bounded and needs no table row to test the end. Longer ones (all-day blocks) are few, and only
-// they have entries in a partial index by end (migration 0010), so they cost ordinary bookings no
-// index write. An earlier shape bounded the look-back by the owner's longest live span, one seek in
-// an index of every row's length: one index more to write per booking, and a third of a commit's
-// pages under load, one leaf per owner booked.
+// they have entries in two partial indexes (migration 0010), so they cost ordinary bookings no index
+// write: one by end, one by length. A long row overlaps a range only if it ends after the range
+// starts and less than its length after the range ends, so the scan by end stops at the range's end
+// plus the owner's longest long row, one seek in the index by length. An earlier shape bounded the
+// look-back by the owner's longest live span in an index of every row's length: one index more to
+// write per booking, and a third of a commit's pages under load, one leaf per owner booked.
 /** Longest booking or hold found by start time; longer ones come from the partial index. */
 export const LIVE_SHORT_MS = 4 * 3_600_000;
 
@@ -51,6 +53,13 @@ const SHORT = sql.lit(LIVE_SHORT_MS);
 // as the value): searching the live index for starts before the range's end, which free/busy preferred
 // there because that index holds both columns it reads, scans the owner's whole history.
 const unindexed = (table: "bookings" | "holds") => sql<number>`+${sql.ref(`${table}.start_ms`)}`;
+/** The length of the owner's longest `status` row in `table` over LIVE_SHORT_MS: one seek, or NULL. */
+function longestLong(table: "bookings" | "holds", status: string, ownerId: unknown) {
+  return sql<number>`(SELECT longest.end_ms - longest.start_ms FROM ${sql.table(table)} AS longest
+    WHERE longest.owner_id = ${ownerId} AND longest.status = ${status}
+    AND longest.end_ms - longest.start_ms > ${SHORT}
+    ORDER BY longest.end_ms - longest.start_ms DESC LIMIT 1)`;
+}
 
 /**
  * The live bookings and live holds, each short and long, and the short and long busy external events
@@ -90,12 +99,17 @@ function overlapping(db: Kysely<Database>, arg: Arg) {
       .where(sql<boolean>`${span("bookings")} <= ${SHORT}`),
     longBookings: bookings
       .where(sql<boolean>`${span("bookings")} > ${SHORT}`)
+      // With no long row the bound is NULL, and so is the comparison: nothing matches, as it should.
+      .where("bookings.end_ms", "<", sql<number>`${end} + ${longestLong("bookings", "confirmed", owner)}`)
       .where(unindexed("bookings"), "<", end),
     shortHolds: holds
       .where("holds.start_ms", ">", shortFrom)
       .where("holds.start_ms", "<", end)
       .where(sql<boolean>`${span("holds")} <= ${SHORT}`),
-    longHolds: holds.where(sql<boolean>`${span("holds")} > ${SHORT}`).where(unindexed("holds"), "<", end),
+    longHolds: holds
+      .where(sql<boolean>`${span("holds")} > ${SHORT}`)
+      .where("holds.end_ms", "<", sql<number>`${end} + ${longestLong("holds", "active", owner)}`)
+      .where(unindexed("holds"), "<", end),
     shortExternal: external
       .where("start_ms", ">", eventFrom)
       .where(sql<number>`end_ms - start_ms`, "<", longEvent),

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import * as liveSpanBounds from "../../src/ledger/migrations/0010-live-span-bounds.js";
 import { insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
@@ -80,29 +81,48 @@ async function seedAt0009(path: string): Promise<void> {
 }
 
 describe("migration 0010 over a ledger at 0009", () => {
-  it("replaces the indexes, and stored bookings and holds of any length still block their last minute", async () => {
+  it("replaces the indexes (and down restores them), and stored bookings and holds of any length still block their last minute", async () => {
     dir = mkdtempSync(join(tmpdir(), "openavail-0010-"));
     const path = join(dir, "old.db");
     await seedAt0009(path);
     world = await makeWorld("2026-03-02T12:00:00Z", path);
     const w = world;
 
-    const indexes = w.app.ledger.sqlite
-      .prepare(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('bookings', 'holds')",
-      )
-      .all() as { name: string; sql: string | null }[];
-    const names = indexes.map((i) => i.name);
-    expect(names).not.toContain("bookings_owner_span_length");
-    expect(names).not.toContain("holds_owner_span_length");
+    const indexes = () =>
+      Object.fromEntries(
+        (
+          w.app.ledger.sqlite
+            .prepare(
+              "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('bookings', 'holds')",
+            )
+            .all() as { name: string; sql: string | null }[]
+        ).map((i) => [i.name, i.sql]),
+      );
+    const expectMigrated = () => {
+      const now = indexes();
+      for (const table of ["bookings", "holds"]) {
+        expect(now).not.toHaveProperty(`${table}_owner_span_length`);
+        expect(now[`${table}_owner_live`]).toMatch(/\(owner_id, status, start_ms, end_ms\)$/);
+        expect(now[`${table}_owner_long`]).toMatch(
+          /\(owner_id, status, end_ms\)\s+WHERE end_ms - start_ms > 14400000$/,
+        );
+        expect(now[`${table}_owner_long_span`]).toMatch(
+          /\(owner_id, status, \(end_ms - start_ms\)\)\s+WHERE end_ms - start_ms > 14400000$/,
+        );
+      }
+    };
+    expectMigrated();
+    // Down restores 0009's indexes; up again gives the same as the first time.
+    await liveSpanBounds.down(w.app.ledger.db);
+    const before = indexes();
     for (const table of ["bookings", "holds"]) {
-      expect(indexes.find((i) => i.name === `${table}_owner_live`)?.sql).toMatch(
-        /\(owner_id, status, start_ms, end_ms\)/,
-      );
-      expect(indexes.find((i) => i.name === `${table}_owner_long`)?.sql).toMatch(
-        /WHERE end_ms - start_ms > 14400000/,
-      );
+      expect(before).not.toHaveProperty(`${table}_owner_long`);
+      expect(before).not.toHaveProperty(`${table}_owner_long_span`);
+      expect(before[`${table}_owner_live`]).toMatch(/\(owner_id, status, start_ms\)$/);
+      expect(before[`${table}_owner_span_length`]).toMatch(/\(owner_id, status, \(end_ms - start_ms\)\)$/);
     }
+    await liveSpanBounds.up(w.app.ledger.db);
+    expectMigrated();
 
     const agent = await w.addAgent({ name: "new bot" });
     const book = (minute: number, minutes: number) =>

@@ -2,7 +2,7 @@
 // LIVE_SHORT_MS long by a bounded look-back over start times, longer ones (any length) through their
 // partial index by end. The two parts meet at LIVE_SHORT_MS exactly, so the tests book on each side.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LIVE_SHORT_MS } from "../../src/ledger/busy-time.repository.js";
+import { LIVE_SHORT_MS, ownerBusyIntervals, ownerSnapshot } from "../../src/ledger/busy-time.repository.js";
 import type { ChangeTracker } from "../../src/ledger/change-tracker.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
@@ -10,6 +10,7 @@ const SHORT_MINUTES = LIVE_SHORT_MS / 60_000;
 const CEO = "ceo@example.com";
 
 let w: World;
+let ownerId: string;
 let book: (start: string, minutes: number) => Promise<Record<string, any>>;
 let hold: (start: string, minutes: number) => Promise<Record<string, any>>;
 let cancel: (bookingId: string) => Promise<Record<string, any>>;
@@ -17,7 +18,7 @@ let busy: (start: string, end: string) => Promise<{ start: string; end: string }
 
 beforeEach(async () => {
   w = await makeWorld("2026-03-02T12:00:00Z");
-  await w.addOwner(CEO, "UTC");
+  ({ ownerId } = await w.addOwner(CEO, "UTC"));
   const agent = await w.addAgent({ name: "a" });
   const span = (start: string, minutes: number) => ({ owner_email: CEO, start, duration_minutes: minutes });
   book = (start, minutes) => w.call(agent.caller, "create_booking", { ...span(start, minutes), title: "t" });
@@ -61,25 +62,61 @@ describe("the snapshot's look-back", () => {
     expect((await book("2026-03-05T22:30:00Z", 30)).verdict).toBe("Accept");
   });
 
-  it("bookings and holds on either side of the bound block their last minute and show once", async () => {
+  it("bookings and holds on either side of the bound are found from their first to their last millisecond, once", async () => {
     const days = ["2026-03-05", "2026-03-06", "2026-03-09", "2026-03-10"];
-    const made = [
+    const made: Record<string, any>[] = [
       await book(`${days[0]}T08:00:00Z`, SHORT_MINUTES),
       await book(`${days[1]}T08:00:00Z`, SHORT_MINUTES + 1),
       await hold(`${days[2]}T08:00:00Z`, SHORT_MINUTES),
       await hold(`${days[3]}T08:00:00Z`, SHORT_MINUTES + 1),
     ];
     expect(made.map((m) => m.verdict)).toEqual(["Accept", "Accept", "Accept", "Accept"]);
+    const ids = made.map((m, i) => (i < 2 ? m.booking.booking_id : m.hold.hold_id));
+    const db = w.app.ledger.db;
     for (const [i, day] of days.entries()) {
-      const minutes = SHORT_MINUTES + (i % 2);
-      const lastMinute = plus(`${day}T08:00:00Z`, minutes - 1);
-      expect((await book(lastMinute, 1)).verdict, `${day}, ${minutes} min`).not.toBe("Accept");
+      const start = Date.parse(`${day}T08:00:00Z`);
+      const end = start + (SHORT_MINUTES + (i % 2)) * 60_000;
+      // Unmerged, straight from the ledger: a row read by two parts would show twice.
+      for (const range of [
+        { start: end - 1, end },
+        { start, end: start + 1 },
+        { start: start - 3_600_000, end: end + 3_600_000 },
+      ]) {
+        const items = await ownerSnapshot(db, ownerId, range, w.clock.now);
+        expect(
+          items.map((it) => it.id),
+          `${day} ${JSON.stringify(range)}`,
+        ).toEqual([ids[i]]);
+        expect(await ownerBusyIntervals(db, ownerId, range, w.clock.now)).toEqual([{ start, end }]);
+      }
+      // Half-open: the millisecond before its start and the one at its end are free.
+      for (const range of [
+        { start: start - 1, end: start },
+        { start: end, end: end + 1 },
+      ]) {
+        expect(await ownerSnapshot(db, ownerId, range, w.clock.now)).toEqual([]);
+        expect(await ownerBusyIntervals(db, ownerId, range, w.clock.now)).toEqual([]);
+      }
+      const lastMinute = plus(`${day}T08:00:00Z`, SHORT_MINUTES + (i % 2) - 1);
+      expect((await book(lastMinute, 1)).verdict, `${day}, last minute`).not.toBe("Accept");
       expect((await book(plus(lastMinute, 1), 30)).verdict, `${day}, after`).toBe("Accept");
-      // Asked from the last minute only: the item must come back, and only once.
-      expect(await busy(lastMinute, plus(lastMinute, 1)), day).toEqual([
-        { start: lastMinute, end: plus(lastMinute, 1) },
-      ]);
     }
+  });
+
+  it("finds a long booking among many long ones booked ahead, and only the ones overlapping", async () => {
+    // A daily 8-hour block for 60 days: the long parts scan by end only up to the range's end plus
+    // the longest long block, not every block booked ahead.
+    const blocks: string[] = [];
+    for (let d = 0; d < 60; d++) {
+      const start = plus("2026-03-05T09:00:00Z", d * 1440);
+      const made = await book(start, 480);
+      expect(made.verdict, start).toBe("Accept");
+      blocks.push(made.booking.booking_id);
+    }
+    const day = (d: number) => Date.parse("2026-03-05T09:00:00Z") + d * 86_400_000;
+    const range = { start: day(30) + 479 * 60_000, end: day(31) + 1 };
+    const items = await ownerSnapshot(w.app.ledger.db, ownerId, range, w.clock.now);
+    expect(items.map((it) => it.id)).toEqual([blocks[30], blocks[31]]);
   });
 });
 
@@ -111,11 +148,17 @@ describe("the snapshot's plan", () => {
       for (const index of [
         "bookings_owner_live",
         "bookings_owner_long",
+        "bookings_owner_long_span",
         "holds_owner_live",
         "holds_owner_long",
+        "holds_owner_long_span",
       ]) {
         expect(plan, text).toContain(`INDEX ${index} `);
       }
+      // The long parts' scan by end is bounded on both sides.
+      expect(
+        plan.match(/_owner_long \(owner_id=\? AND status=\? AND end_ms>\? AND end_ms<\?\)/g),
+      ).toHaveLength(2);
       expect(plan).not.toMatch(/SCAN (bookings|holds|external_events)\b/);
       // Free/busy reads start and end only: the index holds both, no booking row is read.
       if (!/'booking'/.test(text)) expect(plan).toContain("COVERING INDEX bookings_owner_live ");
