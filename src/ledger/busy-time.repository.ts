@@ -18,7 +18,7 @@ import type { Database } from "./tables.js";
 // plus the owner's longest long row, one seek in the index by length. An earlier shape bounded the
 // look-back by the owner's longest live span in an index of every row's length: one index more to
 // write per booking, and a third of a commit's pages under load, one leaf per owner booked.
-/** Longest booking or hold found by start time; longer ones come from the partial index. */
+/** Longest booking or hold found by start time; longer ones come from the partial indexes. */
 export const LIVE_SHORT_MS = 4 * 3_600_000;
 
 // External events may last weeks (holidays, out of office). Those shorter than LONG_EVENT_MS all
