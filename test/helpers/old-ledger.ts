@@ -72,3 +72,25 @@ export async function insertOldOwner(
       .execute();
   }
 }
+
+/** An active agent "old bot" (class internal_sync, priority 3) acting for `owners`, as 0001 shaped it. */
+export async function insertOldAgent(
+  db: Kysely<any>,
+  agent: { id: string; scopes: readonly string[]; owners: readonly string[] },
+): Promise<void> {
+  await db
+    .insertInto("agents")
+    .values({
+      id: agent.id,
+      name: "old bot",
+      description: null,
+      default_class: "internal_sync",
+      priority: 3,
+      scopes_json: JSON.stringify(agent.scopes),
+      owners_json: JSON.stringify(agent.owners),
+      status: "active",
+      created_at: 0,
+      updated_at: 0,
+    })
+    .execute();
+}

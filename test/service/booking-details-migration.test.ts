@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/service/admin.js";
-import { insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
+import { insertOldAgent, insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
 const OWNER = "ceo@example.com";
@@ -29,21 +29,7 @@ async function seedAt0003(path: string): Promise<void> {
   await insertOldOwner(db, { id: "own_old", email: OWNER, timezone: "America/New_York" }, [
     { id: "cal_old", type: "work" },
   ]);
-  await db
-    .insertInto("agents")
-    .values({
-      id: "agt_old",
-      name: "old bot",
-      description: null,
-      default_class: "internal_sync",
-      priority: 3,
-      scopes_json: JSON.stringify(["read_events", "create_bookings"]),
-      owners_json: JSON.stringify([OWNER]),
-      status: "active",
-      created_at: 0,
-      updated_at: 0,
-    })
-    .execute();
+  await insertOldAgent(db, { id: "agt_old", scopes: ["read_events", "create_bookings"], owners: [OWNER] });
   const booking = (id: string, offsetH: number, attendees: string) => ({
     id,
     owner_id: "own_old",

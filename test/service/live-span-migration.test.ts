@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import * as liveSpanBounds from "../../src/ledger/migrations/0010-live-span-bounds.js";
-import { insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
+import { insertOldAgent, insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
 const OWNER = "ceo@example.com";
@@ -28,21 +28,7 @@ async function seedAt0009(path: string): Promise<void> {
   await insertOldOwner(db, { id: "own_old", email: OWNER, timezone: "UTC" }, [
     { id: "cal_old", type: "work" },
   ]);
-  await db
-    .insertInto("agents")
-    .values({
-      id: "agt_old",
-      name: "old bot",
-      description: null,
-      default_class: "internal_sync",
-      priority: 3,
-      scopes_json: JSON.stringify(["create_bookings", "create_holds"]),
-      owners_json: JSON.stringify([OWNER]),
-      status: "active",
-      created_at: 0,
-      updated_at: 0,
-    })
-    .execute();
+  await insertOldAgent(db, { id: "agt_old", scopes: ["create_bookings", "create_holds"], owners: [OWNER] });
   const row = (id: string, startMinute: number, minutes: number) => ({
     id,
     owner_id: "own_old",
