@@ -45,20 +45,37 @@ function busyArgs(ownerId: string, range: Interval, now: number): BusyArgs {
   ];
 }
 
-// A literal, not a parameter: a partial index is used only for a query whose WHERE has its predicate.
-const span = (table: "bookings" | "holds") =>
-  sql<number>`${sql.ref(`${table}.end_ms`)} - ${sql.ref(`${table}.start_ms`)}`;
-const SHORT = sql.lit(LIVE_SHORT_MS);
-// The start, written so that SQLite cannot look it up in an index (a unary plus; PostgreSQL reads it
-// as the value): searching the live index for starts before the range's end, which free/busy preferred
-// there because that index holds both columns it reads, scans the owner's whole history.
-const unindexed = (table: "bookings" | "holds") => sql<number>`+${sql.ref(`${table}.start_ms`)}`;
-/** The length of the owner's longest `status` row in `table` over LIVE_SHORT_MS: one seek, or NULL. */
-function longestLong(table: "bookings" | "holds", status: string, ownerId: unknown) {
-  return sql<number>`(SELECT longest.end_ms - longest.start_ms FROM ${sql.table(table)} AS longest
-    WHERE longest.owner_id = ${ownerId} AND longest.status = ${status}
-    AND longest.end_ms - longest.start_ms > ${SHORT}
+/**
+ * The two disjoint parts of `table`'s live rows that can overlap a range ending at `end` (the
+ * caller requires an end after the range's start). Rows up to LIVE_SHORT_MS long come from a bounded
+ * scan of starts in the live index. Longer ones come from a scan of ends in the partial index that
+ * stops at the range's end plus the owner's longest long row, one seek in the partial index by
+ * length; with no long row that bound is NULL, and so is the comparison: nothing matches, as it
+ * should. The length limit is a literal, not a parameter: a partial index is used only for a query
+ * whose WHERE has its predicate.
+ */
+function liveParts(
+  table: "bookings" | "holds",
+  status: string,
+  { owner, end, shortFrom }: { owner: unknown; end: unknown; shortFrom: unknown },
+) {
+  const column = (name: string) => sql.ref(`${table}.${name}`);
+  const length = sql`${column("end_ms")} - ${column("start_ms")}`;
+  const short = sql.lit(LIVE_SHORT_MS);
+  const longest = sql`(SELECT longest.end_ms - longest.start_ms FROM ${sql.table(table)} AS longest
+    WHERE longest.owner_id = ${owner} AND longest.status = ${status}
+    AND longest.end_ms - longest.start_ms > ${short}
     ORDER BY longest.end_ms - longest.start_ms DESC LIMIT 1)`;
+  return {
+    short: sql<boolean>`${column("start_ms")} > ${shortFrom} AND ${column("start_ms")} < ${end}
+      AND ${length} <= ${short}`,
+    // The long part's start is written with a unary plus, so that SQLite cannot look it up in an
+    // index (PostgreSQL reads it as the value): searching the live index for starts before the
+    // range's end, which free/busy preferred there because that index holds both columns it reads,
+    // scans the owner's whole history.
+    long: sql<boolean>`${length} > ${short} AND ${column("end_ms")} < ${end} + ${longest}
+      AND +${column("start_ms")} < ${end}`,
+  };
 }
 
 /**
@@ -92,24 +109,13 @@ function overlapping(db: Kysely<Database>, arg: Arg) {
     .where("booking_id", "is", null)
     .where("start_ms", "<", end)
     .where("end_ms", ">", start);
+  const bookingParts = liveParts("bookings", "confirmed", { owner, end, shortFrom });
+  const holdParts = liveParts("holds", "active", { owner, end, shortFrom });
   return {
-    shortBookings: bookings
-      .where("bookings.start_ms", ">", shortFrom)
-      .where("bookings.start_ms", "<", end)
-      .where(sql<boolean>`${span("bookings")} <= ${SHORT}`),
-    longBookings: bookings
-      .where(sql<boolean>`${span("bookings")} > ${SHORT}`)
-      // With no long row the bound is NULL, and so is the comparison: nothing matches, as it should.
-      .where("bookings.end_ms", "<", sql<number>`${end} + ${longestLong("bookings", "confirmed", owner)}`)
-      .where(unindexed("bookings"), "<", end),
-    shortHolds: holds
-      .where("holds.start_ms", ">", shortFrom)
-      .where("holds.start_ms", "<", end)
-      .where(sql<boolean>`${span("holds")} <= ${SHORT}`),
-    longHolds: holds
-      .where(sql<boolean>`${span("holds")} > ${SHORT}`)
-      .where("holds.end_ms", "<", sql<number>`${end} + ${longestLong("holds", "active", owner)}`)
-      .where(unindexed("holds"), "<", end),
+    shortBookings: bookings.where(bookingParts.short),
+    longBookings: bookings.where(bookingParts.long),
+    shortHolds: holds.where(holdParts.short),
+    longHolds: holds.where(holdParts.long),
     shortExternal: external
       .where("start_ms", ">", eventFrom)
       .where(sql<number>`end_ms - start_ms`, "<", longEvent),
