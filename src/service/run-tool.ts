@@ -57,7 +57,8 @@ export async function runTool(
     // A caller taken from what this process knew is looked up again here, for free (authenticate).
     const caller = await currentCaller(provisional, trx);
     if (caller !== provisional) requireScopes(caller, options.scopes ?? [], tool);
-    // On PostgreSQL a transaction broken by a deadlock runs again: only its last run's lines count.
+    // A unit may run again (a PostgreSQL deadlock, a failed unit in its SQLite group): only its
+    // last run's lines count.
     decisions.length = 0;
     const now = s.deps.now();
     if (key) {

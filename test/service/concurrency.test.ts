@@ -125,6 +125,60 @@ describe("50 concurrent create_booking calls", () => {
     expect(accepted.length).toBeLessThan(N);
   });
 
+  it("with some calls failing inside their transaction: the others are decided once each, kept once", async () => {
+    const w = world();
+    const callers = await agents(w, N);
+    // Every fifth call names an owner there is none of: refused inside its transaction, after the
+    // calls before it in its group have written. The group is then run again with savepoints.
+    const results = await Promise.all(
+      callers.map((c, i) =>
+        w.call(
+          c,
+          "create_booking",
+          i % 5 === 2
+            ? {
+                owner_email: "nobody@example.com",
+                start: iso(OPEN + i * 30 * MINUTE),
+                duration_minutes: 15,
+                title: `Call ${i}`,
+              }
+            : {
+                owner_email: "ceo@example.com",
+                start: iso(OPEN + i * 30 * MINUTE),
+                duration_minutes: 15,
+                title: `Call ${i}`,
+              },
+          `key-${i}`,
+        ),
+      ),
+    );
+    const failed = results.flatMap((r, i) => (r.isError ? [i] : []));
+    expect(failed).toEqual(callers.flatMap((_, i) => (i % 5 === 2 ? [i] : [])));
+    for (const i of failed) expect(results[i]).toMatchObject({ error: "not_found" });
+    const decided = results.filter((r) => !r.isError);
+    // One decision row and at most one booking per call decided; none for a refused one.
+    const decisions = await w.app.ledger.db.selectFrom("decisions").select("id").execute();
+    expect(decisions.map((d) => d.id).sort()).toEqual(decided.map((r) => r.decision_id).sort());
+    const made = decided.filter((r) => r.verdict === "Accept").map((r) => r.booking.booking_id);
+    expect(made.length).toBeGreaterThan(0);
+    const rows = await w.app.ledger.db.selectFrom("bookings").select("id").execute();
+    expect(rows.map((b) => b.id).sort()).toEqual(made.sort());
+    // Each key answers with what its caller was told, not with a try that was rolled back.
+    const i = results.findIndex((r) => !r.isError);
+    const again = await w.call(
+      callers[i]!,
+      "create_booking",
+      {
+        owner_email: "ceo@example.com",
+        start: iso(OPEN + i * 30 * MINUTE),
+        duration_minutes: 15,
+        title: `Call ${i}`,
+      },
+      `key-${i}`,
+    );
+    expect(again.decision_id).toBe(results[i]!.decision_id);
+  });
+
   it("with mixed classes and preemption: every booking a caller saw is confirmed or was displaced by a later Preempt", async () => {
     const w = world();
     const classes = ["focus_time", "internal_sync", "interview", "external_customer_call", "exec_meeting"];

@@ -108,6 +108,71 @@ describe("GroupCommit", () => {
     expect(await commits.run(async () => "next")).toBe("next");
   });
 
+  describe("trying a group whole before a savepoint per unit", () => {
+    type Db = ReturnType<typeof world>["app"]["ledger"]["db"];
+    /** Units that count their runs: `add(id)` adds an owner, `fail(id)` adds one and throws. */
+    function counted() {
+      const runs: Record<string, number> = {};
+      const add = (id: string) => async (trx: Db) => {
+        runs[id] = (runs[id] ?? 0) + 1;
+        await trx
+          .insertInto("owners")
+          .values({
+            id: `own_${id}`,
+            email: `${id}@example.com`,
+            name: null,
+            timezone: "UTC",
+            default_calendar_type: null,
+            created_at: 0,
+          })
+          .execute();
+        return id;
+      };
+      const fail = (id: string) => async (trx: Db) => {
+        await add(id)(trx);
+        throw new Error(`${id} failed`);
+      };
+      return { runs, add, fail };
+    }
+    /** Queues the units in one turn of the event loop (one group) and waits for all of them. */
+    const group = (commits: GroupCommit, units: ((trx: Db) => Promise<string>)[]) =>
+      Promise.allSettled(units.map((unit) => commits.run(unit)));
+
+    it("runs a group again with savepoints when a unit throws, keeping nothing of the first try", async () => {
+      const w = world();
+      const commits = new GroupCommit(w.app.ledger.db);
+      const { runs, add, fail } = counted();
+      const settled = await group(commits, [add("a"), fail("b"), add("c")]);
+      expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/b failed/);
+      // Tried whole: a, then b threw and all was rolled back; again with savepoints: a, b, c.
+      expect(runs).toEqual({ a: 2, b: 2, c: 1 });
+      // Each kept once (a second insert of the same id would have failed), b's undone.
+      expect(await emails(w.app.ledger.db)).toEqual(["a@example.com", "c@example.com"]);
+      expect(w.app.ledger.sqlite.inTransaction).toBe(false);
+    });
+
+    it("puts each unit in a savepoint from the start for the next groups after a failure, then tries whole again", async () => {
+      const w = world();
+      const commits = new GroupCommit(w.app.ledger.db, { carefulGroups: 1 });
+      const { runs, add, fail } = counted();
+      await group(commits, [add("a"), fail("b")]);
+      expect(runs).toEqual({ a: 2, b: 2 });
+      // The next group runs once, with savepoints: its failing unit costs the others nothing.
+      await group(commits, [add("c"), fail("d"), add("e")]);
+      expect(runs).toMatchObject({ c: 1, d: 1, e: 1 });
+      // One careful group was asked for: the one after it is tried whole again.
+      await group(commits, [add("f"), fail("g")]);
+      expect(runs).toMatchObject({ f: 2, g: 2 });
+      // A group without a failure runs each unit once.
+      await group(commits, [add("h"), add("i")]);
+      expect(runs).toMatchObject({ h: 1, i: 1 });
+      expect(await emails(w.app.ledger.db)).toEqual(
+        ["a", "c", "e", "f", "h", "i"].map((id) => `${id}@example.com`),
+      );
+    });
+  });
+
   describe("with a deferred WAL flush", () => {
     /** A flush that resolves or fails only when the test says so; `called(n)` waits for the n-th call. */
     function manualFlush() {
