@@ -19,8 +19,9 @@ export interface ChangeStamp {
 // The table a write statement changes: kysely writes `insert into "t"`, `update "t"`, `delete from "t"`.
 const WRITE_TARGET =
   /^\s*(?:insert\s+(?:or\s+\w+\s+)?into|replace\s+into|update(?:\s+or\s+\w+)?|delete\s+from)\s+"?(\w+)"?/i;
-// Statements that return no rows and change no table's rows. Not ROLLBACK: it undoes writes of any
-// table, which a stamp taken between them and the rollback would otherwise vouch for.
+// Statements that return no rows and change no table's rows. Not ROLLBACK: it undoes writes, which a
+// stamp taken between them and the rollback would otherwise vouch for (those of the transaction a
+// noted BEGIN IMMEDIATE began, else of any table).
 const CONTROL = /^\s*(?:begin|commit|end|savepoint|release|pragma)\b/i;
 // A statement that returns rows may still write: INSERT ... RETURNING, or a WITH in front of a write.
 const MAY_WRITE = /\b(?:insert|update|delete|replace)\b/i;
@@ -43,6 +44,7 @@ type Classified =
   | null;
 const TAKES_WRITE_LOCK = /^\s*begin\s+immediate\b/i;
 /** `ROLLBACK [TRANSACTION] TO name`: undoes the writes since a savepoint, and leaves the transaction open. */
+const ROLLS_BACK = /^\s*rollback\b/i;
 const ROLLS_BACK_TO = /^\s*rollback\s+(?:transaction\s+)?to\b/i;
 // The whole transaction's end; not ROLLBACK TO.
 const ENDS_TRANSACTION = /^\s*(?:commit|end|rollback)\b/i;
@@ -78,6 +80,12 @@ export class ChangeTracker implements Changes {
   readonly #sinceSavepoint: (string | typeof UNATTRIBUTED)[] = [];
   /** For each open savepoint, innermost last: how many of those writes came before it. */
   readonly #savepoints: number[] = [];
+  /**
+   * What the transaction begun by the noted BEGIN IMMEDIATE has written. A ROLLBACK of it changes
+   * only these: counted against every table, the rollback of a group commit tried whole (one unit
+   * failed) made every request queued behind it refresh its provider mirrors and run again.
+   */
+  readonly #sinceBegin = new Set<string | typeof UNATTRIBUTED>();
 
   constructor(sqlite: BetterSqlite3.Database) {
     this.#sqlite = sqlite;
@@ -89,10 +97,17 @@ export class ChangeTracker implements Changes {
     if (!reader) {
       const takes = TAKES_WRITE_LOCK.test(text);
       if (takes || (ENDS_TRANSACTION.test(text) && !ROLLS_BACK_TO.test(text))) {
+        const undone =
+          !takes && this.#holdingWriteLock && ROLLS_BACK.test(text) ? [...this.#sinceBegin] : null;
         this.#holdingWriteLock = takes;
         this.#lockedVersion = undefined;
         this.#savepoints.length = 0;
         this.#sinceSavepoint.length = 0;
+        this.#sinceBegin.clear();
+        if (undone) {
+          for (const written of undone) this.#count(written);
+          return;
+        }
       }
     }
     let target = this.#classified.get(text);
@@ -112,6 +127,7 @@ export class ChangeTracker implements Changes {
     } else if (target !== null) {
       this.#count(target);
       if (this.#savepoints.length > 0) this.#sinceSavepoint.push(target);
+      if (this.#holdingWriteLock) this.#sinceBegin.add(target);
     }
   }
 

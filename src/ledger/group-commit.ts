@@ -195,7 +195,7 @@ export class GroupCommit {
   }
 
   /**
-   * Runs a group's units in one transaction without a savepoint each, which cost a REST booking ~14
+   * Runs a group's units in one transaction without a savepoint each, which cost a REST booking ~11
    * us under load: the two statements, and the pages SQLite copies into its statement journal at a
    * savepoint's first write to each. False, with nothing kept, if a unit threw: undoing that unit
    * alone needs the savepoints, so the caller runs the group again with them. A unit is safe to run

@@ -52,14 +52,14 @@ export async function runTool(
   const owners = ownerEmailsOf(request).filter((email) => mayActOn(provisional, email));
   let stillCurrent = await s.deps.refresh?.(owners);
   const unit = async (trx: Kysely<Database>): Promise<ToolResult> => {
+    // A unit may run again (a PostgreSQL deadlock, a failed unit in its SQLite group): only its
+    // last run's lines count.
+    decisions.length = 0;
     // What the refresh relied on is checked here, where it costs nothing (mirror-refresh.ts).
     if (stillCurrent && !stillCurrent()) throw REFRESH_AGAIN;
     // A caller taken from what this process knew is looked up again here, for free (authenticate).
     const caller = await currentCaller(provisional, trx);
     if (caller !== provisional) requireScopes(caller, options.scopes ?? [], tool);
-    // A unit may run again (a PostgreSQL deadlock, a failed unit in its SQLite group): only its
-    // last run's lines count.
-    decisions.length = 0;
     const now = s.deps.now();
     if (key) {
       await lockIdempotencyKey(trx, caller.agentId, key);

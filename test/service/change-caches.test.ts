@@ -192,8 +192,12 @@ describe("ChangeTracker", () => {
     const sqlite = new BetterSqlite3(":memory:");
     const changes = new ChangeTracker(sqlite);
     const tables = ["agents", "bookings", "holds"];
+    // Transaction statements run too: the tracker asks the driver whether a transaction is open.
     const note = (...texts: string[]) => {
-      for (const text of texts) changes.noteStatement(text, false);
+      for (const text of texts) {
+        changes.noteStatement(text, false);
+        if (/^(begin|rollback|savepoint|release)\b/i.test(text)) sqlite.exec(text);
+      }
     };
     note("BEGIN IMMEDIATE", "SAVEPOINT decision", 'update "holds" set "status" = ?', "RELEASE decision");
     // A unit that failed before writing anything undoes nothing.
@@ -211,10 +215,45 @@ describe("ChangeTracker", () => {
     expect(changes.unchangedHere(written, ["bookings"]), "a stamp taken between write and rollback").toBe(
       false,
     );
-    // A whole ROLLBACK still counts against every table.
-    before = changes.stamp(tables);
+    // A whole ROLLBACK counts against what its transaction wrote: holds, and bookings (written, then
+    // rolled back to the savepoint), not agents.
+    before = changes.stamp(["agents"]);
+    const holds = changes.stamp(["holds"]);
     note("ROLLBACK");
-    expect(changes.unchangedHere(before, tables)).toBe(false);
+    expect(changes.unchangedHere(before, ["agents"])).toBe(true);
+    expect(changes.unchangedHere(holds, ["holds"])).toBe(false);
+    expect(changes.unchangedHere(written, ["bookings"])).toBe(false);
+    // A ROLLBACK of a transaction this tracker did not see begin counts against every table.
+    before = changes.stamp(["agents"]);
+    changes.noteStatement("ROLLBACK", false);
+    expect(changes.unchangedHere(before, ["agents"])).toBe(false);
+    sqlite.close();
+  });
+
+  it("counts a whole ROLLBACK against the tables written since BEGIN IMMEDIATE only", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    const changes = new ChangeTracker(sqlite);
+    // Transaction statements run too: the tracker asks the driver whether a transaction is open.
+    const note = (...texts: string[]) => {
+      for (const text of texts) {
+        changes.noteStatement(text, false);
+        if (/^(begin|rollback|savepoint|release)\b/i.test(text)) sqlite.exec(text);
+      }
+    };
+    const calendars = changes.stamp(["calendars"]);
+    note("BEGIN IMMEDIATE", 'insert into "bookings" ("id") values (?)');
+    const bookings = changes.stamp(["bookings"]);
+    note('insert into "decisions" ("id") values (?)', "ROLLBACK");
+    expect(changes.unchangedHere(calendars, ["calendars"])).toBe(true);
+    expect(changes.unchangedHere(bookings, ["bookings"])).toBe(false);
+    // A write whose table cannot be told still counts against every table when rolled back.
+    const agents = changes.stamp(["agents"]);
+    note("BEGIN IMMEDIATE", "CREATE TABLE t (x)", "ROLLBACK");
+    expect(changes.unchangedHere(agents, ["agents"])).toBe(false);
+    // The next transaction starts afresh: rolling back a read-only one changes nothing.
+    const after = changes.stamp(["agents", "bookings"]);
+    note("BEGIN IMMEDIATE", "ROLLBACK");
+    expect(changes.unchangedHere(after, ["agents", "bookings"])).toBe(true);
     sqlite.close();
   });
 

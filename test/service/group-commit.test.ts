@@ -142,7 +142,11 @@ describe("GroupCommit", () => {
       const w = world();
       const commits = new GroupCommit(w.app.ledger.db);
       const { runs, add, fail } = counted();
+      // What the units never wrote stays vouched for: the requests queued behind a rolled-back try
+      // keep their caches (the provider mirrors' check, the keys) and are not sent round again.
+      const calendars = w.app.ledger.changes.stamp(["calendars"]);
       const settled = await group(commits, [add("a"), fail("b"), add("c")]);
+      expect(w.app.ledger.changes.unchangedHere(calendars, ["calendars"])).toBe(true);
       expect(settled.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
       expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/b failed/);
       // Tried whole: a, then b threw and all was rolled back; again with savepoints: a, b, c.
