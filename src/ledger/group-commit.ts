@@ -26,7 +26,7 @@ export interface UnitOptions {
   /**
    * It is not expected to write (a read that may still mark a notification delivered). A group of
    * such units commits with SQLite's own fsync, which a COMMIT that wrote nothing skips, instead of
-   * switching `synchronous` twice and flushing the WAL on the thread pool for nothing.
+   * flushing the WAL on the thread pool for nothing.
    */
   readonly readOnly?: boolean;
 }

@@ -11,6 +11,12 @@ import type { Database } from "./tables.js";
 export interface DriverHandle {
   close(): void;
   prepare(sql: string): BetterSqlite3.Statement;
+  /**
+   * Runs `work`, a transaction whose commit the caller makes durable itself (wal-flush.ts), with
+   * synchronous=NORMAL: its COMMIT writes the WAL without fsyncing it. Any other statement on the
+   * connection runs under FULL again.
+   */
+  deferringSync<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** The driver handle behind each ledger's Kysely (set where the connection is made). */
@@ -43,6 +49,25 @@ export async function holdingConnection<T>(
     return await work();
   } finally {
     heldHandles.delete(trx);
+  }
+}
+
+/**
+ * Runs `work` (a transaction on `db`) with its COMMIT not fsynced, for a caller that makes it durable
+ * itself: through the ledger's handle when it has one, else by switching `synchronous` around it.
+ */
+export async function deferringSync<T>(
+  db: Kysely<Database>,
+  trx: Kysely<Database>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const handle = ledgerHandles.get(db);
+  if (handle) return handle.deferringSync(work);
+  await runStatement(trx, "PRAGMA synchronous = NORMAL");
+  try {
+    return await work();
+  } finally {
+    await runStatement(trx, "PRAGMA synchronous = FULL");
   }
 }
 

@@ -4,13 +4,14 @@
 import type { Kysely } from "kysely";
 import { isPostgres } from "./dialect.js";
 import { postgresTransaction } from "./postgres-transaction.js";
-import { holdingConnection, runStatement } from "./prepared-query.js";
+import { deferringSync, holdingConnection, runStatement } from "./prepared-query.js";
 import type { Database } from "./tables.js";
 
 export interface ImmediateOptions {
   /**
-   * COMMIT without fsyncing the WAL (synchronous=NORMAL for this one transaction; FULL again after
-   * it). Only for a caller that makes the commit durable itself before acknowledging it (wal-flush.ts).
+   * COMMIT without fsyncing the WAL (synchronous=NORMAL, until another statement comes: see
+   * DriverHandle.deferringSync). Only for a caller that makes the commit durable itself before
+   * acknowledging it (wal-flush.ts).
    */
   readonly deferSync?: boolean;
 }
@@ -29,9 +30,8 @@ export async function immediate<T>(
   if (isPostgres(db)) return postgresTransaction(db, work, { ledgerWide: true });
   return db.connection().execute((conn) =>
     // On the same held connection as the transaction, so no other statement runs in between.
-    holdingConnection(db, conn, async () => {
-      if (options.deferSync) await runStatement(conn, "PRAGMA synchronous = NORMAL");
-      try {
+    holdingConnection(db, conn, () => {
+      const transaction = async () => {
         await runStatement(conn, "BEGIN IMMEDIATE");
         try {
           const result = await work(conn);
@@ -41,9 +41,8 @@ export async function immediate<T>(
           await runStatement(conn, "ROLLBACK");
           throw err;
         }
-      } finally {
-        if (options.deferSync) await runStatement(conn, "PRAGMA synchronous = FULL");
-      }
+      };
+      return options.deferSync ? deferringSync(db, conn, transaction) : transaction();
     }),
   );
 }

@@ -307,6 +307,44 @@ describe("GroupCommit", () => {
       expect(flushes).toBe(1);
     });
 
+    it("keeps synchronous=NORMAL from one flushed group to the next, and FULL for anything else", async () => {
+      const w = world();
+      const db = w.app.ledger.db;
+      const level = async (trx: typeof db) =>
+        (await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(trx)).rows[0]!.synchronous;
+      const raw = () => w.app.ledger.sqlite.pragma("synchronous", { simple: true });
+      let flushes = 0;
+      const commits = new GroupCommit(db, {
+        walFlush: { failure: null, flush: async () => void flushes++ },
+        companyMemory: 0,
+      });
+      const group = () => Promise.all([commits.run(level), commits.run(level)]);
+      expect(await group()).toEqual([1, 1]);
+      // Left as it was: the next flushed group needs no switch.
+      expect(raw()).toBe(1);
+      expect(await group()).toEqual([1, 1]);
+      expect(flushes).toBe(2);
+      // A lone unit (no company remembered) commits under FULL, with SQLite's own fsync.
+      expect(await commits.run(level)).toBe(2);
+      expect(flushes).toBe(2);
+      await group();
+      // So does any other statement on the connection: an autocommit write, a read.
+      await db
+        .insertInto("owners")
+        .values({
+          id: "own_auto",
+          email: "auto@example.com",
+          name: null,
+          timezone: "UTC",
+          default_calendar_type: null,
+          created_at: 0,
+        })
+        .execute();
+      expect(raw()).toBe(2);
+      await group();
+      expect(await level(db)).toBe(2);
+    });
+
     it("answers a unit that runs while a deferred flush is under way only after that flush", async () => {
       const w = world();
       const flush = manualFlush();
