@@ -56,8 +56,10 @@ export interface Ledger {
   /** The SQLite file, or the PostgreSQL URL without its password. */
   readonly path: string;
   /**
-   * SQLite's raw driver, for statements kysely cannot express (pragmas, backups). Reading it on a
-   * PostgreSQL ledger throws: use `pool` there.
+   * SQLite's raw driver, for reads kysely cannot express (pragmas, backups). Never write through
+   * it: a write must pass the statement cache, which tracks what changed and restores
+   * synchronous=FULL after a group commit flushed off the loop. Reading it on a PostgreSQL ledger
+   * throws: use `pool` there.
    */
   readonly sqlite: BetterSqlite3.Database;
   /** PostgreSQL's connection pool, for what kysely cannot express (LISTEN, COPY); null on SQLite. */
@@ -123,6 +125,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database, changes: ChangeTrack
   // connection stays so until another statement comes, which switches it back to FULL first: groups
   // in a row under load skip two PRAGMAs each (~30 us), and nothing else ever commits without fsync.
   let relaxed = false;
+  // For the whole connection, which the group's transaction holds (kysely's lock) while it is set.
   let deferring = false;
   return {
     close: () => sqlite.close(),
