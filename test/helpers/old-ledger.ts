@@ -1,7 +1,11 @@
 // A ledger file as an older Openavail left it: migrated only up to a given migration, for tests that
 // then open it with today's code (migrations must keep existing databases working).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, type Migration, Migrator, SqliteDialect } from "kysely";
+import { afterEach } from "vitest";
 import * as initial from "../../src/ledger/migrations/0001-initial.js";
 import * as longExternalEvents from "../../src/ledger/migrations/0002-long-external-events.js";
 import * as liveSpanLength from "../../src/ledger/migrations/0003-live-span-length.js";
@@ -11,6 +15,7 @@ import * as checkHolds from "../../src/ledger/migrations/0006-check-holds.js";
 import * as consoleTables from "../../src/ledger/migrations/0007-console.js";
 import * as webhooks from "../../src/ledger/migrations/0008-webhooks.js";
 import * as oauth from "../../src/ledger/migrations/0009-oauth.js";
+import { makeWorld, type World } from "./world.js";
 
 const MIGRATIONS = [
   ["0001-initial", initial],
@@ -40,6 +45,32 @@ export async function oldLedger(path: string, upTo: OldMigration): Promise<Kysel
   }).migrateToLatest();
   if (result.error) throw result.error;
   return db;
+}
+
+/**
+ * For a test that opens an older ledger with today's code: `open(seed)` makes a temporary folder,
+ * has `seed` write the old ledger file there, and opens a world on it at `startIso`; the world is
+ * closed and the folder removed after each test.
+ */
+export function useOldLedgerWorld(
+  folderPrefix: string,
+  startIso: string,
+): (seed: (path: string) => Promise<void>) => Promise<World> {
+  let world: World | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await world?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    world = undefined;
+    dir = undefined;
+  });
+  return async (seed) => {
+    dir = mkdtempSync(join(tmpdir(), folderPrefix));
+    const path = join(dir, "old.db");
+    await seed(path);
+    world = await makeWorld(startIso, path);
+    return world;
+  };
 }
 
 /** An owner and its calendars (local, active, never synced) as migration 0001 shaped them. */

@@ -1,27 +1,16 @@
 // Migration 0005 (issue 15, point 7) over a ledger an older Openavail wrote: bookings whose attendees
 // are plain emails read back as attendee objects, in their order, with no description, and the
 // bookings stay usable by every tool.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiKey } from "../../src/service/admin.js";
-import { insertOldAgent, insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
-import { makeWorld, type World } from "../helpers/world.js";
+import { insertOldAgent, insertOldOwner, oldLedger, useOldLedgerWorld } from "../helpers/old-ledger.js";
 
 const OWNER = "ceo@example.com";
 const HOUR = 3_600_000;
 // Tue 2026-03-03 15:00Z = 10:00 EST.
 const T = Date.parse("2026-03-03T15:00:00Z");
 
-let world: World | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await world?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  world = undefined;
-  dir = undefined;
-});
+const openOld = useOldLedgerWorld("openavail-0005-", "2026-03-02T12:00:00Z");
 
 /** A ledger at migration 0003 with one owner, one calendar, one agent and three bookings. */
 async function seedAt0003(path: string): Promise<void> {
@@ -62,11 +51,7 @@ async function seedAt0003(path: string): Promise<void> {
 
 describe("migration 0005 over a ledger at 0003 with bookings", () => {
   it("turns stored emails into attendee objects in order, adds no description, and keeps every booking usable", async () => {
-    dir = mkdtempSync(join(tmpdir(), "openavail-0005-"));
-    const path = join(dir, "old.db");
-    await seedAt0003(path);
-    world = await makeWorld("2026-03-02T12:00:00Z", path);
-    const w = world;
+    const w = await openOld(seedAt0003);
 
     const stored = w.app.ledger.sqlite
       .prepare("SELECT id, attendees_json, description FROM bookings ORDER BY start_ms")

@@ -1,26 +1,15 @@
 // Migration 0010 over a ledger an older Openavail wrote (at 0009): the span-length indexes go, the
 // live indexes gain the end, long rows get their partial indexes, and the bookings and holds already
 // stored, short and long, still block every minute they cover.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as liveSpanBounds from "../../src/ledger/migrations/0010-live-span-bounds.js";
-import { insertOldAgent, insertOldOwner, oldLedger } from "../helpers/old-ledger.js";
-import { makeWorld, type World } from "../helpers/world.js";
+import { insertOldAgent, insertOldOwner, oldLedger, useOldLedgerWorld } from "../helpers/old-ledger.js";
 
 const OWNER = "ceo@example.com";
 const MINUTE = 60_000;
 const T = Date.parse("2026-03-05T00:00:00Z");
 
-let world: World | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await world?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  world = undefined;
-  dir = undefined;
-});
+const openOld = useOldLedgerWorld("openavail-0010-", "2026-03-02T12:00:00Z");
 
 /** A ledger at 0009 with a 20-hour and a half-hour booking on 5 March, and a 5-hour hold on the 6th. */
 async function seedAt0009(path: string): Promise<void> {
@@ -68,11 +57,7 @@ async function seedAt0009(path: string): Promise<void> {
 
 describe("migration 0010 over a ledger at 0009", () => {
   it("replaces the indexes (and down restores them), and stored bookings and holds of any length still block their last minute", async () => {
-    dir = mkdtempSync(join(tmpdir(), "openavail-0010-"));
-    const path = join(dir, "old.db");
-    await seedAt0009(path);
-    world = await makeWorld("2026-03-02T12:00:00Z", path);
-    const w = world;
+    const w = await openOld(seedAt0009);
 
     const indexes = () =>
       Object.fromEntries(
