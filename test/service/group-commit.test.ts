@@ -13,23 +13,23 @@ async function emails(db: ReturnType<typeof world>["app"]["ledger"]["db"]): Prom
   return rows.map((r) => r.email);
 }
 
+type Db = ReturnType<typeof world>["app"]["ledger"]["db"];
+
+/** Adds an owner row through `trx`: the write every unit here makes. */
+async function addOwner(trx: Db, id: string, email = `${id}@example.com`): Promise<void> {
+  await trx
+    .insertInto("owners")
+    .values({ id, email, name: null, timezone: "UTC", default_calendar_type: null, created_at: 0 })
+    .execute();
+}
+
 describe("GroupCommit", () => {
   it("runs queued units in order, each seeing the ones before it, and undoes a failing one alone", async () => {
     const w = world();
     const db = w.app.ledger.db;
     const commits = new GroupCommit(db);
     const add = (email: string) => async (trx: typeof db) => {
-      await trx
-        .insertInto("owners")
-        .values({
-          id: `own_${email[0]}`,
-          email,
-          name: null,
-          timezone: "UTC",
-          default_calendar_type: null,
-          created_at: 0,
-        })
-        .execute();
+      await addOwner(trx, `own_${email[0]}`, email);
       return (await emails(trx)).length;
     };
     const results = await Promise.allSettled([
@@ -64,17 +64,7 @@ describe("GroupCommit", () => {
     // Units queued in one turn of the event loop form one group (the committer yields once first).
     const first = commits.run(async () => "first");
     const ok = commits.run(async (trx) => {
-      await trx
-        .insertInto("owners")
-        .values({
-          id: "own_x",
-          email: "x@example.com",
-          name: null,
-          timezone: "UTC",
-          default_calendar_type: null,
-          created_at: 0,
-        })
-        .execute();
+      await addOwner(trx, "own_x", "x@example.com");
       return "ok";
     });
     const poison = commits.run(async (trx) => {
@@ -109,23 +99,12 @@ describe("GroupCommit", () => {
   });
 
   describe("trying a group whole before a savepoint per unit", () => {
-    type Db = ReturnType<typeof world>["app"]["ledger"]["db"];
     /** Units that count their runs: `add(id)` adds an owner, `fail(id)` adds one and throws. */
     function counted() {
       const runs: Record<string, number> = {};
       const add = (id: string) => async (trx: Db) => {
         runs[id] = (runs[id] ?? 0) + 1;
-        await trx
-          .insertInto("owners")
-          .values({
-            id: `own_${id}`,
-            email: `${id}@example.com`,
-            name: null,
-            timezone: "UTC",
-            default_calendar_type: null,
-            created_at: 0,
-          })
-          .execute();
+        await addOwner(trx, `own_${id}`, `${id}@example.com`);
         return id;
       };
       const fail = (id: string) => async (trx: Db) => {
@@ -195,18 +174,8 @@ describe("GroupCommit", () => {
         },
       };
     }
-    const owner = (id: string) => async (trx: ReturnType<typeof world>["app"]["ledger"]["db"]) => {
-      await trx
-        .insertInto("owners")
-        .values({
-          id,
-          email: `${id}@example.com`,
-          name: null,
-          timezone: "UTC",
-          default_calendar_type: null,
-          created_at: 0,
-        })
-        .execute();
+    const owner = (id: string) => async (trx: Db) => {
+      await addOwner(trx, id);
       return id;
     };
 
@@ -329,17 +298,7 @@ describe("GroupCommit", () => {
       expect(flushes).toBe(2);
       await group();
       // So does any other statement on the connection: an autocommit write, a read.
-      await db
-        .insertInto("owners")
-        .values({
-          id: "own_auto",
-          email: "auto@example.com",
-          name: null,
-          timezone: "UTC",
-          default_calendar_type: null,
-          created_at: 0,
-        })
-        .execute();
+      await addOwner(db, "own_auto", "auto@example.com");
       expect(raw()).toBe(2);
       await group();
       expect(await level(db)).toBe(2);
