@@ -44,8 +44,9 @@ type Classified =
   | null;
 const TAKES_WRITE_LOCK = /^\s*begin\s+immediate\b/i;
 /** `ROLLBACK [TRANSACTION] TO name`: undoes the writes since a savepoint, and leaves the transaction open. */
-const ROLLS_BACK = /^\s*rollback\b/i;
 const ROLLS_BACK_TO = /^\s*rollback\s+(?:transaction\s+)?to\b/i;
+/** A ROLLBACK, whole or to a savepoint: among the statements that end a transaction, the one that undoes it. */
+const ROLLS_BACK = /^\s*rollback\b/i;
 // The whole transaction's end; not ROLLBACK TO.
 const ENDS_TRANSACTION = /^\s*(?:commit|end|rollback)\b/i;
 
