@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LIVE_SHORT_MS, ownerBusyIntervals, ownerSnapshot } from "../../src/ledger/busy-time.repository.js";
 import type { ChangeTracker } from "../../src/ledger/change-tracker.js";
 import { makeWorld, type World } from "../helpers/world.js";
+import { iso, MINUTE } from "./fixtures.js";
 
 const SHORT_MINUTES = LIVE_SHORT_MS / 60_000;
 const CEO = "ceo@example.com";
@@ -29,9 +30,9 @@ beforeEach(async () => {
 });
 afterEach(async () => w.close());
 
-/** `iso` plus `minutes`, as an ISO instant without milliseconds. */
-function plus(iso: string, minutes: number): string {
-  return new Date(Date.parse(iso) + minutes * 60_000).toISOString().replace(".000Z", "Z");
+/** `instant` plus `minutes`, as fixtures' `iso` writes it. */
+function plus(instant: string, minutes: number): string {
+  return iso(Date.parse(instant) + minutes * MINUTE);
 }
 
 describe("the snapshot's look-back", () => {
