@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { toInstant } from "../../schemas/time.js";
 import { seededApp } from "./built.js";
@@ -17,8 +18,12 @@ import { RAW_HTTP_CLIENT_SOURCE } from "./raw-http-client.js";
 const OWNER = "profile@bench.example";
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const WARMUP = 400;
-const MEASURED = 1_500;
+/** Unmeasured requests first, per kind: the server's JIT, caches and group sizes settle. */
+const WARMUP = 2_000;
+/** Measured requests per kind and load: long enough that a run is not dominated by its edges. */
+const MEASURED = Number(process.env["PROFILE_REQUESTS"] ?? 5_000);
+/** Requests sent one at a time, for the round trip. */
+const SEQUENTIAL = 300;
 /** Concurrent clients; `PROFILE_CLIENTS=50` profiles the saturated server the REST bench measures. */
 const CLIENTS = Number(process.env["PROFILE_CLIENTS"] ?? 4);
 /** `PROFILE_TOP=N` also prints the N functions with the most self time, to find what to cut. */
@@ -125,11 +130,14 @@ function phaseShares(profile: Profile): Record<string, number> {
   return Object.fromEntries([...time].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / busy]));
 }
 
-// The client runs in its own process, so the server process's CPU time is the server's alone.
+// The client runs in its own process, so the server process's CPU time is the server's alone. It opens
+// its connections and sends its warm-up requests, says "ready" and waits for "go" on stdin: only the
+// requests after that are measured, so neither the client's start (a new Node process) nor its
+// connections nor the server's JIT warm-up are charged to them.
 const CLIENT_SOURCE = `
 ${RAW_HTTP_CLIENT_SOURCE}
 const d = JSON.parse(process.argv[1]);
-const parentPort = { postMessage: (m) => process.stdout.write(JSON.stringify(m)) };
+const say = (message) => process.stdout.write(JSON.stringify(message) + "\\n");
 const url = new URL(d.url);
 let next = 0;
 const make = (i) => {
@@ -145,21 +153,30 @@ const make = (i) => {
     arguments: { owner_email: d.owner, window: { start: d.weekStart, end: d.weekEnd } } } });
   return ["POST", "/mcp", { ...auth, Accept: "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18" }, body];
 };
-(async () => {
-  const connections = Array.from({ length: d.clients }, () => openConnection(url));
-  const latencies = [];
-  let errors = 0;
-  await Promise.all(connections.map(async (c) => {
-    while (next < d.count) {
+const latencies = [];
+let errors = 0;
+const send = (connections, count, measured) => {
+  let sent = 0;
+  return Promise.all(connections.map(async (c) => {
+    while (sent < count) {
+      sent++;
       const i = d.offset + next++;
-      const sent = performance.now();
+      const started = performance.now();
       const reply = await c.request(...make(i));
-      latencies.push(performance.now() - sent);
+      if (measured) latencies.push(performance.now() - started);
       if (reply.status !== 200 || reply.body.includes('"isError":true') || reply.body.includes('"verdict":"Reject"')) errors++;
     }
   }));
+};
+(async () => {
+  const connections = Array.from({ length: d.clients }, () => openConnection(url));
+  await send(connections, d.warmup, false);
+  say({ ready: true });
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  await send(connections, d.count, true);
+  say({ latencies, errors });
   for (const c of connections) c.close();
-  parentPort.postMessage({ latencies, errors });
+  process.stdin.destroy();
 })();
 `;
 
@@ -179,56 +196,82 @@ export async function benchRequestProfile(): Promise<Record<string, unknown>> {
   });
   const session = new Session();
   session.connect();
-  const send = async (kind: Kind, count: number, clients: number, seed?: { owner: string; slot: number }) => {
+  /**
+   * `count` requests of `kind` from `clients` connections after `warmup` unmeasured ones; the server's
+   * busy time and CPU (and, with `profile`, its CPU profile) cover the measured requests only.
+   */
+  const send = async (
+    kind: Kind,
+    count: number,
+    clients: number,
+    options: { warmup?: number; seed?: { owner: string; slot: number }; profile?: boolean } = {},
+  ) => {
+    const warmup = options.warmup ?? 0;
     const data = {
       url: server.url,
       key,
       kind,
       count,
+      warmup,
       clients,
       offset,
       owner: OWNER,
-      firstSlot: seed?.slot ?? firstSlot,
+      firstSlot: options.seed?.slot ?? firstSlot,
       weekStart: toInstant(weekStart),
       weekEnd: toInstant(weekStart + 7 * DAY),
     };
-    if (kind === "rest_create_booking") offset += count;
+    if (kind === "rest_create_booking") offset += warmup + count;
     const child = spawn(process.execPath, ["-e", CLIENT_SOURCE, JSON.stringify(data)], {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
-    let text = "";
-    child.stdout.on("data", (b: Buffer) => {
-      text += b.toString();
-    });
-    const cpu0 = process.cpuUsage();
-    await new Promise((resolve) => child.once("close", resolve));
-    const cpu = process.cpuUsage(cpu0);
-    const out = JSON.parse(text) as { latencies: number[]; errors: number };
-    return { ...out, serverCpuMs: (cpu.user + cpu.system) / 1000 };
+    const closed = new Promise((resolve) => child.once("close", resolve));
+    let elu0 = performance.eventLoopUtilization();
+    let cpu0 = process.cpuUsage();
+    for await (const line of createInterface({ input: child.stdout })) {
+      const message = JSON.parse(line) as { ready?: true; latencies?: number[]; errors?: number };
+      if (message.ready) {
+        if (options.profile) {
+          await session.post("Profiler.enable");
+          await session.post("Profiler.setSamplingInterval", { interval: 50 });
+          await session.post("Profiler.start");
+        }
+        elu0 = performance.eventLoopUtilization();
+        cpu0 = process.cpuUsage();
+        child.stdin.end("go\n");
+        continue;
+      }
+      const elu = performance.eventLoopUtilization(elu0);
+      const cpu = process.cpuUsage(cpu0);
+      const profile = options.profile
+        ? ((await session.post("Profiler.stop")) as unknown as { profile: Profile }).profile
+        : undefined;
+      if (options.profile) await session.post("Profiler.disable");
+      await closed;
+      return {
+        latencies: message.latencies ?? [],
+        errors: message.errors ?? 0,
+        busyMs: elu.active,
+        serverCpuMs: (cpu.user + cpu.system) / 1000,
+        profile,
+      };
+    }
+    throw new Error(`the ${kind} client ended without its results`);
   };
   try {
     // The week's 50 bookings, 45 minutes apart on weekdays' mornings, through the API itself.
-    await send("rest_create_booking", 50, 1, { owner: OWNER, slot: weekStart + 9 * HOUR });
+    await send("rest_create_booking", 50, 1, { seed: { owner: OWNER, slot: weekStart + 9 * HOUR } });
     offset = 0;
     const results: Record<string, unknown> = {};
     for (const kind of ["rest_create_booking", "rest_get_free_busy", "mcp_tools_call"] as const) {
-      await send(kind, WARMUP, CLIENTS);
-      const elu0 = performance.eventLoopUtilization();
-      const plain = await send(kind, MEASURED, CLIENTS);
-      const elu = performance.eventLoopUtilization(elu0);
+      const plain = await send(kind, MEASURED, CLIENTS, { warmup: WARMUP });
       const cpuPerRequest = plain.serverCpuMs / MEASURED;
       // The profile samples the serving thread's wall time, blocked calls included: its shares are
       // of the time that thread was busy, which the event loop's utilization measures.
-      const busyPerRequest = elu.active / MEASURED;
-      await session.post("Profiler.enable");
-      await session.post("Profiler.setSamplingInterval", { interval: 50 });
-      await session.post("Profiler.start");
-      const profiled = await send(kind, MEASURED, CLIENTS);
-      const { profile } = (await session.post("Profiler.stop")) as unknown as { profile: Profile };
-      await session.post("Profiler.disable");
-      const elu1 = performance.eventLoopUtilization();
-      const sequential = await send(kind, 300, 1);
-      const sequentialBusy = performance.eventLoopUtilization(elu1).active / 300;
+      const busyPerRequest = plain.busyMs / MEASURED;
+      const profiled = await send(kind, MEASURED, CLIENTS, { warmup: CLIENTS, profile: true });
+      const profile = profiled.profile!;
+      const sequential = await send(kind, SEQUENTIAL, 1, { warmup: 20 });
+      const sequentialBusy = sequential.busyMs / SEQUENTIAL;
       const sorted = [...sequential.latencies].sort((a, b) => a - b);
       const p50 = sorted[Math.floor(sorted.length / 2)]!;
       const shares = phaseShares(profile);
