@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ChangeTracker } from "../../src/ledger/change-tracker.js";
 import { revokeKey, setAgentStatus, updateAgent } from "../../src/service/agents-admin.js";
 import { createHttpApp } from "../../src/transports/http/http-app.js";
+import { mountMcpHttp } from "../../src/transports/mcp/http.js";
 import { countRows, makeWorld, type World } from "../helpers/world.js";
 
 let here: World;
@@ -138,6 +139,121 @@ describe("a REST tool call, after another process changed the key or its agent",
     await useTwice(a.key, 11);
     await updateAgent(there.app.ledger.db, policy, a.agentId, { scopes: ["read_freebusy"] }, 0);
     expect((await restCall(a.key, at(12))).status).toBe(403);
+    expect(await bookings()).toBe(2);
+  });
+});
+
+// An MCP tool call over HTTP is admitted the same way (its transaction looks at the key again); every
+// other MCP answer (tools/list, initialize, a refused body) asks SQLite before it is given.
+describe("an MCP request over HTTP, after another process changed the key or its agent", () => {
+  const MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+    "io.modelcontextprotocol/clientCapabilities": {},
+  };
+  const mcpPost = (key: string, message: unknown, modern = false) => {
+    const { hono } = createHttpApp(here.app, {
+      mountExtra: (h) => {
+        mountMcpHttp(h, here.app, { allowedOrigins: [] });
+      },
+    });
+    const method = (message as { method?: string }).method ?? "";
+    const name = (message as { params?: { name?: string } }).params?.name;
+    return hono.request("/mcp", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${key}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        ...(modern
+          ? {
+              "mcp-protocol-version": "2026-07-28",
+              "mcp-method": method,
+              ...(name ? { "mcp-name": name } : {}),
+            }
+          : { "mcp-protocol-version": "2025-06-18" }),
+      },
+      body: typeof message === "string" ? message : JSON.stringify(message),
+    });
+  };
+  const book = (key: string, hour: number, modern = false) =>
+    mcpPost(
+      key,
+      {
+        jsonrpc: "2.0",
+        id: hour,
+        method: "tools/call",
+        params: {
+          name: "create_booking",
+          arguments: { ...slot, start: `2026-03-03T${hour}:00:00Z`, title: "t" },
+          ...(modern ? { _meta: MODERN_META } : {}),
+        },
+      },
+      modern,
+    );
+  const accepted = async (res: Response) => {
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      result: { isError?: boolean; structuredContent?: { verdict?: string } };
+    };
+    expect(body.result.isError).toBeUndefined();
+    return body.result.structuredContent?.verdict;
+  };
+  const bookings = () => countRows(here.app.ledger.db, "bookings");
+
+  it("answers a tool call of a key revoked there 401, on either era's direct path, and books nothing", async () => {
+    const a = await here.addAgent({ name: "a" });
+    // Twice: the first use writes the key's last_used_at, which this process's cache sees as a change.
+    expect(await accepted(await book(a.key, 10))).toBe("Accept");
+    expect(await accepted(await book(a.key, 11, true))).toBe("Accept");
+    await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
+    for (const modern of [false, true]) {
+      const refused = await book(a.key, 12, modern);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("www-authenticate")).toContain("Bearer");
+      expect(await refused.json()).toMatchObject({ message: expect.stringContaining("revoked") });
+    }
+
+    const b = await here.addAgent({ name: "b" });
+    expect(await accepted(await book(b.key, 13))).toBe("Accept");
+    expect(await accepted(await book(b.key, 14))).toBe("Accept");
+    await setAgentStatus(there.app.ledger.db, b.agentId, "disabled", there.clock.now);
+    expect((await book(b.key, 15)).status).toBe(401);
+    expect(await bookings()).toBe(4);
+  });
+
+  it("answers tools/list, initialize and a malformed body of a key revoked there 401", async () => {
+    const a = await here.addAgent({ name: "a" });
+    expect(await accepted(await book(a.key, 10))).toBe("Accept");
+    expect(await accepted(await book(a.key, 11))).toBe("Accept");
+    await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
+    expect((await mcpPost(a.key, { jsonrpc: "2.0", id: 1, method: "tools/list" })).status).toBe(401);
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    };
+    expect((await mcpPost(a.key, initialize)).status).toBe(401);
+    expect((await mcpPost(a.key, "{not json")).status).toBe(401);
+    // A batch is never a direct call: it is confirmed first too.
+    expect((await mcpPost(a.key, [{ jsonrpc: "2.0", id: 3, method: "tools/list" }])).status).toBe(401);
+  });
+
+  it("judges a tool call's scopes as the agent has them there now", async () => {
+    const a = await here.addAgent({ name: "a", scopes: ["read_freebusy"] });
+    const refusedHere = (await (await book(a.key, 10)).json()) as {
+      result: { isError?: boolean; content: { text: string }[] };
+    };
+    expect(refusedHere.result.isError).toBe(true);
+    expect(refusedHere.result.content[0]!.text).toContain("forbidden");
+    const policy = there.app.policy.policy;
+    await updateAgent(there.app.ledger.db, policy, a.agentId, { scopes: ["create_bookings"] }, 0);
+    expect(await accepted(await book(a.key, 11))).toBe("Accept");
+    expect(await accepted(await book(a.key, 12))).toBe("Accept");
+    await updateAgent(there.app.ledger.db, policy, a.agentId, { scopes: ["read_freebusy"] }, 0);
+    const taken = (await (await book(a.key, 13)).json()) as { result: { isError?: boolean } };
+    expect(taken.result.isError).toBe(true);
     expect(await bookings()).toBe(2);
   });
 });
