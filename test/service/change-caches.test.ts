@@ -176,16 +176,20 @@ describe("an MCP request over HTTP, after another process changed the key or its
       body: typeof message === "string" ? message : JSON.stringify(message),
     });
   };
-  const book = (key: string, hour: number, modern = false) =>
+  const book = (key: string, n: number, modern = false) =>
     mcpPost(
       key,
       {
         jsonrpc: "2.0",
-        id: hour,
+        id: n,
         method: "tools/call",
         params: {
           name: "create_booking",
-          arguments: { ...slot, start: `2026-03-03T${hour}:00:00Z`, title: "t" },
+          arguments: {
+            ...slot,
+            start: new Date(Date.parse("2026-03-03T00:00:00Z") + n * 3_600_000).toISOString(),
+            title: "t",
+          },
           ...(modern ? { _meta: MODERN_META } : {}),
         },
       },
@@ -201,43 +205,62 @@ describe("an MCP request over HTTP, after another process changed the key or its
   };
   const bookings = () => countRows(here.app.ledger.db, "bookings");
 
-  it("answers a tool call of a key revoked there 401, on either era's direct path, and books nothing", async () => {
-    const a = await here.addAgent({ name: "a" });
-    // Twice: the first use writes the key's last_used_at, which this process's cache sees as a change.
-    expect(await accepted(await book(a.key, 10))).toBe("Accept");
-    expect(await accepted(await book(a.key, 11, true))).toBe("Accept");
+  let hours = 0;
+  /** A key used twice here (the first use writes its last_used_at, a change this process sees), then revoked there. */
+  const keyRevokedThere = async () => {
+    const a = await here.addAgent({ name: `a${hours}` });
+    expect(await accepted(await book(a.key, hours++))).toBe("Accept");
+    expect(await accepted(await book(a.key, hours++))).toBe("Accept");
     await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
+    return a.key;
+  };
+  // Each request below is the first this process sees of its key since the revocation: after a
+  // refusal the key is known revoked here too, and any later request would be refused on arrival.
+
+  it("answers a tool call of a key revoked there 401, on either era's direct path, and books nothing", async () => {
+    const first = hours;
     for (const modern of [false, true]) {
-      const refused = await book(a.key, 12, modern);
+      const refused = await book(await keyRevokedThere(), 100, modern);
       expect(refused.status).toBe(401);
       expect(refused.headers.get("www-authenticate")).toContain("Bearer");
       expect(await refused.json()).toMatchObject({ message: expect.stringContaining("revoked") });
+      // Arguments refused before the transaction looks at the key: still the key's 401.
+      const invalid = {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: {
+          name: "create_booking",
+          arguments: { bogus: 1 },
+          ...(modern ? { _meta: MODERN_META } : {}),
+        },
+      };
+      expect((await mcpPost(await keyRevokedThere(), invalid, modern)).status).toBe(401);
     }
-
     const b = await here.addAgent({ name: "b" });
-    expect(await accepted(await book(b.key, 13))).toBe("Accept");
-    expect(await accepted(await book(b.key, 14))).toBe("Accept");
+    expect(await accepted(await book(b.key, hours++))).toBe("Accept");
+    expect(await accepted(await book(b.key, hours++))).toBe("Accept");
     await setAgentStatus(there.app.ledger.db, b.agentId, "disabled", there.clock.now);
-    expect((await book(b.key, 15)).status).toBe(401);
-    expect(await bookings()).toBe(4);
+    expect((await book(b.key, 101)).status).toBe(401);
+    expect(await bookings()).toBe(hours - first);
   });
 
-  it("answers tools/list, initialize and a malformed body of a key revoked there 401", async () => {
-    const a = await here.addAgent({ name: "a" });
-    expect(await accepted(await book(a.key, 10))).toBe("Accept");
-    expect(await accepted(await book(a.key, 11))).toBe("Accept");
-    await revokeKey(there.app.ledger.db, a.agentId, await keyIdOf(a.agentId), there.clock.now);
-    expect((await mcpPost(a.key, { jsonrpc: "2.0", id: 1, method: "tools/list" })).status).toBe(401);
+  it("answers tools/list, initialize, a batch and a malformed body of a key revoked there 401", async () => {
     const initialize = {
       jsonrpc: "2.0",
       id: 2,
       method: "initialize",
       params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
     };
-    expect((await mcpPost(a.key, initialize)).status).toBe(401);
-    expect((await mcpPost(a.key, "{not json")).status).toBe(401);
-    // A batch is never a direct call: it is confirmed first too.
-    expect((await mcpPost(a.key, [{ jsonrpc: "2.0", id: 3, method: "tools/list" }])).status).toBe(401);
+    for (const message of [
+      { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      initialize,
+      "{not json",
+      // A batch is never a direct call.
+      [{ jsonrpc: "2.0", id: 3, method: "tools/list" }],
+    ]) {
+      expect((await mcpPost(await keyRevokedThere(), message)).status, JSON.stringify(message)).toBe(401);
+    }
   });
 
   it("judges a tool call's scopes as the agent has them there now", async () => {

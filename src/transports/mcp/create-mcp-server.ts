@@ -101,7 +101,6 @@ export async function callTool(
   tool: ToolDefinition,
   resolveCaller: () => Promise<Caller>,
   args: unknown,
-  options: { readonly throwUnauthorized?: boolean } = {},
 ): Promise<CallToolResult> {
   try {
     const caller = await resolveCaller();
@@ -115,8 +114,6 @@ export async function callTool(
       structuredContent: body,
     };
   } catch (err) {
-    // A provisional caller's key found revoked inside the transaction: the transport answers 401.
-    if (options.throwUnauthorized && err instanceof OpenavailError && err.type === "unauthorized") throw err;
     if (!(err instanceof OpenavailError)) app.logger.error({ err, tool: tool.name }, "tool call failed");
     return { content: [{ type: "text", text: JSON.stringify(toErrorBody(err).toJSON()) }], isError: true };
   }

@@ -115,12 +115,14 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     args: unknown,
     body: (result: CallToolResult) => string,
   ): Promise<Response> => {
-    try {
-      const result = await callTool(app, tool, async () => who.caller, args, { throwUnauthorized: true });
-      return new Response(body(result), { status: 200, headers: { "content-type": "application/json" } });
-    } catch (err) {
-      return errorResponse(err, app);
+    const result = await callTool(app, tool, async () => who.caller, args);
+    // Refused, by its transaction's look at the key or before it (invalid arguments, say): a key
+    // another process revoked meanwhile gets its 401, not what else the call got wrong, as over REST.
+    if (result.isError) {
+      const sure = await confirm(who);
+      if (sure instanceof Response) return sure;
     }
+    return new Response(body(result), { status: 200, headers: { "content-type": "application/json" } });
   };
 
   /** The body as one JSON-RPC message or a batch that may run; otherwise the response refusing it. */
@@ -150,7 +152,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
 
   hono.post("/mcp", async (c) => {
     // Authenticated before the body is read, so an anonymous client cannot make the server read 4 MiB;
-    // provisionally: every answer but a direct tool call's is given after `confirm`.
+    // provisionally: every answer but a direct tool call's is given after `confirm`. A key revoked
+    // by another process is read and counted like a good one until then, as over REST.
     const early = await admit(c, 0, { provisional: true });
     if (early instanceof Response) return early;
     // The body is read here, not by the transport, so tool arguments can be kept as sent.
