@@ -7,7 +7,6 @@ import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-ke
 import { type Caller, SCOPES, type Scope } from "./caller.js";
 import { OpenavailError } from "./errors.js";
 import { AccessTokenCache, authenticateAccessToken, looksLikeAccessToken } from "./oauth/access-tokens.js";
-import { withFields } from "./with-fields.js";
 
 /** last_used_at is refreshed at most this often, so reads do not turn every request into a write. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -107,12 +106,13 @@ export async function authenticate(
   cache?.rememberHash(raw, keyHash);
   // Provisional: even last_used_at waits for the transaction, where the recheck writes it if due.
   if (known) {
-    return withFields(caller, {
-      recheck: async (through: Kysely<Database>) => {
+    return {
+      ...caller,
+      recheck: async (through) => {
         const fresh = await authenticate(through, raw, now, cache);
         return fresh === caller ? null : fresh;
       },
-    });
+    };
   }
   // The write makes the cached entry stale, so the next request reads the new last_used_at.
   if (key.last_used_at === null || now - key.last_used_at >= TOUCH_INTERVAL_MS)

@@ -8,7 +8,6 @@
 import { hashApiKey } from "./api-keys.js";
 import type { Caller } from "./caller.js";
 import { OpenavailError } from "./errors.js";
-import { withFields } from "./with-fields.js";
 
 /** What a transport reports to the caller (RateLimit headers, `retry_after`). */
 export interface RateLimitState {
@@ -138,7 +137,7 @@ export class RateLimiter {
   admit(caller: Caller, rawKey: string, count = 1): Caller {
     if (!this.enabled) return caller;
     const state = this.hit(caller.oauth ? `${caller.keyPrefix}` : this.#hashKey(rawKey), count);
-    return state ? withFields(caller, { rateLimit: state }) : caller;
+    return state ? { ...caller, rateLimit: state } : caller;
   }
 
   #refusal(retryAfter: number, count: number): OpenavailError {

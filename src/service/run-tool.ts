@@ -18,7 +18,6 @@ import {
 } from "./decisions.js";
 import { OpenavailError } from "./errors.js";
 import { canonicalJson } from "./policy.js";
-import { withFields } from "./with-fields.js";
 
 /** Thrown inside a decision's transaction when the refresh before it relied on what has changed. */
 const REFRESH_AGAIN = new Error("the provider mirrors must be refreshed again");
@@ -80,7 +79,7 @@ export async function runTool(
     const body =
       options.deliverNotifications === false
         ? value
-        : withFields(value, { pending_notifications: await takeNotifications(s, tx, 100) });
+        : { ...value, pending_notifications: await takeNotifications(s, tx, 100) };
     const json = JSON.stringify(body);
     if (key) {
       // A secret is shown once: the replay of a call that made one says so instead of keeping it.
@@ -117,7 +116,7 @@ export async function runTool(
       throw err;
     });
   const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-  for (const d of decisions) s.decisionLog.info(withFields(d, { latency_ms: latencyMs }), "decision");
+  for (const d of decisions) s.decisionLog.info({ ...d, latency_ms: latencyMs }, "decision");
   return result;
 }
 

@@ -10,7 +10,6 @@ import {
   SERVER_INFO_META_KEY,
 } from "@modelcontextprotocol/server";
 import { findTool } from "../../../tools/index.js";
-import { withFields } from "../../service/with-fields.js";
 import { type DirectToolCall, hasOnlyKeys, isPlainObject } from "./direct-tool-call.js";
 import { MODERN_PROTOCOL_VERSION } from "./modern-http.js";
 
@@ -58,11 +57,8 @@ export function modernCallResponse(
   serverInfo: Readonly<Record<string, string>>,
 ): string {
   const meta = (result._meta as Record<string, unknown> | undefined) ?? {};
-  // Copied, then _meta assigned: a result that had _meta keeps it first, as the SDK's result does.
-  const out = withFields(result, {
-    resultType: "complete",
-    _meta: withFields(meta, { [SERVER_INFO_META_KEY]: serverInfo }),
-  });
+  // Spread, then _meta assigned: a result that had _meta keeps it first, as the SDK's result does.
+  const out = { ...result, resultType: "complete", _meta: { ...meta, [SERVER_INFO_META_KEY]: serverInfo } };
   return JSON.stringify({ result: out, jsonrpc: "2.0", id });
 }
 

@@ -100,8 +100,8 @@ function propertyOf(node: JsonNode, key: string): JsonNode | undefined {
   return undefined;
 }
 
-/** Own data property even for `__proto__`: client input must never reach an object's prototype. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+/** Own data property even for `__proto__`: a query string must never reach an object's prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   // `__proto__` is Object.prototype's only setter, so any other name assigned is an own property; a
   // plain assignment keeps the object fast for zod (defineProperty cost ~3 µs of a free/busy read).
   if (key === "__proto__")

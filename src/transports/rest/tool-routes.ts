@@ -10,7 +10,7 @@ import { OpenavailError } from "../../service/errors.js";
 import { mcpResource } from "../http/oauth-routes.js";
 import { authenticateAgent } from "./agent-auth.js";
 import { MAX_BODY_BYTES, nodeBody, readJsonBody } from "./json-body.js";
-import { queryCoercer, setOwn } from "./query-params.js";
+import { queryCoercer } from "./query-params.js";
 import { callerHeaders, jsonText } from "./respond.js";
 import { honoPath, pathParams, type RouteTable } from "./route-table.js";
 
@@ -137,25 +137,17 @@ export function withFixed(
   });
 }
 
-/**
- * `source` with `values` set (`source` itself when there are none), refusing (by `refusal`) a field
- * the source already gives another value.
- */
+/** `source` with `values` set, refusing (by `refusal`) a field the source already gives another value. */
 function routeSets(
   source: Record<string, unknown>,
   values: Readonly<Record<string, unknown>>,
   refusal: (name: string, value: unknown) => OpenavailError,
 ): Record<string, unknown> {
-  const set = Object.entries(values);
-  if (set.length === 0) return source;
-  for (const [name, value] of set) {
+  const args: Record<string, unknown> = { ...source };
+  for (const [name, value] of Object.entries(values)) {
     if (Object.hasOwn(source, name) && source[name] !== value) throw refusal(name, value);
+    args[name] = value;
   }
-  // Field by field, not `{ ...source }` with the route's fields added after: on Node 20 that copy
-  // cost ~1 µs more and zod read it ~1 µs slower (with-fields.ts), on every route with a path field.
-  const args: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) setOwn(args, key, source[key]);
-  for (const [name, value] of set) setOwn(args, name, value);
   return args;
 }
 
