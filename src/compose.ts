@@ -231,12 +231,8 @@ export interface App {
    * that runs a tool (executeTool), whose transaction looks at the key again (authenticate.ts).
    */
   authenticate(rawKey: string | undefined, options?: { readonly provisional?: boolean }): Promise<Caller>;
-  /**
-   * Authenticates a key without counting (protocol chatter: initialize, tools/list, opening a session).
-   * `provisional` as for `authenticate`: the caller must be confirmed (its `recheck`) before anything
-   * but a tool's transaction answers it.
-   */
-  checkKey(rawKey: string | undefined, options?: { readonly provisional?: boolean }): Promise<Caller>;
+  /** Authenticates a key without counting (protocol chatter: initialize, tools/list, opening a session). */
+  checkKey(rawKey: string | undefined): Promise<Caller>;
   /** Counts `count` requests (default 1) of an authenticated caller against its key's rate limit. */
   countCall(caller: Caller, rawKey: string, count?: number): Caller;
   /** The other instances' request counts the key limit includes (PostgreSQL), else null. */
@@ -324,7 +320,7 @@ export async function createApp(
     // authenticate throws on a missing key, so `raw` is a real key by the time it is counted.
     authenticate: async (raw, options) =>
       limiter.admit(await authenticate(ledger.db, raw, config.now(), keys, options), raw ?? ""),
-    checkKey: (raw, options) => authenticate(ledger.db, raw, config.now(), keys, options),
+    checkKey: (raw) => authenticate(ledger.db, raw, config.now(), keys),
     countCall: (caller, raw, count = 1) => limiter.admit(caller, raw, count),
     authFailures: new RateLimiter({
       limit: config.authFailuresPerMinute,

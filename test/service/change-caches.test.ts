@@ -143,8 +143,8 @@ describe("a REST tool call, after another process changed the key or its agent",
   });
 });
 
-// An MCP tool call over HTTP is admitted the same way (its transaction looks at the key again); every
-// other MCP answer (tools/list, initialize, a refused body) asks SQLite before it is given.
+// MCP over HTTP must refuse the same keys at once, on every kind of request: any later change to
+// how /mcp admits a key (say, as provisionally as REST does) has to keep these answers.
 describe("an MCP request over HTTP, after another process changed the key or its agent", () => {
   const MODERN_META = {
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -215,7 +215,7 @@ describe("an MCP request over HTTP, after another process changed the key or its
     return a.key;
   };
   // Each request below is the first this process sees of its key since the revocation: after a
-  // refusal the key is known revoked here too, and any later request would be refused on arrival.
+  // refusal the key is known revoked here too, and a later request would prove nothing of its path.
 
   it("answers a tool call of a key revoked there 401, on either era's direct path, and books nothing", async () => {
     const first = hours;

@@ -2,9 +2,7 @@
 // request) and the legacy SSE transport at GET /sse + POST /messages. Every request carries its own
 // Bearer API key; a session id is never proof of identity. A browser Origin must be loopback or allowed.
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Context, Env, Hono, Schema } from "hono";
-import type { ToolDefinition } from "../../../tools/define-tool.js";
 import type { App } from "../../compose.js";
 import type { Caller } from "../../service/caller.js";
 import { OpenavailError } from "../../service/errors.js";
@@ -67,12 +65,8 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   const sessions = new Map<string, SseSession>();
   const modern = createModernMcp(app);
 
-  /** Checks Origin and the key, and counts `count` requests. `provisional`: see `confirm`. */
-  const admit = async (
-    c: Context,
-    count: number,
-    how: { readonly provisional?: boolean } = {},
-  ): Promise<Admitted | Response> => {
+  /** Checks Origin and the key, and counts `count` requests. */
+  const admit = async (c: Context, count: number): Promise<Admitted | Response> => {
     const origin = c.req.header("origin");
     if (origin !== undefined && !isAllowedOrigin(origin, options.allowedOrigins)) {
       return errorResponse(
@@ -85,44 +79,12 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
     }
     try {
       const rawKey = bearerToken(c.req.header("authorization")) ?? "";
-      const caller = await app.checkKey(rawKey, how);
+      const caller = await app.checkKey(rawKey);
       requireAudience(caller, () => mcpResource(app, c.req.url));
       return { caller: count > 0 ? app.countCall(caller, rawKey, count) : caller, rawKey };
     } catch (err) {
       return errorResponse(err, app);
     }
-  };
-
-  /**
-   * A caller admitted provisionally (from what this process knew of its key, without asking SQLite
-   * whether another process changed it: a statement outside a transaction, ~16 µs of an MCP call
-   * under load) as its key makes it now, or the 401 that refuses it. A tool call needs none of
-   * this: its transaction looks at the key again (runTool), where the look is free.
-   */
-  const confirm = async (who: Admitted): Promise<Admitted | Response> => {
-    try {
-      const fresh = await who.caller.recheck?.(app.ledger.db);
-      return fresh ? { caller: fresh, rawKey: who.rawKey } : who;
-    } catch (err) {
-      return errorResponse(err, app);
-    }
-  };
-
-  /** A tool call by a provisional caller, answered as JSON `body(result)`, or 401 if its key went. */
-  const provisionalCall = async (
-    who: Admitted,
-    tool: ToolDefinition,
-    args: unknown,
-    body: (result: CallToolResult) => string,
-  ): Promise<Response> => {
-    const result = await callTool(app, tool, async () => who.caller, args);
-    // Refused, by its transaction's look at the key or before it (invalid arguments, say): a key
-    // another process revoked meanwhile gets its 401, not what else the call got wrong, as over REST.
-    if (result.isError) {
-      const sure = await confirm(who);
-      if (sure instanceof Response) return sure;
-    }
-    return new Response(body(result), { status: 200, headers: { "content-type": "application/json" } });
   };
 
   /** The body as one JSON-RPC message or a batch that may run; otherwise the response refusing it. */
@@ -151,42 +113,27 @@ export function mountMcpHttp<E extends Env, S extends Schema, B extends string>(
   };
 
   hono.post("/mcp", async (c) => {
-    // Authenticated before the body is read, so an anonymous client cannot make the server read 4 MiB;
-    // provisionally: every answer but a direct tool call's is given after `confirm`. A key revoked
-    // by another process is read and counted like a good one until then, as over REST.
-    const early = await admit(c, 0, { provisional: true });
+    // Authenticated before the body is read, so an anonymous client cannot make the server read 4 MiB.
+    const early = await admit(c, 0);
     if (early instanceof Response) return early;
     // The body is read here, not by the transport, so tool arguments can be kept as sent.
     const read = await readMessage(c);
-    const counted = count(early, read);
-    if (counted instanceof Response) return counted;
-    // A key another process revoked meanwhile gets its 401, not what else the request got wrong.
-    if (read instanceof Response) {
-      const sure = await confirm(counted);
-      return sure instanceof Response ? sure : read;
-    }
-    const parsedBody = read.message;
-    // The era first: a 2026-07-28 request never reaches the 2025 paths below, direct or not.
-    const legacy = await modern.isLegacy(c.req.raw, parsedBody);
-    if (!insufficientScope(counted.caller, parsedBody)) {
-      const modernCall = legacy ? null : directModernCall(c.req.raw.headers, parsedBody);
-      if (modernCall) {
-        return provisionalCall(counted, modernCall.tool, modernCall.args, (result) =>
-          modernCallResponse(modernCall.id, result as Record<string, unknown>, SERVER_INFO),
-        );
-      }
-      const legacyCall = legacy ? directRequest(c.req.raw.headers, parsedBody) : null;
-      if (legacyCall?.kind === "tools/call") {
-        return provisionalCall(counted, legacyCall.tool, legacyCall.args, (result) =>
-          JSON.stringify({ result, jsonrpc: "2.0", id: legacyCall.id }),
-        );
-      }
-    }
-    const admitted = await confirm(counted);
+    const admitted = count(early, read);
     if (admitted instanceof Response) return admitted;
+    if (read instanceof Response) return read;
+    const parsedBody = read.message;
     const refusal = insufficientScope(admitted.caller, parsedBody);
     if (refusal) return errorResponse(refusal, app);
-    if (!legacy) return modern.handle(c.req.raw, parsedBody, admitted.caller, admitted.rawKey);
+    // The era first: a 2026-07-28 request never reaches the 2025 paths below, direct or not.
+    if (!(await modern.isLegacy(c.req.raw, parsedBody))) {
+      const call = directModernCall(c.req.raw.headers, parsedBody);
+      if (!call) return modern.handle(c.req.raw, parsedBody, admitted.caller, admitted.rawKey);
+      const result = await callTool(app, call.tool, async () => admitted.caller, call.args);
+      return new Response(modernCallResponse(call.id, result as Record<string, unknown>, SERVER_INFO), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    }
     // Stateless: this request was authenticated and counted a moment ago.
     const resolveCaller = async () => admitted.caller;
     const direct = directRequest(c.req.raw.headers, parsedBody);
