@@ -18,6 +18,7 @@ import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toInstant } from "../../schemas/time.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
+import { MODERN_META } from "../helpers/mcp-envelope.js";
 import { childEnv } from "../helpers/mcp-stdio-session.js";
 import { serveApp, serverAppOf } from "../helpers/served-world.js";
 import { ledgerEnv, makeWorld, type World } from "../helpers/world.js";
@@ -28,11 +29,6 @@ const DAY = 86_400_000;
 // The stdio processes run on the real clock: the scenario's days lie a week or more ahead of it.
 const DAY0 = Math.floor(Date.now() / DAY) * DAY + 7 * DAY;
 const OWNER = "ceo@example.com";
-const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 
 let w: World;
 let server: RunningServer;
@@ -141,7 +137,7 @@ async function post(method: string, params: Record<string, unknown>, extra: Reco
       "mcp-method": method,
       ...extra,
     },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params: { ...params, _meta: META } }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 7, method, params: { ...params, _meta: MODERN_META } }),
   });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
@@ -181,7 +177,7 @@ describe("the 2026-07-28 rules at the wire", () => {
         jsonrpc: "2.0",
         id: 8,
         method: "tools/list",
-        params: { _meta: { ...META, "io.modelcontextprotocol/protocolVersion": "2099-01-01" } },
+        params: { _meta: { ...MODERN_META, "io.modelcontextprotocol/protocolVersion": "2099-01-01" } },
       }),
     });
     const json = (await res.json()) as Record<string, any>;
@@ -198,7 +194,7 @@ describe("the 2026-07-28 rules at the wire", () => {
         "mcp-protocol-version": "2026-07-28",
         "mcp-method": "tools/list",
       },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list", params: { _meta: META } }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/list", params: { _meta: MODERN_META } }),
     });
     expect(anonymous.status).toBe(401);
   });

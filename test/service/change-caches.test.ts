@@ -11,6 +11,7 @@ import { ChangeTracker } from "../../src/ledger/change-tracker.js";
 import { revokeKey, setAgentStatus, updateAgent } from "../../src/service/agents-admin.js";
 import { createHttpApp } from "../../src/transports/http/http-app.js";
 import { mountMcpHttp } from "../../src/transports/mcp/http.js";
+import { MODERN_META } from "../helpers/mcp-envelope.js";
 import { countRows, makeWorld, type World } from "../helpers/world.js";
 
 let here: World;
@@ -146,11 +147,6 @@ describe("a REST tool call, after another process changed the key or its agent",
 // MCP over HTTP must refuse the same keys at once, on every kind of request: any later change to
 // how /mcp admits a key (say, as provisionally as REST does) has to keep these answers.
 describe("an MCP request over HTTP, after another process changed the key or its agent", () => {
-  const MODERN_META = {
-    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-    "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
-    "io.modelcontextprotocol/clientCapabilities": {},
-  };
   const mcpPost = (key: string, message: unknown, modern = false) => {
     const { hono } = createHttpApp(here.app, {
       mountExtra: (h) => {
@@ -176,22 +172,26 @@ describe("an MCP request over HTTP, after another process changed the key or its
       body: typeof message === "string" ? message : JSON.stringify(message),
     });
   };
-  const book = (key: string, n: number, modern = false) =>
+  const createBooking = (key: string, id: number, args: object, modern: boolean) =>
     mcpPost(
       key,
       {
         jsonrpc: "2.0",
-        id: n,
+        id,
         method: "tools/call",
-        params: {
-          name: "create_booking",
-          arguments: {
-            ...slot,
-            start: new Date(Date.parse("2026-03-03T00:00:00Z") + n * 3_600_000).toISOString(),
-            title: "t",
-          },
-          ...(modern ? { _meta: MODERN_META } : {}),
-        },
+        params: { name: "create_booking", arguments: args, ...(modern ? { _meta: MODERN_META } : {}) },
+      },
+      modern,
+    );
+  /** Books the slot `n` hours after 2026-03-03T00:00Z. */
+  const book = (key: string, n: number, modern = false) =>
+    createBooking(
+      key,
+      n,
+      {
+        ...slot,
+        start: new Date(Date.parse("2026-03-03T00:00:00Z") + n * 3_600_000).toISOString(),
+        title: "t",
       },
       modern,
     );
@@ -224,18 +224,8 @@ describe("an MCP request over HTTP, after another process changed the key or its
       expect(refused.status).toBe(401);
       expect(refused.headers.get("www-authenticate")).toContain("Bearer");
       expect(await refused.json()).toMatchObject({ message: expect.stringContaining("revoked") });
-      // Arguments refused before the transaction looks at the key: still the key's 401.
-      const invalid = {
-        jsonrpc: "2.0",
-        id: 7,
-        method: "tools/call",
-        params: {
-          name: "create_booking",
-          arguments: { bogus: 1 },
-          ...(modern ? { _meta: MODERN_META } : {}),
-        },
-      };
-      expect((await mcpPost(await keyRevokedThere(), invalid, modern)).status).toBe(401);
+      // Arguments the schema refuses do not change that: the key is refused first.
+      expect((await createBooking(await keyRevokedThere(), 7, { bogus: 1 }, modern)).status).toBe(401);
     }
     const b = await here.addAgent({ name: "b" });
     expect(await accepted(await book(b.key, hours++))).toBe("Accept");

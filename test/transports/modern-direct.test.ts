@@ -6,13 +6,9 @@ import { callTool, SERVER_INFO } from "../../src/transports/mcp/create-mcp-serve
 import { directModernCall, modernCallResponse } from "../../src/transports/mcp/modern-direct.js";
 import { createModernMcp, type ModernMcp } from "../../src/transports/mcp/modern-http.js";
 import { findTool } from "../../tools/index.js";
+import { MODERN_META } from "../helpers/mcp-envelope.js";
 import { makeWorld, type World } from "../helpers/world.js";
 
-const META = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
-  "io.modelcontextprotocol/clientCapabilities": {},
-};
 let w: World;
 let modern: ModernMcp;
 let agent: Awaited<ReturnType<World["addAgent"]>>;
@@ -28,7 +24,12 @@ afterAll(async () => {
   await w.close();
 });
 
-function request(name: string, args: unknown, extra: Record<string, string> = {}, meta: object = META) {
+function request(
+  name: string,
+  args: unknown,
+  extra: Record<string, string> = {},
+  meta: object = MODERN_META,
+) {
   const body = {
     jsonrpc: "2.0",
     id: "r1",
@@ -88,12 +89,12 @@ describe("the 2026-07-28 direct tools/call", () => {
       {},
       { "mcp-protocol-version": "2099-01-01" },
       {
-        ...META,
+        ...MODERN_META,
         "io.modelcontextprotocol/protocolVersion": "2099-01-01",
       },
     );
     expect(directModernCall(future.headers, future.body)).toBeNull();
-    const progress = request("whoami", {}, {}, { ...META, progressToken: 1 });
+    const progress = request("whoami", {}, {}, { ...MODERN_META, progressToken: 1 });
     expect(directModernCall(progress.headers, progress.body)).toBeNull();
     const unknown = request("frobnicate", {});
     expect(directModernCall(unknown.headers, unknown.body)).toBeNull();
