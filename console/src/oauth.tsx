@@ -17,6 +17,7 @@ interface Connection {
   status: "active" | "revoked";
   created_at: string;
   updated_at: string;
+  last_used_at: string | null;
 }
 
 interface ConsentRequest {
@@ -176,6 +177,7 @@ export function ConnectedAppsPage() {
                 <th scope="col">Status</th>
                 <th scope="col">May</th>
                 <th scope="col">Connected</th>
+                <th scope="col">Last used</th>
                 <th scope="col">
                   <span class="sr-only">Actions</span>
                 </th>
@@ -192,6 +194,7 @@ export function ConnectedAppsPage() {
                   </td>
                   <td>{c.scopes.map(scopeLabel).join(", ")}</td>
                   <td>{utc(c.created_at)}</td>
+                  <td>{utc(c.last_used_at)}</td>
                   <td>
                     {c.status === "active" && (
                       <button type="button" class="danger" onClick={() => void revoke(c)}>

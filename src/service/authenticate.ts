@@ -4,12 +4,9 @@ import { findAgent, findApiKeyByHash, touchApiKey } from "../ledger/agents.repos
 import { type Changes, StampedCache } from "../ledger/change-tracker.js";
 import type { AgentRow, ApiKeyRow, Database } from "../ledger/tables.js";
 import { hashApiKey, hashesEqual, isWellFormedApiKey, keyPrefix } from "./api-keys.js";
-import { type Caller, SCOPES, type Scope } from "./caller.js";
+import { type Caller, lastUseDue, SCOPES, type Scope } from "./caller.js";
 import { OpenavailError } from "./errors.js";
 import { AccessTokenCache, authenticateAccessToken, looksLikeAccessToken } from "./oauth/access-tokens.js";
-
-/** last_used_at is refreshed at most this often, so reads do not turn every request into a write. */
-const TOUCH_INTERVAL_MS = 60_000;
 
 /** What a key resolves to: kept by KeyCache while neither table can have changed. */
 interface Resolved {
@@ -115,8 +112,7 @@ export async function authenticate(
     };
   }
   // The write makes the cached entry stale, so the next request reads the new last_used_at.
-  if (key.last_used_at === null || now - key.last_used_at >= TOUCH_INTERVAL_MS)
-    await touchApiKey(db, key.id, now);
+  if (lastUseDue(key.last_used_at, now)) await touchApiKey(db, key.id, now);
   return caller;
 }
 

@@ -14,6 +14,14 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/**
+ * Whether a credential's last_used_at (an API key's, an OAuth connection's) should be written now: at
+ * most once a minute, so reads do not turn every request into a write.
+ */
+export function lastUseDue(lastUsedAt: number | null, now: number): boolean {
+  return lastUsedAt === null || now - lastUsedAt >= 60_000;
+}
+
 export interface Caller {
   readonly agentId: string;
   readonly name: string;

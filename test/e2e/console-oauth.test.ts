@@ -93,6 +93,9 @@ describe("the consent page", () => {
     await page.goto(`${c.url}/#/apps`);
     const row = page.getByRole("row", { name: /Claude \(console test\)/ });
     await row.getByText("active").waitFor();
+    // Its token was just used: the row says when (App, Status, May, Connected, Last used).
+    await page.getByRole("columnheader", { name: "Last used" }).waitFor();
+    expect(await row.getByRole("cell").nth(4).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await screenshots(page, "oauth-apps");
     page.once("dialog", (dialog) => void dialog.accept());
     await row.getByRole("button", { name: "Revoke" }).click();

@@ -13,6 +13,7 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toInstant } from "../../schemas/time.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import type { App } from "../../src/compose.js";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
@@ -281,6 +282,36 @@ describe("a client registered dynamically", () => {
     );
   });
 
+  it("is listed with when its tokens were last used, written at most once a minute", async () => {
+    const lastUsed = async () => {
+      const list = await admin(server.url, "GET", "/v1/admin/oauth/clients");
+      const mine = list.json.clients.find(
+        (c: { connection_id: string }) => c.connection_id === signedIn.connection.connection_id,
+      );
+      return mine.last_used_at as string | null;
+    };
+    const use = async () => {
+      const res = await fetch(`${server.url}/v1/me`, { headers: bearer(signedIn.tokens.access_token) });
+      expect(res.status).toBe(200);
+    };
+    // Signing in connected over /mcp with the token already.
+    expect(await lastUsed()).not.toBeNull();
+    const saved = w.clock.now;
+    try {
+      w.clock.now = saved + 120_000;
+      await use();
+      expect(await lastUsed()).toBe(toInstant(saved + 120_000));
+      w.clock.now = saved + 150_000;
+      await use();
+      expect(await lastUsed()).toBe(toInstant(saved + 120_000));
+      w.clock.now = saved + 181_000;
+      await toolCall(server.url, signedIn.tokens.access_token, "whoami", {});
+      expect(await lastUsed()).toBe(toInstant(saved + 181_000));
+    } finally {
+      w.clock.now = saved;
+    }
+  });
+
   it("is refused by another server on the same ledger: the token is bound to this one's /mcp", async () => {
     const other = await serveApp(await serverAppOf(w));
     try {
@@ -511,6 +542,9 @@ describe("openavail oauth", () => {
       );
       return { code, out: stdout.text };
     };
+    const shown = await cli("oauth", "clients");
+    expect(shown.out.split("\n")[0]).toMatch(/^CONNECTION +APP +STATUS +AGENT +SCOPES +LAST USED$/);
+    expect(shown.out).toContain(`${connection.connection_id}  `);
     const listed = await cli("oauth", "clients", "--json");
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.out)).toContainEqual(

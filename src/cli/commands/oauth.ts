@@ -18,8 +18,15 @@ export function registerOAuthCommand(program: Command, env: AdminEnv): void {
         clients.length === 0
           ? "No app has connected by OAuth yet."
           : table(
-              ["CONNECTION", "APP", "STATUS", "AGENT", "SCOPES"],
-              clients.map((c) => [c.connection_id, c.client_name, c.status, c.agent_id, c.scopes.join(",")]),
+              ["CONNECTION", "APP", "STATUS", "AGENT", "SCOPES", "LAST USED"],
+              clients.map((c) => [
+                c.connection_id,
+                c.client_name,
+                c.status,
+                c.agent_id,
+                c.scopes.join(","),
+                c.last_used_at,
+              ]),
             ),
       );
     });

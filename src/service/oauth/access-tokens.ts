@@ -5,7 +5,7 @@ import type { Kysely } from "kysely";
 import { findAgent } from "../../ledger/agents.repository.js";
 import { StampedCache } from "../../ledger/change-tracker.js";
 import type { AgentRow, Database } from "../../ledger/tables.js";
-import type { Caller } from "../caller.js";
+import { type Caller, lastUseDue } from "../caller.js";
 import { OpenavailError } from "../errors.js";
 import { oauthIdHash } from "./oauth-store.js";
 
@@ -27,6 +27,8 @@ interface Resolved {
   readonly audience: readonly string[];
   readonly clientId: string;
   readonly connectionId: string | null;
+  /** When the connection's tokens were last used (written at most once a minute), epoch ms. */
+  readonly lastUsedAt: number | null;
   readonly revoked: boolean;
   readonly agent: AgentRow | undefined;
   readonly scope: readonly string[];
@@ -57,7 +59,7 @@ async function resolve(db: Kysely<Database>, hash: string): Promise<Resolved> {
   const clientId = payload.clientId ?? "";
   const connection = await db
     .selectFrom("oauth_connections")
-    .select(["id", "agent_id", "revoked_at"])
+    .select(["id", "agent_id", "revoked_at", "last_used_at"])
     .where("client_id", "=", clientId)
     .executeTakeFirst();
   const aud = payload.aud ?? [];
@@ -67,6 +69,7 @@ async function resolve(db: Kysely<Database>, hash: string): Promise<Resolved> {
     audience: typeof aud === "string" ? [aud] : aud,
     clientId,
     connectionId: connection?.id ?? null,
+    lastUsedAt: connection?.last_used_at ?? null,
     revoked: !connection || connection.revoked_at !== null,
     agent: connection ? await findAgent(db, connection.agent_id) : undefined,
     scope: (payload.scope ?? "").split(" ").filter((s) => s !== ""),
@@ -94,6 +97,14 @@ export async function authenticateAccessToken(
       "unauthorized",
       "The owner revoked this client's access; sign in again to ask for it anew.",
     );
+  }
+  // As for API keys: the write makes the kept entry stale, so the next request reads the new time.
+  if (lastUseDue(found.lastUsedAt, now)) {
+    await db
+      .updateTable("oauth_connections")
+      .set({ last_used_at: now })
+      .where("id", "=", found.connectionId)
+      .execute();
   }
   const base = callerOf(found.agent, `oauth:${found.connectionId}`);
   const granted = new Set(found.scope);

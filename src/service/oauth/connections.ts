@@ -10,6 +10,7 @@ import { toInstant } from "../../../schemas/time.js";
 import { newId } from "../../ledger/ids.js";
 import type { Database, OauthConnectionsTable } from "../../ledger/tables.js";
 import { immediate } from "../../ledger/transaction.js";
+import { instantOrNull } from "../admin-views.js";
 import { addAgent, setAgentStatus, updateAgent } from "../agents-admin.js";
 import { SCOPES, type Scope } from "../caller.js";
 import { badRequestFrom, OpenavailError } from "../errors.js";
@@ -43,6 +44,8 @@ export interface ConnectionView {
   readonly status: "active" | "revoked";
   readonly created_at: string;
   readonly updated_at: string;
+  /** When its tokens were last used, to the minute; null if never. */
+  readonly last_used_at: string | null;
 }
 
 export const ConsentDecision = z
@@ -271,5 +274,6 @@ function presentConnection(row: OauthConnectionsTable): ConnectionView {
     status: row.revoked_at === null ? "active" : "revoked",
     created_at: toInstant(row.created_at),
     updated_at: toInstant(row.updated_at),
+    last_used_at: instantOrNull(row.last_used_at),
   };
 }

@@ -27,6 +27,10 @@ const Connection = z.object({
   status: z.enum(["active", "revoked"]),
   created_at: z.string(),
   updated_at: z.string(),
+  last_used_at: z
+    .string()
+    .nullable()
+    .describe("When its tokens were last used, to the minute; null if never."),
 });
 
 const ConsentRequest = z.object({
