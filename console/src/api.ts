@@ -75,64 +75,13 @@ export function query(params: Record<string, string | number | undefined | null>
 
 // ---- wire types (the admin API's views) ------------------------------------------------------
 
-export interface Agent {
-  id: string;
-  name: string;
-  description: string | null;
-  default_class: string | null;
-  priority: number;
-  scopes: string[];
-  owners: string[];
-  status: "active" | "disabled";
-  created_at: string;
-  updated_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  agent_id: string;
-  prefix: string;
-  status: "active" | "revoked" | "expired";
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-export interface Owner {
-  id: string;
-  email: string;
-  name: string | null;
-  timezone: string;
-  default_calendar_type: string | null;
-}
-
-export interface Calendar {
-  id: string;
-  owner_email: string;
-  calendar_type: string;
-  provider: string;
-  name: string | null;
-  status: string;
-}
-
-export interface Decision {
-  seq: number;
-  decision_id: string;
-  at: string;
-  agent_id: string;
-  key_prefix: string | null;
-  tool: string;
-  owner_email: string | null;
-  request: unknown;
-  verdict: string;
-  reason_code: string | null;
-  booking_id: string | null;
-  hold_id: string | null;
-  alternatives: unknown[];
-  displaced: unknown[];
-  latency_us?: number | null;
-}
+export type {
+  AgentView as Agent,
+  ApiKeyView as ApiKey,
+  CalendarView as Calendar,
+  DecisionView as Decision,
+  OwnerView as Owner,
+} from "../../src/service/admin-views.js";
 
 export interface Policy {
   default_class: string;

@@ -2,12 +2,9 @@
 // the server URL, username and an app password, sent once to the server, which checks the sign-in,
 // stores it encrypted and attaches the calendar.
 import { useState } from "preact/hooks";
+import type { ConnectResult as Connected } from "../../src/service/provider-connect.js";
 import { api } from "./api";
 import { ErrorNote, Field } from "./ui";
-
-interface Connected {
-  calendars: { id: string; calendar_type: string; action: string }[];
-}
 
 /** A form that connects one CalDAV calendar for `owner`; the password field is emptied after each try. */
 export function CalDavConnect({ owner, onConnected }: { owner: string; onConnected: () => void }) {

@@ -3,42 +3,11 @@
 // blocks, and bookings that need rescheduling marked with what displaced them. A booking opens to a
 // panel that can cancel it (its agent is told).
 import { useEffect, useState } from "preact/hooks";
+import type { WeekItem as Item, OwnerWeek as Week } from "../../src/service/owner-week.js";
 import { api, type Owner, query } from "./api";
 import { classColour, clock, wallTime } from "./format";
 import { ErrorNote, Field, Page, Status } from "./ui";
 import { hm, lanes, ms, place, shiftDate, WEEKDAY_KEYS, WEEKDAY_NAMES } from "./week-layout";
-
-interface Item {
-  kind: "booking" | "hold" | "event";
-  id: string;
-  calendar_type: string;
-  start: string;
-  end: string;
-  local_start: string;
-  local_end: string;
-  title: string | null;
-  status: string;
-  meeting_class: string | null;
-  agent_name: string | null;
-  expires_at: string | null;
-  displaced_by: string[];
-}
-
-interface Rules {
-  working_hours: Record<string, { start: string; end: string }> | null;
-  buffer_before_minutes: number;
-  buffer_after_minutes: number;
-  hard_blocks: { start: string; end: string }[];
-}
-
-interface Week {
-  owner_email: string;
-  timezone: string;
-  local_start: string;
-  days: { date: string; weekday: number; start: string; end: string }[];
-  items: Item[];
-  calendars: { calendar_id: string; calendar_type: string; rules: Rules | null }[];
-}
 
 export function CalendarPage({ params }: { params: URLSearchParams }) {
   const [owners, setOwners] = useState<Owner[]>([]);

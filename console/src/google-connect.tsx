@@ -2,15 +2,9 @@
 // the consent and answers with the provider's page to open; this follows the connect until the grant
 // arrives or fails.
 import { useEffect, useState } from "preact/hooks";
+import type { ConsoleConnect as Connect } from "../../src/service/console-consent.js";
 import { api } from "./api";
 import { ErrorNote } from "./ui";
-
-interface Connect {
-  connect_id: string;
-  status: "waiting" | "connected" | "failed";
-  auth_url: string;
-  error: string | null;
-}
 
 /** Starts a Google Calendar connect for one owner and follows it until the grant arrives or fails. */
 export function GoogleConnect({ owner, onConnected }: { owner: string; onConnected: () => void }) {

@@ -2,35 +2,14 @@
 // for what, and on whose calendars; approving makes or reuses the client's agent), and the list of
 // connected clients, each revocable at once.
 import { useEffect, useState } from "preact/hooks";
+import type {
+  ConnectionView as Connection,
+  ConsentRequestView as ConsentRequest,
+} from "../../src/service/oauth/connections.js";
 import { AccessFields, ClassAndPriority } from "./agents";
 import { api, type Owner, type Policy } from "./api";
 import { utc } from "./format";
 import { ErrorNote, Page, Status, scopeLabel } from "./ui";
-
-interface Connection {
-  connection_id: string;
-  client_id: string;
-  client_name: string;
-  client_uri: string | null;
-  agent_id: string;
-  scopes: string[];
-  status: "active" | "revoked";
-  created_at: string;
-  updated_at: string;
-  last_used_at: string | null;
-}
-
-interface ConsentRequest {
-  uid: string;
-  client_id: string;
-  client_name: string;
-  client_uri: string | null;
-  redirect_uri: string;
-  registration: "metadata_document" | "dynamic";
-  scopes: string[];
-  connection: Connection | null;
-  expires_at: string;
-}
 
 function hostOf(url: string): string {
   try {
@@ -54,7 +33,7 @@ export function ConsentPage({ uid }: { uid: string }) {
   useEffect(() => {
     api<ConsentRequest>("GET", `/v1/admin/oauth/requests/${encodeURIComponent(uid)}`).then((r) => {
       setRequest(r);
-      setScopes(r.scopes);
+      setScopes([...r.scopes]);
     }, setError);
     api<{ owners: Owner[] }>("GET", "/v1/owners").then((r) => {
       setAllOwners(r.owners);

@@ -1,29 +1,13 @@
 // Webhooks: every agent's and the organisation-wide ones, their delivery logs, creating an
 // organisation-wide one (its secret shown once), rotating, enabling and sending a delivery again.
 import { useEffect, useState } from "preact/hooks";
+import type {
+  DeliveryView as Delivery,
+  SubscriptionView as Hook,
+} from "../../src/service/webhooks/subscriptions.js";
 import { api } from "./api";
 import { utc } from "./format";
 import { ErrorNote, Field, Page, ShownOnce, Status } from "./ui";
-
-interface Hook {
-  webhook_id: string;
-  agent_id: string | null;
-  url: string;
-  event_types: string[];
-  status: string;
-  disabled_reason: string | null;
-}
-
-interface Delivery {
-  delivery_id: string;
-  event_type: string;
-  status: string;
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  latency_ms: number | null;
-  created_at: string;
-}
 
 export function WebhooksPage() {
   const [hooks, setHooks] = useState<Hook[]>([]);

@@ -8,7 +8,7 @@ export interface Placed {
   readonly end: string;
 }
 
-export const WEEKDAY_KEYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+export const WEEKDAY_KEYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export const WEEKDAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 export const ms = (iso: string) => Date.parse(iso);
 export const hm = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));

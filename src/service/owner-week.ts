@@ -3,7 +3,9 @@
 // owner's own events from their calendars, and each calendar's rules (working hours, buffers, hard
 // blocks). Times are RFC 3339 UTC plus the owner's wall time with its offset, so the grid needs no
 // zone database of its own.
+
 import type { Kysely } from "kysely";
+import type { AvailabilityRules } from "../../schemas/rules.js";
 import { toInstant } from "../../schemas/time.js";
 import {
   formatLocal,
@@ -51,7 +53,7 @@ export interface OwnerWeek {
     calendar_id: string;
     calendar_type: string;
     provider: string;
-    rules: unknown;
+    rules: AvailabilityRules | null;
   }[];
 }
 
@@ -188,7 +190,7 @@ export async function ownerWeek(
       calendar_id: c.id,
       calendar_type: c.calendar_type,
       provider: c.provider,
-      rules: c.rules_json === null ? null : (JSON.parse(c.rules_json) as unknown),
+      rules: c.rules_json === null ? null : (JSON.parse(c.rules_json) as AvailabilityRules),
     })),
   };
 }
