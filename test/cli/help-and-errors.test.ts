@@ -266,3 +266,36 @@ describe("refused requests exit 1 and name the field", () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("a reader that stops early", () => {
+  /** Runs the real `openavail` with its stdout read by nobody (closed before it writes anything). */
+  async function unread(...argv: string[]): Promise<{ code: number | null; stderr: string }> {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...argv], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    // A command that never ends is killed rather than left behind (its exit code then says so).
+    const kill = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    clearTimeout(kill);
+    return { code, stderr };
+  }
+
+  it("`openavail ... | head` ends quietly with the command's own exit code, not an EPIPE stack trace", async () => {
+    expect(await unread("agent", "create", "--help")).toEqual({ code: 0, stderr: "" });
+  });
+
+  it("`openavail decisions --follow | head` stops following once the reader is gone", async () => {
+    expect((await cli.run("owner", "add", "--email", "a@example.com")).code).toBe(0);
+    // Without the stop, this would poll an unread pipe forever and the test would time out.
+    expect(await unread("--db", cli.dbPath, "decisions", "--follow", "--poll", "50")).toEqual({
+      code: 0,
+      stderr: "",
+    });
+  });
+});
