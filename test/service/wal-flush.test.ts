@@ -6,10 +6,13 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { openLedger } from "../../src/ledger/open-ledger.js";
 import { DurabilityError, WalFlush } from "../../src/ledger/wal-flush.js";
+import { createAdminToken } from "../../src/service/admin-tokens.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { SchedulingService } from "../../src/service/scheduling-service.js";
+import { startHttpServer } from "../../src/transports/http/server.js";
 import { executeTool } from "../../tools/execute-tool.js";
 import { findTool } from "../../tools/index.js";
+import { serverAppOf } from "../helpers/served-world.js";
 import { useTempDirs } from "../helpers/temp-dirs.js";
 import { makeWorld } from "../helpers/world.js";
 
@@ -87,6 +90,77 @@ describe("a failed WAL flush, as an agent sees it", () => {
         expect(err.message).toMatch(/could not make this decision durable/);
       }
     } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("the owner's reads and a flush under way", () => {
+  it("a console read that saw a group's bookings answers only once their WAL flush is done", async () => {
+    const w = await makeWorld("2026-03-02T12:00:00Z");
+    const base = await serverAppOf(w);
+    let flushAsked!: () => void;
+    const flushing = new Promise<void>((resolve) => {
+      flushAsked = resolve;
+    });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const service = new SchedulingService({
+      db: base.ledger.db,
+      changes: base.ledger.changes,
+      walFlush: {
+        flush: () => {
+          flushAsked();
+          return gate;
+        },
+        failure: null,
+      } as unknown as WalFlush,
+      policy: base.policy,
+      now: () => w.clock.now,
+      logger: pino({ level: "silent" }),
+    });
+    let durableAsked!: () => void;
+    const askedDurable = new Promise<"asked">((resolve) => {
+      durableAsked = () => resolve("asked");
+    });
+    const durable = service.durable.bind(service);
+    service.durable = () => {
+      durableAsked();
+      return durable();
+    };
+    const server = await startHttpServer({ ...base, service }, { port: 0 });
+    try {
+      await w.addOwner("ceo@example.com", "UTC");
+      const agent = await w.addAgent({ name: "a" });
+      const token = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
+      const tool = findTool("create_booking")!;
+      const book = (start: string) =>
+        executeTool(service, tool, agent.caller, {
+          owner_email: "ceo@example.com",
+          start,
+          duration_minutes: 30,
+          title: "t",
+        });
+      // Queued in one turn, the two share a group, committed without fsync; its flush waits at the gate.
+      const booked = Promise.all([book("2026-03-03T15:00:00Z"), book("2026-03-03T16:00:00Z")]);
+      // (A failed booking fails the test here rather than leaving it waiting for a flush.)
+      await Promise.race([flushing, booked.then(() => Promise.reject(new Error("answered unflushed")))]);
+      const week = fetch(`${server.url}/v1/admin/week?owner=ceo@example.com&date=2026-03-03`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      // The read is made; the answer waits for the flush (without the wait, it would come first).
+      expect(await Promise.race([askedDurable, week.then(() => "answered")])).toBe("asked");
+      open();
+      const res = await week;
+      expect(res.status).toBe(200);
+      const items = ((await res.json()) as { items: { kind: string }[] }).items;
+      expect(items.filter((item) => item.kind === "booking")).toHaveLength(2);
+      await booked;
+    } finally {
+      open();
+      await server.close();
       await w.close();
     }
   });

@@ -320,6 +320,9 @@ export function mountAdminRoutes(
           details: body,
         });
       }
+      // What was read may include a group's commit whose WAL flush is still under way: the owner is
+      // not shown a booking that a crash could still undo, as no agent is told of one (group-commit.ts).
+      await app.service.durable();
       return jsonBody(out, route.status);
     });
   }
