@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { openLedger } from "../../src/ledger/open-ledger.js";
 import { DurabilityError, WalFlush } from "../../src/ledger/wal-flush.js";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
+import type { Caller } from "../../src/service/caller.js";
 import { OpenavailError } from "../../src/service/errors.js";
 import { SchedulingService } from "../../src/service/scheduling-service.js";
 import { startHttpServer } from "../../src/transports/http/server.js";
@@ -17,6 +18,17 @@ import { useTempDirs } from "../helpers/temp-dirs.js";
 import { makeWorld } from "../helpers/world.js";
 
 const tempDir = useTempDirs("openavail-walflush");
+
+/** Books 30 minutes at `start` on ceo@example.com through `service`, as `caller`. */
+function booker(service: SchedulingService, caller: Caller) {
+  return (start: string) =>
+    executeTool(service, findTool("create_booking")!, caller, {
+      owner_email: "ceo@example.com",
+      start,
+      duration_minutes: 30,
+      title: "t",
+    });
+}
 
 describe("WalFlush", () => {
   it("flushes, and callers arriving while one runs share a single next flush", async () => {
@@ -72,14 +84,7 @@ describe("a failed WAL flush, as an agent sees it", () => {
         now: () => w.clock.now,
         logger: pino({ level: "silent" }),
       });
-      const tool = findTool("create_booking")!;
-      const book = (start: string) =>
-        executeTool(service, tool, agent.caller, {
-          owner_email: "ceo@example.com",
-          start,
-          duration_minutes: 30,
-          title: "t",
-        });
+      const book = booker(service, agent.caller);
       // Queued in one turn, the two share a group, whose fsync is the one deferred to the flush.
       const outcomes = await Promise.allSettled([book("2026-03-03T15:00:00Z"), book("2026-03-03T16:00:00Z")]);
       for (const outcome of outcomes) {
@@ -135,14 +140,7 @@ describe("the owner's reads and a flush under way", () => {
       await w.addOwner("ceo@example.com", "UTC");
       const agent = await w.addAgent({ name: "a" });
       const token = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
-      const tool = findTool("create_booking")!;
-      const book = (start: string) =>
-        executeTool(service, tool, agent.caller, {
-          owner_email: "ceo@example.com",
-          start,
-          duration_minutes: 30,
-          title: "t",
-        });
+      const book = booker(service, agent.caller);
       // Queued in one turn, the two share a group, committed without fsync; its flush waits at the gate.
       const booked = Promise.all([book("2026-03-03T15:00:00Z"), book("2026-03-03T16:00:00Z")]);
       // (A failed booking fails the test here rather than leaving it waiting for a flush.)
