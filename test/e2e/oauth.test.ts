@@ -17,6 +17,7 @@ import { toInstant } from "../../schemas/time.js";
 import { runCli } from "../../src/cli/run-cli.js";
 import type { App } from "../../src/compose.js";
 import { createAdminToken } from "../../src/service/admin-tokens.js";
+import { oauthIdHash } from "../../src/service/oauth/oauth-store.js";
 import type { RunningServer } from "../../src/transports/http/server.js";
 import { Capture } from "../cli/cli-harness.js";
 import { CookieBrowser, locationOf, MemoryOAuthClient, REDIRECT_URI } from "../helpers/oauth-client.js";
@@ -55,15 +56,24 @@ async function admin(base: string, method: string, path: string, body?: unknown)
 }
 
 /**
+ * Connects `client` without a token, as a remote MCP client's first sign-in does: it finds the
+ * authorization server from the 401, registers, and is given the authorization URL to open.
+ */
+async function startSignIn(base: string, client: MemoryOAuthClient) {
+  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { authProvider: client });
+  await expect(new Client({ name: "remote", version: "1.0.0" }).connect(transport)).rejects.toThrow(
+    UnauthorizedError,
+  );
+  return transport;
+}
+
+/**
  * Signs `client` in to the server at `base` as a remote MCP client does: connecting without a token,
  * then the browser at the authorization URL, the owner's answer on the consent (as the console page
  * sends it), back to the client's redirect URI with a code, and the code exchanged for tokens.
  */
 async function signIn(base: string, client: MemoryOAuthClient, decision: Record<string, unknown>) {
-  const transport = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { authProvider: client });
-  await expect(new Client({ name: "remote", version: "1.0.0" }).connect(transport)).rejects.toThrow(
-    UnauthorizedError,
-  );
+  const transport = await startSignIn(base, client);
   const browser = new CookieBrowser();
   const authorize = client.authorizationUrl!;
   const toConsent = await browser.get(authorize);
@@ -386,12 +396,7 @@ describe("a grant of read_freebusy only", () => {
 describe("what an attacker would try", () => {
   it("an approval from another browser than the one the client sent is refused", async () => {
     const client = new MemoryOAuthClient({ name: "Phisher" });
-    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), {
-      authProvider: client,
-    });
-    await expect(new Client({ name: "x", version: "1" }).connect(transport)).rejects.toThrow(
-      UnauthorizedError,
-    );
+    await startSignIn(server.url, client);
     // The attacker's browser starts the sign-in, then sends the owner the consent link.
     const attacker = new CookieBrowser();
     const consent = locationOf(await attacker.get(client.authorizationUrl!), client.authorizationUrl!);
@@ -440,6 +445,40 @@ describe("what an attacker would try", () => {
     }
     // And they still work: the row is found by the hash of what is presented.
     expect((await fetch(`${server.url}/v1/me`, { headers: bearer(tokens.access_token) })).status).toBe(200);
+  });
+
+  it("a registration nobody approves lapses after 7 days; an approved one is kept, a revoked one lapses again", async () => {
+    const squatter = new MemoryOAuthClient({ name: "Squatter" });
+    await startSignIn(server.url, squatter);
+    const expiryOf = async (clientId: string) =>
+      (
+        await w.app.ledger.db
+          .selectFrom("oauth_store")
+          .select("expires_at")
+          .where("model", "=", "Client")
+          .where("id_hash", "=", oauthIdHash(clientId))
+          .executeTakeFirstOrThrow()
+      ).expires_at;
+    const registered = w.clock.now;
+    expect(await expiryOf(squatter.clientInformation()!.client_id)).toBe(registered + 7 * 86_400_000);
+    // Approving keeps a client for good; revoking starts the clock again.
+    const kept = new MemoryOAuthClient({ name: "Kept" });
+    const { connection } = await signIn(server.url, kept, { owners: [CEO] });
+    expect(await expiryOf(kept.clientInformation()!.client_id)).toBeNull();
+    await admin(server.url, "POST", `/v1/admin/oauth/clients/${connection.connection_id}/revoke`);
+    expect(await expiryOf(kept.clientInformation()!.client_id)).toBe(w.clock.now + 7 * 86_400_000);
+    const saved = w.clock.now;
+    try {
+      // A minute before it lapses the registration still starts a sign-in; a moment after, it is unknown.
+      w.clock.now = registered + 7 * 86_400_000 - 60_000;
+      expect((await new CookieBrowser().get(squatter.authorizationUrl!)).status).toBe(303);
+      w.clock.now = registered + 7 * 86_400_000 + 1;
+      const lapsed = await new CookieBrowser().get(squatter.authorizationUrl!);
+      expect(lapsed.status).toBe(400);
+      expect(await lapsed.text()).toContain("invalid_client");
+    } finally {
+      w.clock.now = saved;
+    }
   });
 
   it("an API key's missing scope is answered as before: 403 with no OAuth challenge", async () => {

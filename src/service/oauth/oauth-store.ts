@@ -34,6 +34,20 @@ export function oauthIdHash(id: string): string {
   return hash("sha256", id, "hex");
 }
 
+/**
+ * How long a client that registered itself (DCR) is kept while no owner has approved it: registering
+ * is open to anyone (within a per-address limit), and a registration nobody approves is never used.
+ * A sign-in is approved minutes after its registration; approval keeps the client for good, and
+ * revoking its connection starts this clock again.
+ */
+export const UNAPPROVED_CLIENT_TTL_MS = 7 * 86_400_000;
+
+/**
+ * What a registration leaves that oidc-provider stores without an expiry. A registration access token
+ * only reads the registration back (management is off), so it lapses even once its client is approved.
+ */
+const LAPSING_REGISTRATIONS = new Set(["Client", "RegistrationAccessToken"]);
+
 /** Artefacts that belong to a grant, so revoking the grant removes them (the Grant row itself too). */
 const GRANT_MEMBERS = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "Grant"]);
 
@@ -95,7 +109,12 @@ export function oauthAdapterFactory(
           // A Grant's own id is its grant id, so one revocation removes it with its tokens.
           grant_id: model === "Grant" ? id : GRANT_MEMBERS.has(model) ? (payload.grantId ?? null) : null,
           uid: payload.uid ?? null,
-          expires_at: typeof expiresIn === "number" ? now() + expiresIn * 1000 : null,
+          expires_at:
+            typeof expiresIn === "number"
+              ? now() + expiresIn * 1000
+              : LAPSING_REGISTRATIONS.has(model)
+                ? now() + UNAPPROVED_CLIENT_TTL_MS
+                : null,
           consumed_at: null,
         };
         await db
@@ -145,6 +164,23 @@ export function oauthAdapterFactory(
 /** Removes a grant and every code and token issued under it, whatever their model. */
 export async function revokeGrant(db: Kysely<Database>, grantId: string): Promise<void> {
   await db.deleteFrom("oauth_store").where("grant_id", "=", grantId).execute();
+}
+
+/**
+ * Keeps the client `clientId` registered until `until` (epoch ms), or for good with null: the owner
+ * approved it, or revoked it. A client known by its metadata document has no row, and nothing changes.
+ */
+export async function keepClientUntil(
+  db: Kysely<Database>,
+  clientId: string,
+  until: number | null,
+): Promise<void> {
+  await db
+    .updateTable("oauth_store")
+    .set({ expires_at: until })
+    .where("model", "=", "Client")
+    .where("id_hash", "=", oauthIdHash(clientId))
+    .execute();
 }
 
 /** Drops rows past their expiry; the provider never reads them again. */
