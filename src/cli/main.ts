@@ -6,13 +6,15 @@ import { registerMcpCommand } from "./commands/mcp.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { runCli } from "./run-cli.js";
 
-// A reader that stops early (`openavail decisions | head`) closes the pipe: what is left to print has
-// nowhere to go, which is no reason to die with a stack trace. Commands that run until stopped end
-// when stdout closes (decisions --follow); `openavail mcp` ends its session (stdio.ts).
+// A reader that stops early (`openavail decisions | head`) closes the pipe. Like any Unix tool that
+// SIGPIPE ends, the command stops there, with status 141 and no stack trace (a `--follow` included);
+// `openavail mcp` handles its own stdout and ends its session instead (stdio.ts).
+const READER_GONE = new Set(["EPIPE", "ECONNRESET", "EOF", "ERR_STREAM_DESTROYED"]);
 for (const out of [process.stdout, process.stderr]) {
   out.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
-    out.destroy();
+    if (out.listenerCount("error") > 1) return;
+    if (!READER_GONE.has(err.code ?? "")) throw err;
+    process.exit(141);
   });
 }
 

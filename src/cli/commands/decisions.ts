@@ -1,6 +1,5 @@
 // `openavail decisions`: the append-only audit log, newest first, as a table, a JSON array or JSONL
 // for export; `--follow` then keeps printing each decision as it is committed, until interrupted.
-import type { Writable } from "node:stream";
 import type { Command } from "commander";
 import type { Kysely } from "kysely";
 import { Instant } from "../../../schemas/time.js";
@@ -129,7 +128,7 @@ async function follow(
   pollMs: number,
   print: (rows: DecisionView[]) => void,
 ): Promise<void> {
-  const stop = env.stop ?? interrupted(env.ctx.stdout);
+  const stop = env.stop ?? interrupted();
   let seen = afterSeq;
   while (!stop.aborted) {
     const page = await listDecisionViews(db, { ...filter, after_seq: seen, limit: PAGE });
@@ -184,13 +183,11 @@ function cells(d: DecisionView): unknown[] {
   ];
 }
 
-/** Ctrl-C, SIGTERM, or the reader of `out` gone (`| head` has what it wanted: see main.ts). */
-function interrupted(out: Writable): AbortSignal {
+function interrupted(): AbortSignal {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  out.once("close", stop);
   return controller.signal;
 }
 
