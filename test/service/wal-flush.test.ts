@@ -100,10 +100,61 @@ describe("a failed WAL flush, as an agent sees it", () => {
   });
 });
 
+/**
+ * A served app whose group commits flush through `flush` (standing in for the WAL's fdatasync), with
+ * an owner and an agent, an admin token, and `durableAsked` resolving when an answer first waits on
+ * the service's durable().
+ */
+async function servedWithFlush(flush: Pick<WalFlush, "flush" | "failure">) {
+  const w = await makeWorld("2026-03-02T12:00:00Z");
+  const base = await serverAppOf(w);
+  const walFlush = flush as unknown as WalFlush;
+  const service = new SchedulingService({
+    db: base.ledger.db,
+    changes: base.ledger.changes,
+    walFlush,
+    policy: base.policy,
+    now: () => w.clock.now,
+    logger: pino({ level: "silent" }),
+  });
+  let durableAsked!: () => void;
+  const askedDurable = new Promise<"asked">((resolve) => {
+    durableAsked = () => resolve("asked");
+  });
+  const durable = service.durable.bind(service);
+  service.durable = () => {
+    durableAsked();
+    return durable();
+  };
+  const server = await startHttpServer(
+    { ...base, service, ledger: { ...base.ledger, walFlush } },
+    { port: 0 },
+  );
+  await w.addOwner("ceo@example.com", "UTC");
+  const agent = await w.addAgent({ name: "a" });
+  const token = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
+  return {
+    w,
+    server,
+    admin,
+    askedDurable,
+    // Queued in one turn, the two share a group: its COMMIT is not fsynced, `flush` is asked instead.
+    bookTwo: () =>
+      Promise.all(["2026-03-03T15:00:00Z", "2026-03-03T16:00:00Z"].map(booker(service, agent.caller))),
+    close: async () => {
+      await server.close();
+      await w.close();
+    },
+  };
+}
+
 describe("the owner's reads and a flush under way", () => {
   it("a console read that saw a group's bookings answers only once their WAL flush is done", async () => {
-    const w = await makeWorld("2026-03-02T12:00:00Z");
-    const base = await serverAppOf(w);
     let flushAsked!: () => void;
     const flushing = new Promise<void>((resolve) => {
       flushAsked = resolve;
@@ -112,44 +163,26 @@ describe("the owner's reads and a flush under way", () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const service = new SchedulingService({
-      db: base.ledger.db,
-      changes: base.ledger.changes,
-      walFlush: {
-        flush: () => {
-          flushAsked();
-          return gate;
-        },
-        failure: null,
-      } as unknown as WalFlush,
-      policy: base.policy,
-      now: () => w.clock.now,
-      logger: pino({ level: "silent" }),
+    const served = await servedWithFlush({
+      flush: () => {
+        flushAsked();
+        return gate;
+      },
+      failure: null,
     });
-    let durableAsked!: () => void;
-    const askedDurable = new Promise<"asked">((resolve) => {
-      durableAsked = () => resolve("asked");
-    });
-    const durable = service.durable.bind(service);
-    service.durable = () => {
-      durableAsked();
-      return durable();
-    };
-    const server = await startHttpServer({ ...base, service }, { port: 0 });
     try {
-      await w.addOwner("ceo@example.com", "UTC");
-      const agent = await w.addAgent({ name: "a" });
-      const token = (await createAdminToken(w.app.ledger.db, w.clock.now)).token;
-      const book = booker(service, agent.caller);
-      // Queued in one turn, the two share a group, committed without fsync; its flush waits at the gate.
-      const booked = Promise.all([book("2026-03-03T15:00:00Z"), book("2026-03-03T16:00:00Z")]);
+      const booked = served.bookTwo();
       // (A failed booking fails the test here rather than leaving it waiting for a flush.)
       await Promise.race([flushing, booked.then(() => Promise.reject(new Error("answered unflushed")))]);
-      const week = fetch(`${server.url}/v1/admin/week?owner=ceo@example.com&date=2026-03-03`, {
-        headers: { authorization: `Bearer ${token}` },
+      let answered = false;
+      const week = served.admin("/v1/admin/week?owner=ceo@example.com&date=2026-03-03").then((res) => {
+        answered = true;
+        return res;
       });
-      // The read is made; the answer waits for the flush (without the wait, it would come first).
-      expect(await Promise.race([askedDurable, week.then(() => "answered")])).toBe("asked");
+      // The read is made and its answer waits: a request sent after it is answered first.
+      expect(await Promise.race([served.askedDurable, week.then(() => "answered")])).toBe("asked");
+      expect((await fetch(`${served.server.url}/healthz`)).status).toBe(200);
+      expect(answered).toBe(false);
       open();
       const res = await week;
       expect(res.status).toBe(200);
@@ -158,8 +191,42 @@ describe("the owner's reads and a flush under way", () => {
       await booked;
     } finally {
       open();
-      await server.close();
-      await w.close();
+      await served.close();
+    }
+  });
+
+  it("after a failed flush, reads say the ledger is in doubt and writes change nothing, until a restart", async () => {
+    let failure: DurabilityError | null = null;
+    const served = await servedWithFlush({
+      flush: () => {
+        failure = new DurabilityError(new Error("EIO"));
+        return Promise.reject(failure);
+      },
+      get failure() {
+        return failure;
+      },
+    });
+    try {
+      await expect(served.bookTwo()).rejects.toMatchObject({ type: "internal" });
+      const week = await served.admin("/v1/admin/week?owner=ceo@example.com&date=2026-03-03");
+      expect(week.status).toBe(500);
+      expect(((await week.json()) as { message: string }).message).toMatch(
+        /may not be on disk: an fsync of the ledger's write-ahead log failed.*restart/i,
+      );
+      const added = await served.admin("/v1/owners", {
+        method: "POST",
+        body: JSON.stringify({ email: "new@example.com", timezone: "UTC" }),
+      });
+      expect(added.status).toBe(500);
+      expect(((await added.json()) as { message: string }).message).toMatch(/^Nothing was changed: /);
+      const row = await served.w.app.ledger.db
+        .selectFrom("owners")
+        .select("id")
+        .where("email", "=", "new@example.com")
+        .executeTakeFirst();
+      expect(row).toBeUndefined();
+    } finally {
+      await served.close();
     }
   });
 });

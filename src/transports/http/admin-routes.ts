@@ -30,7 +30,7 @@ import {
   updateAgent,
 } from "../../service/agents-admin.js";
 import { SESSION_COOKIE } from "../../service/console-sessions.js";
-import { badRequestFrom } from "../../service/errors.js";
+import { badRequestFrom, OpenavailError } from "../../service/errors.js";
 import { requireWellFormedText } from "../../service/well-formed-text.js";
 import { readJsonBody } from "../rest/json-body.js";
 import { queryCoercer } from "../rest/query-params.js";
@@ -268,6 +268,14 @@ export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [
   ...OAUTH_ADMIN_ROUTES,
 ];
 
+/** The answer of every admin route once an fsync of the WAL has failed (wal-flush.ts), until a restart. */
+function ledgerInDoubt(what: string): OpenavailError {
+  return new OpenavailError(
+    "internal",
+    `${what}: an fsync of the ledger's write-ahead log failed (a full or failing disk?), and Openavail refuses every write until it is restarted. Free the disk, then restart it.`,
+  );
+}
+
 /** The id of what a create route made, for the trail of admin actions. */
 function createdId(out: unknown): string | null {
   const id = (out as { id?: unknown } | null)?.id;
@@ -308,6 +316,8 @@ export function mountAdminRoutes(
       // The agent tools' rule, at this surface's one entrance too: no string with a lone surrogate.
       requireWellFormedText(body, "request body");
       const params = c.req.param() as Record<string, string>;
+      // After a failed WAL fsync nothing is written until a restart, here as for the agents' tools.
+      if (route.method !== "GET" && app.ledger.walFlush?.failure) throw ledgerInDoubt("Nothing was changed");
       const now = app.config.now();
       const cookie = (name: string) => getCookie(c, name);
       const out = await route.run({ app, now, body, query, params, url: c.req.url, cookie });
@@ -322,7 +332,12 @@ export function mountAdminRoutes(
       }
       // What was read may include a group's commit whose WAL flush is still under way: the owner is
       // not shown a booking that a crash could still undo, as no agent is told of one (group-commit.ts).
-      await app.service.durable();
+      // A write here committed with SQLite's own fsync, which covered every frame before it: if a
+      // flush failed meanwhile, the write still stands and is answered as done.
+      await app.service.durable().catch((err: unknown) => {
+        if (route.method === "GET") throw ledgerInDoubt("What this page would show may not be on disk");
+        app.logger.error({ err }, "the ledger's write-ahead log could not be fsynced");
+      });
       return jsonBody(out, route.status);
     });
   }
