@@ -447,7 +447,7 @@ describe("what an attacker would try", () => {
     expect((await fetch(`${server.url}/v1/me`, { headers: bearer(tokens.access_token) })).status).toBe(200);
   });
 
-  it("a registration nobody approves lapses after 7 days; an approved one is kept, a revoked one lapses again", async () => {
+  it("a registration nobody approves lapses after 30 days, and the page says what to do; an approved one is kept", async () => {
     const squatter = new MemoryOAuthClient({ name: "Squatter" });
     await startSignIn(server.url, squatter);
     const expiryOf = async (clientId: string) =>
@@ -459,23 +459,27 @@ describe("what an attacker would try", () => {
           .where("id_hash", "=", oauthIdHash(clientId))
           .executeTakeFirstOrThrow()
       ).expires_at;
-    const registered = w.clock.now;
-    expect(await expiryOf(squatter.clientInformation()!.client_id)).toBe(registered + 7 * 86_400_000);
-    // Approving keeps a client for good; revoking starts the clock again.
+    const lapse = w.clock.now + 30 * 86_400_000;
+    expect(await expiryOf(squatter.clientInformation()!.client_id)).toBe(lapse);
+    // Approving keeps a client for good, and revoking it later does not start a clock again.
     const kept = new MemoryOAuthClient({ name: "Kept" });
     const { connection } = await signIn(server.url, kept, { owners: [CEO] });
     expect(await expiryOf(kept.clientInformation()!.client_id)).toBeNull();
     await admin(server.url, "POST", `/v1/admin/oauth/clients/${connection.connection_id}/revoke`);
-    expect(await expiryOf(kept.clientInformation()!.client_id)).toBe(w.clock.now + 7 * 86_400_000);
+    expect(await expiryOf(kept.clientInformation()!.client_id)).toBeNull();
     const saved = w.clock.now;
     try {
       // A minute before it lapses the registration still starts a sign-in; a moment after, it is unknown.
-      w.clock.now = registered + 7 * 86_400_000 - 60_000;
+      w.clock.now = lapse - 60_000;
       expect((await new CookieBrowser().get(squatter.authorizationUrl!)).status).toBe(303);
-      w.clock.now = registered + 7 * 86_400_000 + 1;
+      w.clock.now = lapse + 1;
       const lapsed = await new CookieBrowser().get(squatter.authorizationUrl!);
       expect(lapsed.status).toBe(400);
-      expect(await lapsed.text()).toContain("invalid_client");
+      const page = await lapsed.text();
+      expect(page).toContain("<code>invalid_client</code>");
+      expect(page).toContain("Remove Openavail from the app and add it again");
+      // The provider's own page loaded a web font from Google; this one loads nothing.
+      expect(page).not.toMatch(/https?:\/\//);
     } finally {
       w.clock.now = saved;
     }

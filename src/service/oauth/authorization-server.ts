@@ -10,6 +10,7 @@ import type { Database } from "../../ledger/tables.js";
 import type { SecretBox } from "../../providers/secret-box.js";
 import { isLoopbackName } from "../../transports/mcp/allowed-origin.js";
 import { SCOPES } from "../caller.js";
+import { renderOAuthError } from "./error-page.js";
 import { oauthAdapterFactory } from "./oauth-store.js";
 import { loadServerKeys } from "./server-keys.js";
 
@@ -125,6 +126,7 @@ export async function createAuthorizationServer(
       },
     } as Configuration["features"],
     interactions: { url: (_ctx, interaction) => consentPath(interaction.uid) },
+    renderError: renderOAuthError,
     // The browser that consents is the owner's: one account, whatever client asks.
     findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
     // Every code grant of a client allowed to refresh gets a refresh token, rotated on each use;

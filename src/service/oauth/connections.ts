@@ -15,7 +15,7 @@ import { addAgent, setAgentStatus, updateAgent } from "../agents-admin.js";
 import { SCOPES, type Scope } from "../caller.js";
 import { badRequestFrom, OpenavailError } from "../errors.js";
 import { type AuthorizationServer, CHALLENGE_SCOPES, secondsLeft } from "./authorization-server.js";
-import { keepClientUntil, revokeGrant, UNAPPROVED_CLIENT_TTL_MS } from "./oauth-store.js";
+import { keepClient, revokeGrant } from "./oauth-store.js";
 
 /** The one account of this authorization server: the owner who consents in the console. */
 export const OWNER_ACCOUNT = "owner";
@@ -187,7 +187,7 @@ export async function approveConsent(
         .execute();
     }
     // Approved: the registration is kept for good (an unapproved one lapses: oauth-store.ts).
-    await keepClientUntil(trx, clientId, null);
+    await keepClient(trx, clientId);
   });
   const grant = new deps.server.provider.Grant({ accountId: OWNER_ACCOUNT, clientId });
   // The scopes are the resource's (they go into its tokens); the provider also knows them by name,
@@ -246,7 +246,6 @@ export async function revokeConnection(
     .where("id", "=", row.id)
     .execute();
   await setAgentStatus(db, row.agent_id, "disabled", now);
-  await keepClientUntil(db, row.client_id, now + UNAPPROVED_CLIENT_TTL_MS);
   const grants = await db
     .selectFrom("oauth_store")
     .select(["grant_id", "payload_json"])

@@ -37,10 +37,11 @@ export function oauthIdHash(id: string): string {
 /**
  * How long a client that registered itself (DCR) is kept while no owner has approved it: registering
  * is open to anyone (within a per-address limit), and a registration nobody approves is never used.
- * A sign-in is approved minutes after its registration; approval keeps the client for good, and
- * revoking its connection starts this clock again.
+ * Approval keeps the client for good, revoked or not. A client that returns after its registration
+ * lapsed is refused at the authorization step (invalid_client, with what to do: error-page.ts): the
+ * MCP SDK registers again only when the token endpoint says so.
  */
-export const UNAPPROVED_CLIENT_TTL_MS = 7 * 86_400_000;
+export const UNAPPROVED_CLIENT_TTL_MS = 30 * 86_400_000;
 
 /**
  * What a registration leaves that oidc-provider stores without an expiry. A registration access token
@@ -167,17 +168,13 @@ export async function revokeGrant(db: Kysely<Database>, grantId: string): Promis
 }
 
 /**
- * Keeps the client `clientId` registered until `until` (epoch ms), or for good with null: the owner
- * approved it, or revoked it. A client known by its metadata document has no row, and nothing changes.
+ * Keeps the client `clientId` registered for good: the owner approved it. A client known by its
+ * metadata document has no row, and nothing changes.
  */
-export async function keepClientUntil(
-  db: Kysely<Database>,
-  clientId: string,
-  until: number | null,
-): Promise<void> {
+export async function keepClient(db: Kysely<Database>, clientId: string): Promise<void> {
   await db
     .updateTable("oauth_store")
-    .set({ expires_at: until })
+    .set({ expires_at: null })
     .where("model", "=", "Client")
     .where("id_hash", "=", oauthIdHash(clientId))
     .execute();
