@@ -7,6 +7,7 @@ import * as initial from "./migrations/postgres/0001-initial.js";
 import * as oauth from "./migrations/postgres/0009-oauth.js";
 import * as rateLimits from "./migrations/postgres/0009-rate-limits.js";
 import * as changeNotify from "./migrations/postgres/0010-change-notify.js";
+import * as oauthChangeNotify from "./migrations/postgres/0012-oauth-change-notify.js";
 import { PostgresChanges, reportStatements } from "./postgres-changes.js";
 import type { Database } from "./tables.js";
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0010-change-notify": changeNotify,
   // The same SQL as SQLite's 0010, under the next free number.
   "0011-live-span-bounds": liveSpanBounds,
+  "0012-oauth-change-notify": oauthChangeNotify,
 };
 
 /** pg's type ids whose text the ledger reads as numbers: int8 (epoch ms, identities, counts). */

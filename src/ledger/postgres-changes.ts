@@ -4,8 +4,9 @@
 // by LISTEN/NOTIFY: a statement trigger on each of those tables notifies at COMMIT. This process's
 // own writes are counted as their statements are sent, before they commit, so a cache never vouches
 // for a row this process has just changed. While the listening connection is down nothing is
-// vouched for. The answer errs one way only: "may have changed" when in doubt. What another instance
-// committed is seen here once its notification arrives, a few milliseconds later.
+// vouched for, and neither is a table without a notifying trigger: a cache over it would never hear of
+// another instance's writes. The answer errs one way only: "may have changed" when in doubt. What
+// another instance committed is seen here once its notification arrives, a few milliseconds later.
 import pg from "pg";
 import type { ChangeStamp, Changes } from "./change-tracker.js";
 
@@ -21,6 +22,8 @@ export class PostgresChanges implements Changes {
   /** Moves whenever notifications may have been missed (the listener lost, a write not attributed). */
   #epoch = 0;
   #listening = false;
+  /** The tables whose writes notify (a trigger of migrations postgres/0010, 0012), read at LISTEN. */
+  #notified: ReadonlySet<string> = new Set();
   #listener: pg.Client | null = null;
   #closed = false;
   #barriers = 0;
@@ -57,7 +60,7 @@ export class PostgresChanges implements Changes {
 
   unchangedSince(stamp: ChangeStamp, tables: readonly string[]): boolean {
     if (!this.#listening || stamp.dataVersion !== this.#epoch) return false;
-    return tables.every((t, i) => (this.#writes.get(t) ?? 0) === stamp.writes[i]);
+    return tables.every((t, i) => this.#notified.has(t) && (this.#writes.get(t) ?? 0) === stamp.writes[i]);
   }
 
   /**
@@ -108,6 +111,12 @@ export class PostgresChanges implements Changes {
     client.on("end", lost);
     await client.connect();
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    const triggers = await client.query<{ table: string }>(
+      `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+       WHERE NOT t.tgisinternal AND t.tgname = c.relname || '_notify_change'
+       AND c.relnamespace = to_regnamespace(current_schema())`,
+    );
+    this.#notified = new Set(triggers.rows.map((row) => row.table));
     this.#epoch++;
     this.#listening = true;
   }

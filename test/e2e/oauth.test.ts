@@ -567,6 +567,34 @@ describe("revocation", () => {
     const agent = await admin(server.url, "GET", `/v1/agents/${first.connection.agent_id}`);
     expect(agent.json.status).toBe("disabled");
   });
+
+  it("a token revoked on one instance is refused by another that had it cached", async () => {
+    // A second instance behind the same public address (so the same tokens are bound to it).
+    const other = await serverAppOf(w, { publicUrl: server.url });
+    const otherServer = await serveApp(other);
+    try {
+      const client = new MemoryOAuthClient({ name: "Two instances" });
+      const { tokens } = await signIn(server.url, client, { owners: [CEO] });
+      const me = () => fetch(`${otherServer.url}/v1/me`, { headers: bearer(tokens.access_token) });
+      expect((await me()).status).toBe(200);
+      const revoked = await fetch(`${server.url}/oauth/revoke`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          token: tokens.access_token,
+          client_id: client.clientInformation()!.client_id,
+        }),
+      });
+      expect(revoked.status).toBe(200);
+      // On PostgreSQL the other instance learns of writes by NOTIFY: wait until it has taken in every
+      // notification sent so far (SQLite's data_version needs no waiting).
+      const changes = other.ledger.changes as { barrier?: () => Promise<void> };
+      await changes.barrier?.();
+      expect((await me()).status).toBe(401);
+    } finally {
+      await otherServer.close();
+    }
+  });
 });
 
 describe("openavail oauth", () => {

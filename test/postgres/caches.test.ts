@@ -47,6 +47,16 @@ describe("caches across instances", () => {
     expect(changes.unchangedSince(stamp, ["owners", "calendars"])).toBe(false);
   });
 
+  it("vouch only for tables whose writes notify: another instance's writes to any other would go unheard", async () => {
+    const changes = here.app.ledger.changes;
+    await heard();
+    // holds has no trigger (no cache keeps its rows on PostgreSQL); the OAuth tables have (0012).
+    for (const table of ["holds", "oauth_store", "oauth_connections", "api_keys"]) {
+      const stamp = changes.stamp([table]);
+      expect(changes.unchangedSince(stamp, [table]), table).toBe(table !== "holds");
+    }
+  });
+
   it("a key revoked or an agent disabled on another instance fails here on the next request", async () => {
     const a = await here.addAgent({ name: "a" });
     await here.app.authenticate(a.key);
