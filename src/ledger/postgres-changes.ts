@@ -38,7 +38,13 @@ export class PostgresChanges implements Changes {
 
   /** Starts listening; resolves once LISTEN is in place (caches vouch for nothing before). */
   async start(): Promise<void> {
-    await this.#listen();
+    try {
+      await this.#listen();
+    } catch (err) {
+      // The ledger did not open: nothing is to listen, now or later.
+      this.#closed = true;
+      throw err;
+    }
   }
 
   /** Called with the text of every statement this process sends on the pool. */
@@ -105,18 +111,28 @@ export class PostgresChanges implements Changes {
       this.#listening = false;
       this.#epoch++;
       this.#listener = null;
-      if (!this.#closed) setTimeout(() => void this.#listen().catch(lost), 1_000).unref();
+      // One that failed before it was listening may still hold its connection.
+      void client.end().catch(() => undefined);
+      // Each attempt that fails schedules the next, here (through this same path).
+      setTimeout(() => {
+        if (!this.#closed) void this.#listen().catch(() => undefined);
+      }, 1_000).unref();
     };
     client.on("error", lost);
     client.on("end", lost);
-    await client.connect();
-    await client.query(`LISTEN ${CHANGES_CHANNEL}`);
-    const triggers = await client.query<{ table: string }>(
-      `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-       WHERE NOT t.tgisinternal AND t.tgname = c.relname || '_notify_change'
-       AND c.relnamespace = to_regnamespace(current_schema())`,
-    );
-    this.#notified = new Set(triggers.rows.map((row) => row.table));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+      const triggers = await client.query<{ table: string }>(
+        `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname = c.relname || '_notify_change'
+         AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
+      );
+      this.#notified = new Set(triggers.rows.map((row) => row.table));
+    } catch (err) {
+      lost();
+      throw err;
+    }
     this.#epoch++;
     this.#listening = true;
   }
