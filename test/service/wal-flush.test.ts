@@ -211,7 +211,7 @@ describe("the owner's reads and a flush under way", () => {
       const week = await served.admin("/v1/admin/week?owner=ceo@example.com&date=2026-03-03");
       expect(week.status).toBe(500);
       expect(((await week.json()) as { message: string }).message).toMatch(
-        /may not be on disk: an fsync of the ledger's write-ahead log failed.*restart/i,
+        /may not be on disk: an fsync of the ledger's write-ahead log failed.*restarted/i,
       );
       const added = await served.admin("/v1/owners", {
         method: "POST",
@@ -225,6 +225,21 @@ describe("the owner's reads and a flush under way", () => {
         .where("email", "=", "new@example.com")
         .executeTakeFirst();
       expect(row).toBeUndefined();
+      // The decision stream (and every reconnect of it) is refused the same way.
+      const stream = await served.admin("/v1/decisions/stream");
+      expect(stream.status).toBe(500);
+      expect(((await stream.json()) as { message: string }).message).toMatch(/^No decision is streamed: /);
+      // A preview is a POST that only reads: it is answered as a read.
+      const calendar = await served.w.app.ledger.db
+        .selectFrom("calendars")
+        .select("id")
+        .executeTakeFirstOrThrow();
+      const preview = await served.admin(`/v1/admin/calendars/${calendar.id}/rules/preview`, {
+        method: "POST",
+        body: JSON.stringify({ buffer_before_minutes: 10 }),
+      });
+      expect(preview.status).toBe(500);
+      expect(((await preview.json()) as { message: string }).message).toMatch(/^What this page would show/);
     } finally {
       await served.close();
     }

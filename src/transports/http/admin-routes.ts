@@ -81,6 +81,11 @@ export interface AdminRoute {
   readonly body?: z.ZodType;
   readonly query?: z.ZodType;
   readonly output: z.ZodType;
+  /**
+   * A POST that only reads (a preview): treated as a GET, so it is not an admin action, it runs after
+   * a failed WAL fsync, and it answers only once what it read is durable.
+   */
+  readonly readOnly?: true;
   readonly run: (ctx: AdminContext) => Promise<unknown>;
 }
 
@@ -269,10 +274,10 @@ export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [
 ];
 
 /** The answer of every admin route once an fsync of the WAL has failed (wal-flush.ts), until a restart. */
-function ledgerInDoubt(what: string): OpenavailError {
+export function ledgerInDoubt(what: string): OpenavailError {
   return new OpenavailError(
     "internal",
-    `${what}: an fsync of the ledger's write-ahead log failed (a full or failing disk?), and Openavail refuses every write until it is restarted. Free the disk, then restart it.`,
+    `${what}: an fsync of the ledger's write-ahead log failed (a full or failing disk?), and bookings and admin changes are refused until Openavail is restarted. Fix the disk, then restart it.`,
   );
 }
 
@@ -294,6 +299,7 @@ export function mountAdminRoutes(
 ): void {
   for (const route of table) {
     const coerce = route.query ? queryCoercer(route.query) : undefined;
+    const writes = route.method !== "GET" && route.readOnly !== true;
     routes.add(route.method, route.path);
     hono.on(route.method, honoPath(route.path), async (c) => {
       const { actor } = await authenticateAdminRequest(
@@ -317,11 +323,11 @@ export function mountAdminRoutes(
       requireWellFormedText(body, "request body");
       const params = c.req.param() as Record<string, string>;
       // After a failed WAL fsync nothing is written until a restart, here as for the agents' tools.
-      if (route.method !== "GET" && app.ledger.walFlush?.failure) throw ledgerInDoubt("Nothing was changed");
+      if (writes && app.ledger.walFlush?.failure) throw ledgerInDoubt("Nothing was changed");
       const now = app.config.now();
       const cookie = (name: string) => getCookie(c, name);
       const out = await route.run({ app, now, body, query, params, url: c.req.url, cookie });
-      if (route.method !== "GET") {
+      if (writes) {
         await recordAdminAction(app.ledger.db, {
           at: now,
           actor,
@@ -335,7 +341,7 @@ export function mountAdminRoutes(
       // A write here committed with SQLite's own fsync, which covered every frame before it: if a
       // flush failed meanwhile, the write still stands and is answered as done.
       await app.service.durable().catch((err: unknown) => {
-        if (route.method === "GET") throw ledgerInDoubt("What this page would show may not be on disk");
+        if (!writes) throw ledgerInDoubt("What this page would show may not be on disk");
         app.logger.error({ err }, "the ledger's write-ahead log could not be fsynced");
       });
       return jsonBody(out, route.status);

@@ -12,6 +12,7 @@ import { badRequestFrom, OpenavailError } from "../../service/errors.js";
 import { queryCoercer } from "../rest/query-params.js";
 import type { RouteTable } from "../rest/route-table.js";
 import { authenticateAdminRequest } from "./admin-auth.js";
+import { ledgerInDoubt } from "./admin-routes.js";
 import { DecisionsQuery } from "./admin-schemas.js";
 
 /** How often the ledger is read for new decisions: the console's "within 2 s" with room to spare. */
@@ -55,6 +56,8 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
         },
       );
     }
+    // After a failed WAL fsync nothing read may be on disk; EventSource's reconnects get this too.
+    if (app.ledger.walFlush?.failure) throw ledgerInDoubt("No decision is streamed");
     const resumeFrom = Number(c.req.header("last-event-id"));
     let seen = Number.isInteger(resumeFrom) && resumeFrom >= 0 ? resumeFrom : q.after_seq;
     open++;
@@ -81,7 +84,16 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
           });
           // A decision is shown once it is on disk, as its caller is answered: not from the WAL
           // before the flush of its group has returned (group-commit.ts).
-          if (page.length > 0) await app.service.durable();
+          if (page.length > 0) {
+            const failure = await app.service.durable().then(
+              () => null,
+              () => ledgerInDoubt("These decisions may not be on disk"),
+            );
+            if (failure) {
+              await stream.writeSSE({ event: "error", data: JSON.stringify(failure.toJSON()) });
+              return;
+            }
+          }
           for (const d of page) {
             await stream.writeSSE({ event: "decision", id: String(d.seq), data: JSON.stringify(d) });
             seen = d.seq;

@@ -229,6 +229,7 @@ export const OWNER_ROUTES: readonly AdminRoute[] = [
       duration_minutes: z.number().int(),
       slots: z.array(Slot),
     }),
+    readOnly: true,
     run: (ctx) => previewRules(ctx.app.ledger.db, calendarId(ctx), ctx.body, ctx.now),
   },
   {
