@@ -4,8 +4,8 @@ import type { KoaContextWithOIDC } from "oidc-provider";
 import { describe, expect, it } from "vitest";
 import { renderOAuthError } from "../../src/service/oauth/error-page.js";
 
-async function render(out: { error?: string; error_description?: string }) {
-  const ctx = { type: "", body: "" };
+async function render(out: { error?: string; error_description?: string }, clientId?: string) {
+  const ctx = { type: "", body: "", oidc: { params: clientId === undefined ? {} : { client_id: clientId } } };
   await renderOAuthError(ctx as unknown as KoaContextWithOIDC, out);
   return ctx;
 }
@@ -26,6 +26,12 @@ describe("the OAuth error page", () => {
     const ctx = await render({ error: "invalid_client", error_description: "client is invalid" });
     expect(ctx.body).toContain("<code>invalid_client</code>");
     expect(ctx.body).toContain("registration the owner never approved lapses after 30 days");
+  });
+
+  it("for a client known by its metadata document, does not advise registering anew", async () => {
+    const ctx = await render({ error: "invalid_client" }, "https://app.example/oauth/client.json");
+    expect(ctx.body).toContain("metadata document at its client_id address");
+    expect(ctx.body).not.toContain("lapses after 30 days");
   });
 
   it("still says something for an error without a code or description", async () => {

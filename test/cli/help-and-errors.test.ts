@@ -290,6 +290,47 @@ describe("a reader that stops early", () => {
     expect(await unread("agent", "create", "--help")).toEqual({ code: 141, stderr: "" });
   });
 
+  it("`openavail serve | head` keeps serving once the reader of its banner is gone", async () => {
+    const { spawn } = await import("node:child_process");
+    const { createServer } = await import("node:net");
+    // Its address cannot be read from the closed stdout: the test picks the port.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "--db", `${cli.dir}/serve.db`, "serve", "--port", String(port)],
+      { stdio: ["ignore", "pipe", "ignore"] },
+    );
+    child.stdout.destroy();
+    let exited: number | null | undefined;
+    const closed = new Promise<number | null>((resolve) =>
+      child.once("close", (code) => {
+        exited = code;
+        resolve(code);
+      }),
+    );
+    try {
+      // Ready once /healthz answers; an exit first (status 141 without the fix) fails the test.
+      let health: Response | undefined;
+      for (let attempt = 0; attempt < 300 && exited === undefined && !health; attempt++) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return undefined;
+        });
+      }
+      expect(exited).toBeUndefined();
+      expect(health?.status).toBe(200);
+      child.kill("SIGTERM");
+      expect(await closed).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
   it("`openavail decisions --follow | head` stops following once the reader is gone", async () => {
     expect((await cli.run("owner", "add", "--email", "a@example.com")).code).toBe(0);
     // Without the stop, this would poll an unread pipe forever and the test would time out.

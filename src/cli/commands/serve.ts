@@ -111,6 +111,10 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     return fail((err as Error).message);
   }
 
+  // A server outlives whoever read its banner (`openavail serve | head`): with the reader gone, what
+  // it would print goes nowhere, and it keeps serving (main.ts steps aside for this listener).
+  ctx.stdout.on("error", () => ctx.stdout.destroy());
+
   try {
     const seeded = await firstRun(app.ledger.db, { now: app.config.now() });
     if (seeded) {

@@ -14,6 +14,9 @@ const NEXT_STEP: Readonly<Record<string, string>> = {
   access_denied: "The owner declined. Ask them to approve the app in the Openavail console.",
 };
 
+const DOCUMENT_CLIENT_STEP =
+  "The app names itself by a metadata document at its client_id address, which could not be fetched or used here: check that the app is up to date, or ask its maker.";
+
 const ESCAPES: Readonly<Record<string, string>> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -31,7 +34,14 @@ export async function renderOAuthError(
   out: { readonly error?: string; readonly error_description?: string },
 ): Promise<void> {
   const code = out.error ?? "server_error";
-  const lines = [out.error_description, NEXT_STEP[code]].filter((s): s is string => Boolean(s));
+  // A client known by its metadata document (an https client_id) never registered: its document
+  // could not be fetched or used, and registering anew is not what would help.
+  const clientId = (ctx.oidc?.params as { client_id?: unknown } | undefined)?.client_id;
+  const next =
+    code === "invalid_client" && typeof clientId === "string" && /^https:\/\//i.test(clientId)
+      ? DOCUMENT_CLIENT_STEP
+      : NEXT_STEP[code];
+  const lines = [out.error_description, next].filter((s): s is string => Boolean(s));
   ctx.type = "html";
   ctx.body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
