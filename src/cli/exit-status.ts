@@ -8,6 +8,8 @@ export const EXIT = {
   usage: 2,
   counterPropose: 3,
   reject: 4,
+  /** The reader of the output went away (`| head`): as a process that SIGPIPE ends (128 + 13). */
+  readerGone: 141,
 } as const;
 
 /** The exit status a verdict maps to. */
@@ -28,4 +30,4 @@ export class ExitStatus extends Error {
 export const EXIT_STATUS_HELP = `Exit status:
   0  done (Accept or Preempt for a write)    3  CounterPropose: taken, see the alternatives
   1  error (refused request, server down)    4  Reject: not possible, see the reason code
-  2  usage error (bad option or argument)`;
+  2  usage error (bad option or argument)   141  the output's reader went away (| head)`;

@@ -4,6 +4,7 @@ import type { CliContext } from "./cli-context.js";
 import { registerConnectCommand } from "./commands/connect.js";
 import { registerMcpCommand } from "./commands/mcp.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { EXIT } from "./exit-status.js";
 import { runCli } from "./run-cli.js";
 
 // A reader that stops early (`openavail decisions | head`) closes the pipe. Like any Unix tool that
@@ -14,7 +15,7 @@ for (const out of [process.stdout, process.stderr]) {
   out.on("error", (err: NodeJS.ErrnoException) => {
     if (out.listenerCount("error") > 1) return;
     if (!READER_GONE.has(err.code ?? "")) throw err;
-    process.exit(141);
+    process.exit(EXIT.readerGone);
   });
 }
 
