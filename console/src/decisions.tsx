@@ -73,7 +73,15 @@ export function DecisionsPage() {
           `/v1/decisions/stream${query({ ...params(filters), after_seq: newest.current })}`,
         );
         stream.onopen = () => setLive("live");
-        stream.onerror = () => setLive("reconnecting");
+        // EventSource retries a dropped stream by itself, and stops on an answer that is not one.
+        stream.onerror = () => setLive(stream?.readyState === EventSource.CLOSED ? "off" : "reconnecting");
+        // The server ends the stream when what it would send may not be on disk (a failed fsync).
+        stream.addEventListener("ledger_in_doubt", (e) => {
+          const { message } = JSON.parse((e as MessageEvent<string>).data) as { message: string };
+          stream?.close();
+          setLive("off");
+          setError(new Error(message));
+        });
         stream.addEventListener("decision", (e) => {
           const d = JSON.parse((e as MessageEvent<string>).data) as Decision;
           if (filters.since && d.at < (instant(filters.since) ?? "")) return;

@@ -13,8 +13,8 @@ export class DurabilityError extends Error {
   constructor(cause: unknown) {
     super(
       "The ledger could not make this decision durable (an fsync of its write-ahead log failed: a full or " +
-        "failing disk?). It may or may not have been kept; Openavail refuses every write until it is " +
-        "restarted. Retry with the same idempotency key once it is back.",
+        "failing disk?). It may or may not have been kept; Openavail refuses bookings and admin changes " +
+        "until it is restarted. Retry with the same idempotency key once it is back.",
       { cause },
     );
     this.name = "DurabilityError";

@@ -90,7 +90,8 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
               () => ledgerInDoubt("These decisions may not be on disk"),
             );
             if (failure) {
-              await stream.writeSSE({ event: "error", data: JSON.stringify(failure.toJSON()) });
+              // Not "error": EventSource gives an event of that name to onerror, as a dropped line.
+              await stream.writeSSE({ event: "ledger_in_doubt", data: JSON.stringify(failure.toJSON()) });
               return;
             }
           }
