@@ -125,7 +125,7 @@ export class PostgresChanges implements Changes {
       await client.query(`LISTEN ${CHANGES_CHANNEL}`);
       const triggers = await client.query<{ table: string }>(
         `SELECT DISTINCT c.relname AS table FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-         WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgname = c.relname || '_notify_change'
+         WHERE NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') AND t.tgname = c.relname || '_notify_change'
          AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())`,
       );
       this.#notified = new Set(triggers.rows.map((row) => row.table));

@@ -38,7 +38,9 @@ export async function renderOAuthError(
   // could not be fetched or used, and registering anew is not what would help.
   const clientId = (ctx.oidc?.params as { client_id?: unknown } | undefined)?.client_id;
   const next =
-    code === "invalid_client" && typeof clientId === "string" && /^https:\/\//i.test(clientId)
+    (code === "invalid_client" || code === "invalid_client_metadata") &&
+    typeof clientId === "string" &&
+    /^https:\/\//i.test(clientId)
       ? DOCUMENT_CLIENT_STEP
       : NEXT_STEP[code];
   const lines = [out.error_description, next].filter((s): s is string => Boolean(s));
