@@ -8,8 +8,9 @@ import { EXIT } from "./exit-status.js";
 import { runCli } from "./run-cli.js";
 
 // A reader that stops early (`openavail decisions | head`) closes the pipe. Like any Unix tool that
-// SIGPIPE ends, the command stops there, with status 141 and no stack trace (a `--follow` included);
-// `openavail mcp` handles its own stdout and ends its session instead (stdio.ts).
+// SIGPIPE ends, the command stops there, with status 141 and no stack trace (a `--follow` included).
+// Commands that handle their own stdout errors are left to them: `openavail mcp` ends its session
+// (stdio.ts), `openavail serve` keeps serving.
 const READER_GONE = new Set(["EPIPE", "ECONNRESET", "EOF", "ERR_STREAM_DESTROYED"]);
 for (const out of [process.stdout, process.stderr]) {
   out.on("error", (err: NodeJS.ErrnoException) => {

@@ -111,21 +111,29 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     return fail((err as Error).message);
   }
 
-  // A server outlives whoever read its banner (`openavail serve | head`): with the reader gone, what
-  // it would print goes nowhere, and it keeps serving (main.ts steps aside for this listener).
-  ctx.stdout.on("error", () => ctx.stdout.destroy());
+  // A server outlives whoever read its banner (`openavail serve | head`), and a stdout that fails
+  // otherwise: what it would print goes nowhere, said once in the log, and it keeps serving (main.ts
+  // steps aside while this listener is on).
+  // (process.stdout cannot be destroyed: Node keeps fd 1 open, so the writes stop here instead.)
+  let stdoutGone = false;
+  const stdoutFailed = (err: Error) => {
+    if (!stdoutGone) app.logger.warn({ err }, "stdout failed; serving on without it");
+    stdoutGone = true;
+  };
+  const say = (text: string) => {
+    if (!stdoutGone) ctx.stdout.write(text);
+  };
+  ctx.stdout.on("error", stdoutFailed);
 
   try {
     const seeded = await firstRun(app.ledger.db, { now: app.config.now() });
     if (seeded) {
       const admin = await createAdminToken(app.ledger.db, app.config.now());
       const link = await createConsoleLink(app.ledger.db, app.config.now());
-      ctx.stdout.write(
-        firstRunMessage(seeded, admin.token, server.url, config, consoleLinkUrl(server.url, link.token)),
-      );
+      say(firstRunMessage(seeded, admin.token, server.url, config, consoleLinkUrl(server.url, link.token)));
     } else {
       // Keys and admin tokens are shown only when made: say how to make new ones.
-      ctx.stdout.write(
+      say(
         `Using the existing database ${ledgerLabel(config)}. Lost a key? Make one with \`openavail key create --agent AGT_ID\` ` +
           "(`openavail agent list` names the agents); an admin token with `openavail admin-token create`; " +
           "a console sign-in link with `openavail console-link`.\n",
@@ -139,7 +147,7 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
   // Provider sync, the outbox to Google and the hold-expiry sweep run for as long as the server does.
   const jobs = app.startBackgroundJobs({});
   app.logger.info({ url: server.url, db: ledgerLabel(config) }, "listening");
-  ctx.stdout.write(
+  say(
     `Openavail is listening on ${server.url}  (REST ${server.url}/v1, MCP ${server.url}/mcp, OpenAPI ${server.url}/v1/openapi.json)\n`,
   );
 
@@ -157,7 +165,8 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
-  ctx.stdout.write("Openavail stopped.\n");
+  say("Openavail stopped.\n");
+  ctx.stdout.off("error", stdoutFailed);
 }
 
 /** What first start prints on stdout: the key once, a curl to try it, and an MCP client entry. */
