@@ -59,9 +59,12 @@ export function DecisionsPage() {
 
   useEffect(() => {
     let stream: EventSource | null = null;
+    // The filters changed (or the page closed) before the first page came: no stream for them.
+    let cancelled = false;
     setError(null);
     page()
       .then((first) => {
+        if (cancelled) return;
         setRows(first);
         newest.current = first[0]?.seq ?? 0;
         // Live only for open-ended views: a range with an end is a finished question.
@@ -74,7 +77,11 @@ export function DecisionsPage() {
         );
         stream.onopen = () => setLive("live");
         // EventSource retries a dropped stream by itself, and stops on an answer that is not one.
-        stream.onerror = () => setLive(stream?.readyState === EventSource.CLOSED ? "off" : "reconnecting");
+        stream.onerror = () => {
+          if (stream?.readyState !== EventSource.CLOSED) return setLive("reconnecting");
+          setLive("off");
+          setError(new Error("The live view stopped: the server refused to stream. Reload to try again."));
+        };
         // The server ends the stream when what it would send may not be on disk (a failed fsync).
         stream.addEventListener("ledger_in_doubt", (e) => {
           const { message } = JSON.parse((e as MessageEvent<string>).data) as { message: string };
@@ -90,7 +97,10 @@ export function DecisionsPage() {
         });
       })
       .catch(setError);
-    return () => stream?.close();
+    return () => {
+      cancelled = true;
+      stream?.close();
+    };
   }, [filters]);
 
   const exportAs = async (format: "jsonl" | "csv") => {

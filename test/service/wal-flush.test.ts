@@ -210,11 +210,15 @@ describe("the owner's reads and a flush under way", () => {
       // A decision stream open from the start sees the group's decisions, then ends: not on disk.
       const live = await served.admin("/v1/decisions/stream?after_seq=0");
       expect(live.status).toBe(200);
+      // One whose filter nothing matches ends too: no decision would come again until a restart.
+      const quiet = await served.admin("/v1/decisions/stream?after_seq=0&agent=agt_nobody");
+      expect(quiet.status).toBe(200);
       await expect(served.bookTwo()).rejects.toMatchObject({ type: "internal" });
       const sent = await new Response(live.body).text();
       expect(sent).toContain("event: ledger_in_doubt");
       expect(sent).toMatch(/These decisions may not be on disk: /);
       expect(sent).not.toContain("event: decision");
+      expect(await new Response(quiet.body).text()).toContain("event: ledger_in_doubt");
       const week = await served.admin("/v1/admin/week?owner=ceo@example.com&date=2026-03-03");
       expect(week.status).toBe(500);
       expect(((await week.json()) as { message: string }).message).toMatch(

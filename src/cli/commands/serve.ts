@@ -113,7 +113,7 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
 
   // A server outlives whoever read its banner (`openavail serve | head`), and a stdout that fails
   // otherwise: what it would print goes nowhere, said once in the log, and it keeps serving (main.ts
-  // steps aside while this listener is on).
+  // steps aside for this listener).
   // (process.stdout cannot be destroyed: Node keeps fd 1 open, so the writes stop here instead.)
   let stdoutGone = false;
   const stdoutFailed = (err: Error) => {
@@ -165,8 +165,8 @@ async function serve(ctx: CliContext, config: AppConfig, fail: (message: string)
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  // The listener stays: an EPIPE from this last line is reported after the write returns.
   say("Openavail stopped.\n");
-  ctx.stdout.off("error", stdoutFailed);
 }
 
 /** What first start prints on stdout: the key once, a curl to try it, and an MCP client entry. */

@@ -83,17 +83,21 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
             limit: PAGE,
           });
           // A decision is shown once it is on disk, as its caller is answered: not from the WAL
-          // before the flush of its group has returned (group-commit.ts).
-          if (page.length > 0) {
-            const failure = await app.service.durable().then(
-              () => null,
-              () => ledgerInDoubt("These decisions may not be on disk"),
-            );
-            if (failure) {
-              // Not "error": EventSource gives an event of that name to onerror, as a dropped line.
-              await stream.writeSSE({ event: "ledger_in_doubt", data: JSON.stringify(failure.toJSON()) });
-              return;
-            }
+          // before the flush of its group has returned (group-commit.ts). After a failed flush the
+          // stream ends even with nothing to send: no decision would come again until a restart.
+          const failed =
+            app.ledger.walFlush?.failure ??
+            (page.length > 0
+              ? await app.service.durable().then(
+                  () => null,
+                  (err: unknown) => err,
+                )
+              : null);
+          if (failed) {
+            const refusal = ledgerInDoubt("These decisions may not be on disk");
+            // Not "error": EventSource gives an event of that name to onerror, as a dropped line.
+            await stream.writeSSE({ event: "ledger_in_doubt", data: JSON.stringify(refusal.toJSON()) });
+            return;
           }
           for (const d of page) {
             await stream.writeSSE({ event: "decision", id: String(d.seq), data: JSON.stringify(d) });
