@@ -3,7 +3,6 @@
 // owner's own events from their calendars, and each calendar's rules (working hours, buffers, hard
 // blocks). Times are RFC 3339 UTC plus the owner's wall time with its offset, so the grid needs no
 // zone database of its own.
-
 import type { Kysely } from "kysely";
 import type { AvailabilityRules } from "../../schemas/rules.js";
 import { toInstant } from "../../schemas/time.js";

@@ -273,6 +273,15 @@ export const ALL_ADMIN_ROUTES: readonly AdminRoute[] = [
   ...OAUTH_ADMIN_ROUTES,
 ];
 
+/**
+ * Waits until every commit made so far is durable, and gives the failed WAL fsync that stopped that,
+ * if one has: the one record of it (wal-flush.ts), whether or not this wait met it.
+ */
+export async function durableOrFailure(app: App): Promise<Error | null> {
+  await app.service.durable().catch(() => undefined);
+  return app.ledger.walFlush?.failure ?? null;
+}
+
 /** The answer of every admin route once an fsync of the WAL has failed (wal-flush.ts), until a restart. */
 export function ledgerInDoubt(what: string): OpenavailError {
   return new OpenavailError(
@@ -340,10 +349,9 @@ export function mountAdminRoutes(
       // not shown a booking that a crash could still undo, as no agent is told of one (group-commit.ts).
       // A write here committed with SQLite's own fsync, which covered every frame before it: if a
       // flush failed meanwhile, the write still stands and is answered as done.
-      await app.service.durable().catch((err: unknown) => {
-        if (!writes) throw ledgerInDoubt("What this page would show may not be on disk");
-        app.logger.error({ err }, "the ledger's write-ahead log could not be fsynced");
-      });
+      const failure = await durableOrFailure(app);
+      if (failure && !writes) throw ledgerInDoubt("What this page would show may not be on disk");
+      if (failure) app.logger.error({ err: failure }, "the ledger's write-ahead log could not be fsynced");
       return jsonBody(out, route.status);
     });
   }

@@ -12,7 +12,7 @@ import { badRequestFrom, OpenavailError } from "../../service/errors.js";
 import { queryCoercer } from "../rest/query-params.js";
 import type { RouteTable } from "../rest/route-table.js";
 import { authenticateAdminRequest } from "./admin-auth.js";
-import { ledgerInDoubt } from "./admin-routes.js";
+import { durableOrFailure, ledgerInDoubt } from "./admin-routes.js";
 import { DecisionsQuery } from "./admin-schemas.js";
 
 /** How often the ledger is read for new decisions: the console's "within 2 s" with room to spare. */
@@ -85,15 +85,7 @@ export function mountDecisionStream(hono: Hono, app: App, routes: RouteTable): v
           // A decision is shown once it is on disk, as its caller is answered: not from the WAL
           // before the flush of its group has returned (group-commit.ts). After a failed flush the
           // stream ends even with nothing to send: no decision would come again until a restart.
-          const failed =
-            app.ledger.walFlush?.failure ??
-            (page.length > 0
-              ? await app.service.durable().then(
-                  () => null,
-                  (err: unknown) => err,
-                )
-              : null);
-          if (failed) {
+          if (await durableOrFailure(app)) {
             const refusal = ledgerInDoubt("These decisions may not be on disk");
             // Not "error": EventSource gives an event of that name to onerror, as a dropped line.
             await stream.writeSSE({ event: "ledger_in_doubt", data: JSON.stringify(refusal.toJSON()) });
